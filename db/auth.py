@@ -1,0 +1,69 @@
+"""Local accounts: argon2id hashes, login with throttling after repeated failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import select
+
+from db.access import Actor
+from db.engine import session_scope
+from db.models import User, utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=5)
+LOGIN_FAILED = "Wrong username or password."
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_dummy_hash = _hasher.hash("earshot-timing-equaliser")
+
+
+class LoginFailed(Exception):
+    """Login refused; the message never says which part was wrong."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise ValueError("A password needs at least 8 characters.")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(username: str, password: str) -> Actor:
+    """The actor for these credentials, or LoginFailed. Locks an account for LOCKOUT after
+    MAX_FAILED_LOGINS wrong passwords in a row."""
+    username = (username or "").strip().lower()
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            verify_password(_dummy_hash, password or "")  # same work as a real check
+            raise LoginFailed(LOGIN_FAILED)
+        now = utcnow()
+        if user.locked_until is not None and user.locked_until > now:
+            minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
+            raise LoginFailed(f"Too many failed attempts. Try again in about {minutes} minute(s).")
+        if not verify_password(user.password_hash, password or ""):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+            session.add(user)
+            raise_after_commit = LoginFailed(LOGIN_FAILED)
+        elif not user.active:
+            raise_after_commit = LoginFailed(LOGIN_FAILED)
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            session.add(user)
+            return Actor.of(user)
+    raise raise_after_commit

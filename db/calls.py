@@ -1,0 +1,307 @@
+"""Calls: intake (one upload or a bulk import from a manifest), listing, and audio grants."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from db.access import AccessDenied, Actor, NotFound, get_visible_call, require_role
+from db.config import settings
+from db.engine import session_scope
+from db.listening import store_listening_report
+from db.media import extension_for, sha256_of, store_file
+from db.models import Call, Role, User
+from scoring.audio import AudioProblem, probe_audio
+
+MANIFEST_COLUMNS = ("file", "agent", "started_at", "external_id", "agent_channel")
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,119}$")
+
+
+class IntakeProblem(ValueError):
+    """A call could not be imported; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class CallRow:
+    id: int
+    external_id: str
+    agent_id: int
+    agent: str
+    started_at: datetime
+    duration_s: float
+    channels: int
+    agent_channel: int
+
+
+def _call_row(call: Call, agent: User) -> CallRow:
+    return CallRow(
+        call.id,
+        call.external_id,
+        call.agent_id,
+        agent.display_name,
+        call.started_at,
+        call.duration_s,
+        call.channels,
+        call.agent_channel,
+    )
+
+
+def _agent_for_intake(session: Session, actor: Actor, agent_username: str) -> User:
+    agent = session.exec(
+        select(User).where(User.username == agent_username.strip().lower())
+    ).first()
+    if agent is None or agent.role != Role.agent:
+        raise IntakeProblem(f"unknown agent {agent_username!r}")
+    if actor.is_supervisor and agent.team_id != actor.team_id:
+        raise IntakeProblem(f"agent {agent_username!r} is not in your team")
+    return agent
+
+
+def import_call(
+    actor: Actor,
+    source: Path,
+    *,
+    original_name: str,
+    agent_username: str,
+    started_at: datetime,
+    agent_channel: int = 0,
+    external_id: str | None = None,
+    analyse: bool = True,
+) -> CallRow:
+    """Validate the audio, store it by content hash and record the call.
+
+    Raises IntakeProblem naming `original_name` and what is wrong; nothing is stored then.
+    """
+    require_role(actor, Role.admin, Role.supervisor)
+    limit = settings().max_upload_mb * 1024 * 1024
+    size = source.stat().st_size if source.exists() else 0
+    if size == 0:
+        raise IntakeProblem(f"{original_name}: the file is empty")
+    if size > limit:
+        raise IntakeProblem(
+            f"{original_name}: {size / 1e6:.0f} MB is over the {settings().max_upload_mb} MB limit"
+        )
+    if started_at.tzinfo is None:
+        raise IntakeProblem(f"{original_name}: start time {started_at} has no time zone")
+    try:
+        info = probe_audio(source)
+    except AudioProblem as exc:
+        # The probe names the server-side path; users know the file by its own name.
+        reason = str(exc).replace(f"{source}: ", "").replace(str(source), original_name)
+        raise IntakeProblem(f"{original_name}: {reason}") from exc
+    if not 0 <= agent_channel < max(info.channels, 1):
+        raise IntakeProblem(
+            f"{original_name}: agent channel {agent_channel} does not exist "
+            f"(the file has {info.channels} channel(s); channels count from 0)"
+        )
+    external_id = (external_id or Path(original_name).stem).strip()
+    if not EXTERNAL_ID_RE.match(external_id):
+        raise IntakeProblem(f"{original_name}: external id {external_id!r} has unusual characters")
+    sha256 = sha256_of(source)
+    with session_scope() as session:
+        agent = _agent_for_intake(session, actor, agent_username)
+        same_audio = session.exec(select(Call).where(Call.audio_sha256 == sha256)).first()
+        if same_audio is not None:
+            raise IntakeProblem(
+                f"{original_name}: this recording was already imported as {same_audio.external_id}"
+            )
+        if session.exec(select(Call).where(Call.external_id == external_id)).first():
+            raise IntakeProblem(f"{original_name}: external id {external_id!r} already exists")
+        relative = store_file(source, sha256, extension_for(info.format, info.subtype))
+        call = Call(
+            external_id=external_id,
+            agent_id=agent.id,
+            started_at=started_at.astimezone(UTC),
+            duration_s=info.duration_s,
+            audio_path=relative,
+            audio_sha256=sha256,
+            audio_format=extension_for(info.format, info.subtype),
+            sample_rate=info.sample_rate,
+            channels=info.channels,
+            agent_channel=agent_channel,
+            meta={"original_name": original_name[:255], "imported_by": actor.username},
+        )
+        session.add(call)
+        session.flush()
+        row = _call_row(call, agent)
+    if analyse:
+        store_listening_report(row.id)
+    return row
+
+
+# ---------------------------------------------------------------- bulk import
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    line: int
+    file: str
+    agent: str
+    started_at: datetime
+    external_id: str
+    agent_channel: int
+
+
+@dataclass
+class RowResult:
+    line: int
+    file: str
+    status: str  # imported | duplicate | error
+    message: str = ""
+    call_id: int | None = None
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return sum(r.status == "imported" for r in self.rows)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.status != "imported" for r in self.rows)
+
+
+def parse_manifest(
+    raw: bytes, name: str = "manifest.csv"
+) -> tuple[list[ManifestRow], list[RowResult]]:
+    """Parse a CSV manifest. Returns the good rows and one RowResult per bad row.
+
+    A manifest that cannot be read at all (encoding, missing columns) raises IntakeProblem.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IntakeProblem(
+            f"{name}: not UTF-8 text (byte {exc.start}); save the manifest as UTF-8 CSV"
+        ) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in MANIFEST_COLUMNS if c not in header]
+    if missing:
+        raise IntakeProblem(
+            f"{name}: missing column(s) {', '.join(missing)}; "
+            f"expected {', '.join(MANIFEST_COLUMNS)}"
+        )
+    good, bad, seen_files, seen_ids = [], [], set(), set()
+    for line, raw_row in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items()}
+        file = row.get("file", "")
+        try:
+            if not file:
+                raise IntakeProblem("the file column is empty")
+            try:
+                started = datetime.fromisoformat(row["started_at"].replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise IntakeProblem(
+                    f"started_at {row['started_at']!r} is not an ISO date-time"
+                ) from exc
+            if started.tzinfo is None:
+                started = started.replace(tzinfo=UTC)
+            try:
+                channel = int(row["agent_channel"] or 0)
+            except ValueError as exc:
+                raise IntakeProblem(
+                    f"agent_channel {row['agent_channel']!r} is not 0 or 1"
+                ) from exc
+            if file in seen_files:
+                raise IntakeProblem(f"file {file!r} is listed twice")
+            external_id = row["external_id"] or Path(file).stem
+            if external_id in seen_ids:
+                raise IntakeProblem(f"external id {external_id!r} is listed twice")
+            if not row["agent"]:
+                raise IntakeProblem("the agent column is empty")
+        except IntakeProblem as exc:
+            bad.append(RowResult(line, file, "error", str(exc)))
+            continue
+        seen_files.add(file)
+        seen_ids.add(external_id)
+        good.append(ManifestRow(line, file, row["agent"], started, external_id, channel))
+    return good, bad
+
+
+def bulk_import(
+    actor: Actor,
+    folder: Path,
+    manifest: Path,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportReport:
+    """Import every manifest row whose file is inside `folder`. Good rows import, bad rows
+    are reported with their reason; one bad row never stops the rest."""
+    require_role(actor, Role.admin, Role.supervisor)
+    good, bad = parse_manifest(manifest.read_bytes(), manifest.name)
+    report = ImportReport(rows=list(bad))
+    root = folder.resolve()
+    for done, row in enumerate(good, start=1):
+        if progress:
+            progress(done, len(good), row.file)
+        source = (root / row.file).resolve()
+        if not source.is_relative_to(root):
+            report.rows.append(
+                RowResult(row.line, row.file, "error", "the path leaves the import folder")
+            )
+            continue
+        if not source.is_file():
+            report.rows.append(RowResult(row.line, row.file, "error", "file not found"))
+            continue
+        try:
+            call = import_call(
+                actor,
+                source,
+                original_name=row.file,
+                agent_username=row.agent,
+                started_at=row.started_at,
+                agent_channel=row.agent_channel,
+                external_id=row.external_id,
+            )
+        except IntakeProblem as exc:
+            status = "duplicate" if "already imported" in str(exc) else "error"
+            message = str(exc).removeprefix(f"{row.file}: ")
+            report.rows.append(RowResult(row.line, row.file, status, message))
+            continue
+        report.rows.append(RowResult(row.line, row.file, "imported", "", call.id))
+    report.rows.sort(key=lambda r: r.line)
+    return report
+
+
+# ---------------------------------------------------------------- reading
+
+
+def list_calls(actor: Actor, limit: int = 500) -> list[CallRow]:
+    """Calls the actor may see, newest first."""
+    with session_scope() as session:
+        query = select(Call, User).join(User, User.id == Call.agent_id)
+        if actor.is_agent:
+            query = query.where(Call.agent_id == actor.id)
+        elif actor.is_supervisor:
+            query = query.where(User.team_id == actor.team_id)
+        query = query.order_by(Call.started_at.desc()).limit(limit)
+        return [_call_row(c, u) for c, u in session.exec(query).all()]
+
+
+def get_call(actor: Actor, call_id: int) -> CallRow:
+    with session_scope() as session:
+        call = get_visible_call(session, actor, call_id)
+        return _call_row(call, session.get(User, call.agent_id))
+
+
+def audio_url_for(actor: Actor, call_id: int, ttl_s: int = 4 * 3600) -> str:
+    """A signed, expiring URL for the call's audio, issued only to users allowed to hear it."""
+    from player.signing import sign_media_token
+
+    with session_scope() as session:
+        try:
+            get_visible_call(session, actor, call_id)
+        except NotFound as exc:
+            raise AccessDenied(str(exc)) from exc
+    token = sign_media_token(call_id, actor.id, settings().secret_key, ttl_s=ttl_s)
+    return f"/audio/{token}"

@@ -1,0 +1,489 @@
+"""Evaluations: drafts saved on every change, submit, audited amend, pinned comments.
+
+Every write names the `row_version` it read; a stale version is refused (optimistic
+locking), so two scorers can never silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from db.access import AccessDenied, Actor, NotFound, get_visible_call
+from db.audit import record_audit
+from db.engine import session_scope
+from db.models import (
+    CalibrationSeat,
+    CalibrationSession,
+    Call,
+    Comment,
+    Evaluation,
+    ItemScore,
+    Purpose,
+    Status,
+    User,
+    utcnow,
+)
+from db.models import (
+    Rubric as RubricRow,
+)
+from db.rubrics import latest_rubric_row, rubric_from_row
+from scoring.evaluation import score_evaluation, validate_values
+from scoring.rubric import Rubric
+
+MAX_TEXT = 5000
+_UNSET = object()
+
+
+class StaleEvaluation(Exception):
+    """Someone saved this evaluation since you loaded it; your change was not applied."""
+
+
+class EvaluationLocked(Exception):
+    """The evaluation is submitted: change it through Amend, with a reason."""
+
+
+@dataclass(frozen=True)
+class ItemState:
+    key: str
+    value: int | None
+    na: bool
+    note: str
+
+    @property
+    def answered(self) -> bool:
+        return self.value is not None or self.na
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    t_s: float
+    item_key: str | None
+    text: str
+    author_id: int
+    author: str
+
+
+@dataclass(frozen=True)
+class EvaluationView:
+    id: int
+    call_id: int
+    agent_id: int
+    scorer_id: int
+    scorer: str
+    rubric_id: int
+    purpose: str
+    status: str
+    total: float | None
+    failed_critical: bool
+    row_version: int
+    review_seconds: int
+    started_at: datetime
+    submitted_at: datetime | None
+    calibration_session_id: int | None
+    items: dict[str, ItemState] = field(default_factory=dict)
+    comments: list[CommentView] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict[str, int | None]:
+        """Answered items only, as the scoring engine takes them (None = N/A)."""
+        return {k: s.value for k, s in self.items.items() if s.answered}
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == Status.submitted
+
+
+# ---------------------------------------------------------------- access
+
+
+def _may_read(session: Session, actor: Actor, ev: Evaluation) -> bool:
+    if ev.scorer_id == actor.id:
+        return True
+    if ev.purpose == Purpose.calibration:
+        cal = session.get(CalibrationSession, ev.calibration_session_id)
+        if cal is None or not cal.revealed:
+            return False  # blind until reveal, for everyone but the scorer
+        if actor.is_admin or cal.facilitator_id == actor.id:
+            return True
+        return session.get(CalibrationSeat, (cal.id, actor.id)) is not None
+    if actor.is_agent:
+        return ev.agent_id == actor.id and ev.status == Status.submitted
+    if actor.is_admin:
+        return True
+    agent = session.get(User, ev.agent_id)
+    return agent is not None and agent.team_id == actor.team_id
+
+
+def _load_for_read(session: Session, actor: Actor, evaluation_id: int) -> Evaluation:
+    ev = session.get(Evaluation, evaluation_id)
+    if ev is None or not _may_read(session, actor, ev):
+        raise NotFound(f"Evaluation {evaluation_id} was not found or is not yours to open.")
+    return ev
+
+
+def _load_for_write(session: Session, actor: Actor, evaluation_id: int) -> Evaluation:
+    ev = session.get(Evaluation, evaluation_id)
+    if ev is None or ev.scorer_id != actor.id:
+        raise AccessDenied("Only the evaluation's own scorer can change it.")
+    return ev
+
+
+def _bump_version(session: Session, ev: Evaluation, expected_version: int) -> None:
+    """Atomically claim the next row version, or refuse a stale write."""
+    result = session.exec(
+        update(Evaluation)
+        .where(Evaluation.id == ev.id, Evaluation.row_version == expected_version)
+        .values(row_version=Evaluation.row_version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise StaleEvaluation(
+            "This evaluation was changed elsewhere (another tab or another person) after you "
+            "opened it. Your last change was NOT saved; reload to see the current version."
+        )
+    session.refresh(ev)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _view(session: Session, ev: Evaluation) -> EvaluationView:
+    items = session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
+    comments = session.exec(
+        select(Comment, User)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.evaluation_id == ev.id)
+        .order_by(Comment.t_s, Comment.id)
+    ).all()
+    scorer = session.get(User, ev.scorer_id)
+    return EvaluationView(
+        id=ev.id,
+        call_id=ev.call_id,
+        agent_id=ev.agent_id,
+        scorer_id=ev.scorer_id,
+        scorer=scorer.display_name if scorer else "?",
+        rubric_id=ev.rubric_id,
+        purpose=ev.purpose,
+        status=ev.status,
+        total=ev.total,
+        failed_critical=ev.failed_critical,
+        row_version=ev.row_version,
+        review_seconds=ev.review_seconds,
+        started_at=ev.started_at,
+        submitted_at=ev.submitted_at,
+        calibration_session_id=ev.calibration_session_id,
+        items={i.item_key: ItemState(i.item_key, i.value, i.na, i.note) for i in items},
+        comments=[
+            CommentView(c.id, c.t_s, c.item_key, c.text, c.author_id, u.display_name)
+            for c, u in comments
+        ],
+    )
+
+
+def get_evaluation(actor: Actor, evaluation_id: int) -> EvaluationView:
+    with session_scope() as session:
+        return _view(session, _load_for_read(session, actor, evaluation_id))
+
+
+def rubric_for(actor: Actor, evaluation_id: int) -> Rubric:
+    with session_scope() as session:
+        ev = _load_for_read(session, actor, evaluation_id)
+        return rubric_from_row(session.get(RubricRow, ev.rubric_id))
+
+
+def open_draft(
+    actor: Actor, call_id: int, calibration_session_id: int | None = None
+) -> EvaluationView:
+    """The actor's evaluation of this call: their draft or submitted one, or a new draft on
+    the newest rubric version (N/A pre-set where the rubric says so for audio-only calls)."""
+    if not actor.can_score:
+        raise AccessDenied("Only supervisors and admins score calls.")
+    purpose = Purpose.calibration if calibration_session_id else Purpose.regular
+    with session_scope() as session:
+        call = get_visible_call(session, actor, call_id)
+        query = (
+            select(Evaluation)
+            .where(
+                Evaluation.call_id == call_id,
+                Evaluation.scorer_id == actor.id,
+                Evaluation.purpose == purpose,
+                Evaluation.calibration_session_id == calibration_session_id,
+            )
+            .order_by(Evaluation.id.desc())
+        )
+        existing = session.exec(query).first()
+        if existing is not None:
+            return _view(session, existing)
+        if calibration_session_id:
+            cal = session.get(CalibrationSession, calibration_session_id)
+            if cal is None or session.get(CalibrationSeat, (cal.id, actor.id)) is None:
+                raise AccessDenied("You do not have a seat in this calibration session.")
+            rubric_row = session.get(RubricRow, cal.rubric_id)
+        else:
+            rubric_row = latest_rubric_row(session)
+        ev = Evaluation(
+            call_id=call.id,
+            agent_id=call.agent_id,
+            scorer_id=actor.id,
+            rubric_id=rubric_row.id,
+            purpose=purpose,
+            calibration_session_id=calibration_session_id,
+        )
+        session.add(ev)
+        session.flush()
+        defaults = rubric_from_row(rubric_row).default_values(audio_only=True)
+        for key, value in defaults.items():
+            session.add(ItemScore(evaluation_id=ev.id, item_key=key, value=value, na=value is None))
+        session.flush()
+        _recompute_total(session, ev)
+        return _view(session, ev)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _recompute_total(session: Session, ev: Evaluation) -> Rubric:
+    rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
+    rows = session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
+    values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
+    answered_numbers = [v for v in values.values() if v is not None]
+    if answered_numbers:
+        result = score_evaluation(rubric, values)
+        ev.total, ev.failed_critical = result.total, result.failed
+    else:
+        ev.total, ev.failed_critical = None, False
+    session.add(ev)
+    return rubric
+
+
+def _clean_text(text: str, what: str) -> str:
+    text = (text or "").replace("\x00", "").strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"The {what} is {len(text)} characters; the limit is {MAX_TEXT}.")
+    return text
+
+
+def save_item(
+    actor: Actor,
+    evaluation_id: int,
+    expected_version: int,
+    item_key: str,
+    *,
+    value: int | None | object = _UNSET,
+    na: bool | object = _UNSET,
+    note: str | object = _UNSET,
+) -> EvaluationView:
+    """Autosave one item of a draft: its level (or N/A) and/or its note."""
+    with session_scope() as session:
+        ev = _load_for_write(session, actor, evaluation_id)
+        if ev.status == Status.submitted:
+            raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
+        rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
+        rubric.item(item_key)  # unknown key → KeyError with the key named
+        row = session.exec(
+            select(ItemScore).where(
+                ItemScore.evaluation_id == ev.id, ItemScore.item_key == item_key
+            )
+        ).first()
+        row = row or ItemScore(evaluation_id=ev.id, item_key=item_key)
+        if na is not _UNSET:
+            row.na = bool(na)
+            if row.na:
+                row.value = None
+        if value is not _UNSET:
+            row.value = value
+            if value is not None:
+                row.na = False
+        if row.value is not None or row.na:
+            validate_values(rubric, {item_key: row.value})
+        if note is not _UNSET:
+            row.note = _clean_text(note, f"note on {item_key!r}")
+        _bump_version(session, ev, expected_version)
+        session.add(row)
+        session.flush()
+        _recompute_total(session, ev)
+        return _view(session, ev)
+
+
+def _check_comment_time(session: Session, ev: Evaluation, t_s: float) -> float:
+    call = session.get(Call, ev.call_id)
+    try:
+        t_s = float(t_s)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Comment time {t_s!r} is not a number of seconds.") from exc
+    if not 0 <= t_s <= call.duration_s:
+        raise ValueError(
+            f"Comment time {t_s:.1f} s is outside the recording (0 to {call.duration_s:.1f} s)."
+        )
+    return round(t_s, 2)
+
+
+def add_comment(
+    actor: Actor,
+    evaluation_id: int,
+    expected_version: int,
+    t_s: float,
+    text: str,
+    item_key: str | None = None,
+) -> EvaluationView:
+    with session_scope() as session:
+        ev = _load_for_write(session, actor, evaluation_id)
+        if ev.status == Status.submitted:
+            raise EvaluationLocked("This evaluation is submitted: comments are closed.")
+        t_s = _check_comment_time(session, ev, t_s)
+        text = _clean_text(text, "comment")
+        if not text:
+            raise ValueError("A comment needs some text.")
+        if item_key:
+            rubric_from_row(session.get(RubricRow, ev.rubric_id)).item(item_key)
+        _bump_version(session, ev, expected_version)
+        session.add(
+            Comment(
+                evaluation_id=ev.id,
+                author_id=actor.id,
+                t_s=t_s,
+                text=text,
+                item_key=item_key or None,
+            )
+        )
+        session.flush()
+        return _view(session, ev)
+
+
+def _own_comment(session: Session, actor: Actor, comment_id: int) -> tuple[Comment, Evaluation]:
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.author_id != actor.id:
+        raise AccessDenied("You can only change your own comments.")
+    ev = session.get(Evaluation, comment.evaluation_id)
+    if ev.status == Status.submitted:
+        raise EvaluationLocked("This evaluation is submitted: comments are closed.")
+    return comment, ev
+
+
+def edit_comment(
+    actor: Actor,
+    comment_id: int,
+    expected_version: int,
+    text: str,
+    t_s: float | None = None,
+    item_key: str | None | object = _UNSET,
+) -> EvaluationView:
+    with session_scope() as session:
+        comment, ev = _own_comment(session, actor, comment_id)
+        text = _clean_text(text, "comment")
+        if not text:
+            raise ValueError("A comment needs some text; delete it instead.")
+        if t_s is not None:
+            comment.t_s = _check_comment_time(session, ev, t_s)
+        if item_key is not _UNSET:
+            comment.item_key = item_key or None
+        comment.text, comment.updated_at = text, utcnow()
+        _bump_version(session, ev, expected_version)
+        session.add(comment)
+        session.flush()
+        return _view(session, ev)
+
+
+def delete_comment(actor: Actor, comment_id: int, expected_version: int) -> EvaluationView:
+    with session_scope() as session:
+        comment, ev = _own_comment(session, actor, comment_id)
+        _bump_version(session, ev, expected_version)
+        session.delete(comment)
+        session.flush()
+        return _view(session, ev)
+
+
+def submit(
+    actor: Actor, evaluation_id: int, expected_version: int, review_seconds: int = 0
+) -> EvaluationView:
+    """Lock a complete draft. Every item must be answered (a level or N/A)."""
+    with session_scope() as session:
+        ev = _load_for_write(session, actor, evaluation_id)
+        if ev.status == Status.submitted:
+            raise EvaluationLocked("This evaluation is already submitted.")
+        rubric = _recompute_total(session, ev)
+        values = _view(session, ev).values
+        result = score_evaluation(rubric, values)  # all-N/A raises here
+        if not result.complete:
+            titles = ", ".join(rubric.item(k).title for k in result.open_items)
+            raise ValueError(f"Answer every item before submitting. Still open: {titles}.")
+        _bump_version(session, ev, expected_version)
+        ev.status, ev.submitted_at = Status.submitted, utcnow()
+        ev.total, ev.failed_critical = result.total, result.failed
+        ev.review_seconds = max(0, int(review_seconds)) + ev.review_seconds
+        session.add(ev)
+        session.flush()
+        return _view(session, ev)
+
+
+def amend(
+    actor: Actor, evaluation_id: int, expected_version: int, changes: dict[str, dict], reason: str
+) -> EvaluationView:
+    """Change a submitted evaluation. `changes` maps item key → any of value/na/note.
+    Needs a reason; writes an audit event with the before and after values."""
+    reason = _clean_text(reason, "reason")
+    if len(reason) < 5:
+        raise ValueError("Amending a submitted evaluation needs a reason (a few words at least).")
+    with session_scope() as session:
+        ev = session.get(Evaluation, evaluation_id)
+        if ev is None:
+            raise NotFound(f"Evaluation {evaluation_id} was not found.")
+        # The scorer, or (for dispute decisions) an admin or the agent's team supervisor.
+        agent = session.get(User, ev.agent_id)
+        allowed = (
+            ev.scorer_id == actor.id
+            or actor.is_admin
+            or (
+                actor.is_supervisor
+                and agent is not None
+                and agent.team_id == actor.team_id
+                and ev.purpose == Purpose.regular
+            )
+        )
+        if not allowed:
+            raise AccessDenied("You may not amend this evaluation.")
+        if ev.status != Status.submitted:
+            raise ValueError("Only submitted evaluations are amended; a draft saves as you go.")
+        rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
+        rows = {
+            r.item_key: r
+            for r in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
+        }
+        before_items = {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()}
+        for key, change in changes.items():
+            rubric.item(key)
+            row = rows.get(key) or ItemScore(evaluation_id=ev.id, item_key=key)
+            if "na" in change:
+                row.na = bool(change["na"])
+                if row.na:
+                    row.value = None
+            if "value" in change:
+                row.value = change["value"]
+                if row.value is not None:
+                    row.na = False
+            if "note" in change:
+                row.note = _clean_text(change["note"], f"note on {key!r}")
+            validate_values(rubric, {key: row.value})
+            rows[key] = row
+            session.add(row)
+        values = {k: r.value for k, r in rows.items() if r.value is not None or r.na}
+        result = score_evaluation(rubric, values)
+        if not result.complete:
+            raise ValueError("An amended evaluation must still answer every item.")
+        before = {"total": ev.total, "items": before_items}
+        _bump_version(session, ev, expected_version)
+        ev.total, ev.failed_critical = result.total, result.failed
+        session.add(ev)
+        session.flush()
+        after = {
+            "total": ev.total,
+            "items": {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()},
+        }
+        record_audit(
+            session, actor, "amend", "evaluation", ev.id, before=before, after=after, reason=reason
+        )
+        return _view(session, ev)

@@ -1,0 +1,63 @@
+"""Listening reports per call: computed at import, stored, recomputed on demand."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from db.access import Actor, get_visible_call
+from db.engine import session_scope
+from db.media import media_root
+from db.models import Call, ListeningReportRow, utcnow
+
+
+def store_listening_report(call_id: int) -> ListeningReportRow:
+    """Analyse the call's audio and store the report. A failure is stored as an error
+    (shown to scorers as 'no evidence'), never raised into an import."""
+    from scoring.audio import AudioProblem
+    from scoring.listening import analyze_file
+
+    with session_scope() as session:
+        call = session.get(Call, call_id)
+        path = media_root() / call.audio_path
+        row = session.get(ListeningReportRow, call_id) or ListeningReportRow(
+            call_id=call_id, report={}
+        )
+        try:
+            report = analyze_file(path, agent_channel=call.agent_channel)
+        except (AudioProblem, ValueError, OSError) as exc:
+            row.report, row.error = {}, str(exc)[:500]
+        else:
+            summary = report.summary()
+            row.report, row.error = report.to_dict(), None
+            row.talk_share = summary.get("talk_share")
+            row.interruptions = summary.get("interruptions")
+            row.backchannels = summary.get("backchannels")
+            row.long_silences = summary.get("long_silences")
+            row.longest_agent_turn = summary.get("longest_agent_turn")
+            row.response_gap_median = summary.get("response_gaps")
+            row.overtalk = summary.get("overtalk")
+        row.computed_at = utcnow()
+        session.add(row)
+        return row
+
+
+def analyse_missing_calls(progress=None) -> int:  # noqa: ANN001 - callable(done, total)
+    """One-off: analyse every call that has no stored report yet. Returns how many."""
+    with session_scope() as session:
+        done_ids = set(session.exec(select(ListeningReportRow.call_id)).all())
+        todo = [cid for cid in session.exec(select(Call.id)).all() if cid not in done_ids]
+    for n, call_id in enumerate(todo, start=1):
+        store_listening_report(call_id)
+        if progress:
+            progress(n, len(todo))
+    return len(todo)
+
+
+def listening_report_for(actor: Actor, call_id: int) -> dict | None:
+    """The stored report for a call the actor may see: {'report':..., 'error':...} or None."""
+    with session_scope() as session:
+        get_visible_call(session, actor, call_id)
+        row = session.get(ListeningReportRow, call_id)
+        if row is None:
+            return None
+        return {"report": row.report, "error": row.error, "computed_at": row.computed_at}

@@ -1,0 +1,63 @@
+"""The content-addressed media folder: audio lives at <media>/<aa>/<sha256>.<ext>."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from db.config import settings
+from db.engine import session_scope
+from db.models import Call
+
+CHUNK = 1 << 20
+
+
+def extension_for(container: str, codec: str = "") -> str:
+    """File extension for a container/codec as soundfile names them ("OGG"/"OPUS" → opus)."""
+    if container.upper() == "OGG" and codec.upper() == "OPUS":
+        return "opus"
+    return {
+        "WAV": "wav",
+        "WAVEX": "wav",
+        "OGG": "ogg",
+        "MP3": "mp3",
+        "MPEG": "mp3",
+        "FLAC": "flac",
+    }.get(container.upper(), container.lower())
+
+
+def media_root() -> Path:
+    return settings().media_dir
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def store_file(source: Path, sha256: str, extension: str) -> str:
+    """Copy `source` into the media folder under its hash; returns the relative path."""
+    relative = f"{sha256[:2]}/{sha256}.{extension}"
+    target = media_root() / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".partial")
+        shutil.copyfile(source, partial)
+        partial.replace(target)  # atomic: a crash never leaves half a file under the hash name
+    return relative
+
+
+def audio_path_for_call(call_id: int) -> Path | None:
+    """The file behind a call, for the audio route (which has already checked the grant)."""
+    with session_scope() as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            return None
+        path = (media_root() / call.audio_path).resolve()
+        if not path.is_relative_to(media_root().resolve()) or not path.exists():
+            return None
+        return path

@@ -1,0 +1,252 @@
+"""SQLModel tables. Times are timezone-aware UTC; seconds in a recording are floats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC; always hands back an aware UTC datetime (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def ts_field(nullable: bool = False, index: bool = False, **kw: Any) -> Any:
+    return Field(
+        default_factory=None if nullable else utcnow,
+        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
+        **kw,
+    )
+
+
+class Role(StrEnum):
+    admin = "admin"
+    supervisor = "supervisor"
+    agent = "agent"
+
+
+class Purpose(StrEnum):
+    regular = "regular"
+    calibration = "calibration"
+
+
+class Status(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    created_at: datetime = ts_field()
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=16)  # a Role value
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    is_demo: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = ts_field(nullable=True)
+    created_at: datetime = ts_field()
+
+
+class Rubric(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, index=True)
+    version: int
+    title: str = Field(max_length=200)
+    definition: dict = Field(sa_column=Column(JSON, nullable=False))
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = ts_field()
+
+
+class Call(SQLModel, table=True):
+    __table_args__ = (Index("ix_call_agent_started", "agent_id", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True, max_length=120)
+    agent_id: int = Field(foreign_key="user.id")
+    started_at: datetime = ts_field(index=True)
+    duration_s: float
+    audio_path: str = Field(max_length=255)  # relative to the media folder
+    audio_sha256: str = Field(max_length=64, index=True)
+    audio_format: str = Field(max_length=16)
+    sample_rate: int
+    channels: int
+    agent_channel: int = 0
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = ts_field()
+
+
+class ListeningReportRow(SQLModel, table=True):
+    __tablename__ = "listening_report"
+    call_id: int = Field(foreign_key="call.id", primary_key=True)
+    report: dict = Field(sa_column=Column(JSON, nullable=False))
+    talk_share: float | None = None
+    interruptions: int | None = None
+    backchannels: int | None = None
+    long_silences: int | None = None
+    longest_agent_turn: float | None = None
+    response_gap_median: float | None = None
+    overtalk: float | None = None
+    error: str | None = Field(default=None, max_length=500)
+    computed_at: datetime = ts_field()
+
+
+class Evaluation(SQLModel, table=True):
+    __table_args__ = (
+        Index(
+            "ix_eval_agent_purpose_status_submitted",
+            "agent_id",
+            "purpose",
+            "status",
+            "submitted_at",
+        ),
+        Index("ix_eval_scorer_call", "scorer_id", "call_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    agent_id: int = Field(foreign_key="user.id")  # copied from the call: trends group by it
+    scorer_id: int = Field(foreign_key="user.id")
+    rubric_id: int = Field(foreign_key="rubric.id")
+    purpose: str = Field(default=Purpose.regular, max_length=16)
+    calibration_session_id: int | None = Field(
+        default=None, foreign_key="calibration_session.id", index=True
+    )
+    status: str = Field(default=Status.draft, max_length=16)
+    total: float | None = None
+    failed_critical: bool = False
+    review_seconds: int = 0
+    row_version: int = 1  # optimistic lock: every save must name the version it read
+    started_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+    submitted_at: datetime | None = ts_field(nullable=True)
+
+
+class ItemScore(SQLModel, table=True):
+    __tablename__ = "item_score"
+    __table_args__ = (UniqueConstraint("evaluation_id", "item_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    item_key: str = Field(max_length=64)
+    value: int | None = None  # NULL with na=True is N/A; NULL with na=False is unanswered
+    na: bool = False
+    note: str = Field(default="", max_length=5000)
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    t_s: float
+    item_key: str | None = Field(default=None, max_length=64)
+    text: str = Field(max_length=5000)
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    entity_id: int | None = None
+    before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    reason: str = Field(default="", max_length=2000)
+    at: datetime = ts_field(index=True)
+
+
+class CalibrationSession(SQLModel, table=True):
+    __tablename__ = "calibration_session"
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    facilitator_id: int = Field(foreign_key="user.id")
+    rubric_id: int = Field(foreign_key="rubric.id")
+    benchmark_scorer_id: int | None = Field(default=None, foreign_key="user.id")
+    due_at: datetime | None = ts_field(nullable=True)
+    revealed: bool = False
+    revealed_at: datetime | None = ts_field(nullable=True)
+    created_at: datetime = ts_field()
+
+
+class CalibrationCall(SQLModel, table=True):
+    __tablename__ = "calibration_call"
+    session_id: int = Field(foreign_key="calibration_session.id", primary_key=True)
+    call_id: int = Field(foreign_key="call.id", primary_key=True)
+
+
+class CalibrationSeat(SQLModel, table=True):
+    __tablename__ = "calibration_seat"
+    session_id: int = Field(foreign_key="calibration_session.id", primary_key=True)
+    scorer_id: int = Field(foreign_key="user.id", primary_key=True)
+
+
+class ConsensusScore(SQLModel, table=True):
+    __tablename__ = "consensus_score"
+    session_id: int = Field(foreign_key="calibration_session.id", primary_key=True)
+    call_id: int = Field(foreign_key="call.id", primary_key=True)
+    item_key: str = Field(max_length=64, primary_key=True)
+    value: int | None = None
+    na: bool = False
+    note: str = Field(default="", max_length=2000)
+    recorded_by: int = Field(foreign_key="user.id")
+    recorded_at: datetime = ts_field()
+
+
+class Acknowledgement(SQLModel, table=True):
+    evaluation_id: int = Field(foreign_key="evaluation.id", primary_key=True)
+    agent_id: int = Field(foreign_key="user.id")
+    at: datetime = ts_field()
+
+
+class EvaluationView(SQLModel, table=True):
+    """When the agent first opened a submitted evaluation (drives the 'unread' mark)."""
+
+    __tablename__ = "evaluation_view"
+    evaluation_id: int = Field(foreign_key="evaluation.id", primary_key=True)
+    agent_id: int = Field(foreign_key="user.id")
+    at: datetime = ts_field()
+
+
+class Dispute(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    item_key: str = Field(max_length=64)
+    agent_id: int = Field(foreign_key="user.id")
+    reason: str = Field(max_length=2000)
+    status: str = Field(default="open", max_length=16)  # open|accepted|partly_accepted|rejected
+    resolution: str = Field(default="", max_length=2000)
+    resolver_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = ts_field()
+    resolved_at: datetime | None = ts_field(nullable=True)

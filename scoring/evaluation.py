@@ -1,0 +1,158 @@
+"""Scoring one evaluation against a rubric.
+
+``values`` maps item key → level (int on the rubric's scale) or None for N/A. A key that is
+absent is an item not answered yet, so the same function gives the live total of a draft.
+
+Total (0–100) = 100 × Σ wᵢ·(vᵢ − min)/(max − min) / Σ wᵢ over answered items. N/A items drop
+out and the remaining weights rescale. A critical item at the scale minimum fails the call:
+the total is 0.0.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scoring.rubric import Rubric, RubricItem
+
+
+class AllItemsNotApplicable(ValueError):
+    """Every item is marked N/A, so there is nothing to score."""
+
+
+class ScoreOutOfRange(ValueError):
+    """A value is not a level on the rubric's scale (or not a whole number at all)."""
+
+
+class NotApplicableNotAllowed(ScoreOutOfRange):
+    """N/A (None) was given for an item that must be scored."""
+
+
+class UnknownItem(ValueError):
+    """A value names an item the rubric does not have."""
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Outcome of scoring; item-key tuples keep rubric order.
+
+    ``total`` is 0–100 rounded to 1 decimal, None while no item has a level, 0.0 when a
+    critical item failed. ``open_items`` are items with no value at all yet.
+    """
+
+    total: float | None
+    failed_critical: tuple[str, ...]
+    answered: tuple[str, ...]
+    not_applicable: tuple[str, ...]
+    open_items: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.open_items
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failed_critical)
+
+
+def _level(rubric: Rubric, item: RubricItem, value: object) -> int | None:
+    """The value as a level, None for N/A; raises if it is neither for this item."""
+    allowed = f"{rubric.scale_min} to {rubric.scale_max}"
+    if value is None:
+        if not item.na_allowed:
+            raise NotApplicableNotAllowed(
+                f"item '{item.key}' cannot be N/A; choose a level from {allowed}"
+            )
+        return None
+    # bool is an int subclass; True must not quietly count as level 1.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ScoreOutOfRange(
+            f"item '{item.key}' needs a whole-number level from {allowed}"
+            f"{' or N/A' if item.na_allowed else ''}, got {value!r}"
+        )
+    level = int(value)
+    if not rubric.scale_min <= level <= rubric.scale_max:
+        raise ScoreOutOfRange(
+            f"item '{item.key}' has level {level}, outside the allowed range {allowed}"
+        )
+    return level
+
+
+def _item_or_raise(rubric: Rubric, key: object) -> RubricItem:
+    if isinstance(key, str):
+        for item in rubric.items:
+            if item.key == key:
+                return item
+    raise UnknownItem(
+        f"rubric '{rubric.key}' v{rubric.version} has no item {key!r}; "
+        f"its items are: {', '.join(rubric.item_keys)}"
+    )
+
+
+def validate_values(rubric: Rubric, values: Mapping[str, int | None]) -> None:
+    """Raises UnknownItem, ScoreOutOfRange or NotApplicableNotAllowed for the first bad
+    entry; None (N/A) is allowed only where the item has ``na_allowed``."""
+    for key, value in values.items():
+        _level(rubric, _item_or_raise(rubric, key), value)
+
+
+def score_evaluation(rubric: Rubric, values: Mapping[str, int | None]) -> EvaluationResult:
+    """Scores ``values`` (item key → level, None = N/A, absent = open) against ``rubric``.
+
+    Raises the errors of ``validate_values``, and AllItemsNotApplicable when every item is
+    present and N/A.
+    """
+    validate_values(rubric, values)
+    answered: list[str] = []
+    not_applicable: list[str] = []
+    open_items: list[str] = []
+    failed_critical: list[str] = []
+    weighted = 0.0
+    weight_sum = 0.0
+    span = rubric.scale_max - rubric.scale_min
+    for item in rubric.items:
+        if item.key not in values:
+            open_items.append(item.key)
+            continue
+        level = _level(rubric, item, values[item.key])
+        if level is None:
+            not_applicable.append(item.key)
+            continue
+        answered.append(item.key)
+        if item.critical and level == rubric.scale_min:
+            failed_critical.append(item.key)
+        weighted += item.weight * (level - rubric.scale_min) / span
+        weight_sum += item.weight
+
+    if not answered and not open_items:
+        raise AllItemsNotApplicable(
+            f"every item of rubric '{rubric.key}' v{rubric.version} is N/A; score at least one item"
+        )
+    if failed_critical:
+        total: float | None = 0.0
+    elif answered:
+        total = round(100.0 * weighted / weight_sum, 1)
+    else:
+        total = None
+    return EvaluationResult(
+        total=total,
+        failed_critical=tuple(failed_critical),
+        answered=tuple(answered),
+        not_applicable=tuple(not_applicable),
+        open_items=tuple(open_items),
+    )
+
+
+def item_percent(rubric: Rubric, key: str, value: int) -> float:
+    """One item's level as 0–100 of its scale (min → 0, max → 100), rounded to 1 decimal.
+
+    Raises UnknownItem, ScoreOutOfRange, or NotApplicableNotAllowed for None (N/A has no
+    percentage, whether or not the item allows it).
+    """
+    item = _item_or_raise(rubric, key)
+    if value is None:
+        raise NotApplicableNotAllowed(f"item '{key}' is N/A, which has no percentage")
+    level = _level(rubric, item, value)
+    assert level is not None
+    return round(100.0 * (level - rubric.scale_min) / (rubric.scale_max - rubric.scale_min), 1)

@@ -1,0 +1,109 @@
+"""Shared fixtures: a fresh database per test on SQLite and on a real PostgreSQL server.
+
+PostgreSQL comes from EARSHOT_TEST_PG_URL (default: the local server on 127.0.0.1:5432
+with trust auth). Each test worker gets its own scratch database, emptied between tests.
+Without a server the PostgreSQL cases skip with a reason, except under CI=true, where
+they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+# Settings are read once: point data and media at a scratch folder before importing db.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="earshot-tests-"))
+os.environ.setdefault("EARSHOT_DATA_DIR", str(_SCRATCH))
+os.environ.setdefault("EARSHOT_MEDIA_DIR", str(_SCRATCH / "media"))
+os.environ.pop("DATABASE_URL", None)
+
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+import db.models  # noqa: E402,F401
+from db.engine import make_engine, use_engine  # noqa: E402
+
+PG_URL = os.environ.get("EARSHOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def missing_service(reason: str) -> None:
+    """Skip locally; fail under CI, where a skipped suite would hide a broken setup."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(worker_id: str) -> str:
+    """A scratch PostgreSQL database for this test worker, dropped at the end."""
+    admin = make_engine(PG_URL)
+    name = f"earshot_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+        admin.dispose()
+        missing_service(f"no PostgreSQL server at {PG_URL} ({type(exc).__name__})")
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_server_url: str):
+    engine = make_engine(pg_server_url)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_pg(engine) -> None:  # noqa: ANN001
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request, tmp_path):
+    """Every service pointed at a fresh, empty database: SQLite file or PostgreSQL."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        SQLModel.metadata.create_all(engine)
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        _empty_pg(engine)
+    use_engine(engine)
+    yield engine
+    use_engine(None)
+    if request.param == "sqlite":
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path):
+    """SQLite only: for page tests where the backend does not change what is shown."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    SQLModel.metadata.create_all(engine)
+    use_engine(engine)
+    yield engine
+    use_engine(None)
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Still argon2id, with test-sized cost: hashing is not what these tests measure."""
+    import db.auth
+    from argon2 import PasswordHasher
+
+    real = db.auth._hasher
+    db.auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    db.auth._hasher = real

@@ -1,0 +1,125 @@
+"""Call intake: uploads, bulk import from a manifest, content addressing, bad input."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from db.access import AccessDenied
+from db.calls import IntakeProblem, bulk_import, get_call, import_call, list_calls
+from db.media import media_root
+from tests.factories import make_call, make_world, write_speechlike_wav
+
+WHEN = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+
+
+def _import(actor, path: Path, agent="agent.north", **kw):
+    return import_call(actor, path, original_name=path.name, agent_username=agent,
+                       started_at=WHEN, analyse=False, **kw)
+
+
+def test_upload_is_stored_by_content_hash_and_listed(database, tmp_path):
+    world = make_world()
+    row = make_call(world.sup_north, world.agent_north, tmp_path, seconds=12)
+    assert row.channels == 2 and 11.9 < row.duration_s < 12.1
+    stored = list(media_root().rglob("*.wav"))
+    assert any(p.stem.startswith(p.parent.name) for p in stored)
+    assert [c.external_id for c in list_calls(world.sup_north)] == ["T-0"]
+    assert list_calls(world.sup_south) == []  # another team's call stays invisible
+
+
+def test_the_same_recording_twice_is_named_as_a_duplicate(database, tmp_path):
+    world = make_world()
+    path = write_speechlike_wav(tmp_path / "a.wav", 5)
+    first = _import(world.admin, path)
+    with pytest.raises(IntakeProblem, match=f"already imported as {first.external_id}"):
+        _import(world.admin, path, external_id="OTHER-ID")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "empty"),
+        (b"this is a text file, not audio at all" * 10, "a.wav"),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 8, "a.wav"),  # truncated header
+    ],
+)
+def test_empty_corrupt_and_non_audio_uploads_are_refused(database, tmp_path, content, expected):
+    world = make_world()
+    bad = tmp_path / "a.wav"
+    bad.write_bytes(content)
+    with pytest.raises(IntakeProblem, match=expected):
+        _import(world.admin, bad)
+    assert list_calls(world.admin) == []
+
+
+def test_mono_recordings_are_accepted_and_agent_channel_is_checked(database, tmp_path):
+    world = make_world()
+    mono = write_speechlike_wav(tmp_path / "mono.wav", 5, channels=1)
+    with pytest.raises(IntakeProblem, match="agent channel 1 does not exist"):
+        _import(world.admin, mono, agent_channel=1)
+    assert _import(world.admin, mono).channels == 1
+
+
+def test_supervisors_import_only_for_their_team_and_agents_not_at_all(database, tmp_path):
+    world = make_world()
+    path = write_speechlike_wav(tmp_path / "x.wav", 5)
+    with pytest.raises(IntakeProblem, match="not in your team"):
+        _import(world.sup_south, path, agent="agent.north")
+    with pytest.raises(IntakeProblem, match="unknown agent"):
+        _import(world.admin, path, agent="sup.north")
+    with pytest.raises(AccessDenied):
+        _import(world.agent_north, path)
+
+
+def test_agents_see_only_their_own_calls(database, tmp_path):
+    world = make_world()
+    mine = make_call(world.admin, world.agent_north, tmp_path, seed=1)
+    theirs = make_call(world.admin, world.agent_north2, tmp_path, seed=2)
+    assert [c.id for c in list_calls(world.agent_north)] == [mine.id]
+    with pytest.raises(LookupError):
+        get_call(world.agent_north, theirs.id)
+
+
+def test_bulk_import_imports_good_rows_and_names_bad_ones(database, tmp_path):
+    world = make_world()
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    write_speechlike_wav(folder / "one.wav", 4, seed=1)
+    write_speechlike_wav(folder / "two.wav", 4, seed=2)
+    (folder / "broken.wav").write_bytes(b"not audio")
+    (tmp_path / "outside.wav").write_bytes(b"x")
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "file,agent,started_at,external_id,agent_channel\n"
+        "one.wav,agent.north,2026-11-01T09:00:00Z,C-1,0\n"
+        "two.wav,nobody,2026-11-01T09:10:00Z,C-2,0\n"
+        "broken.wav,agent.north,2026-11-01T09:20:00Z,C-3,0\n"
+        "../outside.wav,agent.north,2026-11-01T09:30:00Z,C-4,0\n"
+        "missing.wav,agent.north,2026-11-01T09:40:00Z,C-5,0\n"
+        "two.wav,agent.south,yesterday,C-6,0\n"
+        "one.wav,agent.north,2026-11-01T09:00:00Z,C-7,0\n"
+    )
+    seen = []
+    report = bulk_import(world.admin, folder, manifest, lambda d, t, n: seen.append((d, t)))
+    by_line = {r.line: r for r in report.rows}
+    assert by_line[2].status == "imported"
+    assert "unknown agent" in by_line[3].message
+    assert by_line[4].status == "error" and "broken.wav" not in by_line[4].message
+    assert "leaves the import folder" in by_line[5].message
+    assert "not found" in by_line[6].message
+    assert "not an ISO date-time" in by_line[7].message
+    assert "listed twice" in by_line[8].message
+    assert report.imported == 1 and report.failed == 6
+    assert seen and seen[-1][0] == seen[-1][1]
+
+
+def test_manifest_missing_columns_or_bad_encoding_is_refused_whole(database, tmp_path):
+    world = make_world()
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("file,agent\nx.wav,agent.north\n")
+    with pytest.raises(IntakeProblem, match="missing column.*started_at"):
+        bulk_import(world.admin, tmp_path, manifest)
+    manifest.write_bytes("file,agent\n\xff\xfe".encode("latin-1"))
+    with pytest.raises(IntakeProblem, match="not UTF-8"):
+        bulk_import(world.admin, tmp_path, manifest)

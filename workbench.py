@@ -1,0 +1,65 @@
+"""Earshot entry point: page config, login, and the navigation each role may use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.auth import LoginFailed, authenticate
+from ui.session import current_actor, log_in, log_out
+
+st.set_page_config(page_title="Earshot", page_icon=":material/hearing:", layout="wide")
+
+PAGES = {
+    # path: (title, icon, roles that may use it)
+    "pages/home.py": ("Overview", ":material/home:", {"admin", "supervisor", "agent"}),
+    "pages/queue.py": ("Queue", ":material/queue_music:", {"admin", "supervisor"}),
+    "pages/score.py": ("Score a call", ":material/rate_review:", {"admin", "supervisor"}),
+    "pages/calls.py": ("Calls", ":material/call:", {"admin", "supervisor"}),
+    "pages/users.py": ("Users", ":material/group:", {"admin"}),
+    "pages/rubrics.py": ("Rubrics", ":material/checklist:", {"admin", "supervisor"}),
+}
+SECTIONS = {
+    "pages/home.py": "Earshot",
+    "pages/queue.py": "Scoring",
+    "pages/score.py": "Scoring",
+    "pages/calls.py": "Manage",
+    "pages/users.py": "Manage",
+    "pages/rubrics.py": "Manage",
+}
+
+
+def login_page() -> None:
+    st.title("Earshot")
+    st.caption("Quality assurance for people who listen for a living.")
+    with st.form("login", border=True):
+        username = st.text_input("Username", key="login_username")
+        password = st.text_input("Password", type="password", key="login_password")
+        submitted = st.form_submit_button("Log in", type="primary")
+    if submitted:
+        try:
+            log_in(authenticate(username, password))
+        except LoginFailed as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+
+def pages_for(role: str) -> dict[str, list]:
+    sections: dict[str, list] = {}
+    for path, (title, icon, roles) in PAGES.items():
+        if role in roles:
+            page = st.Page(path, title=title, icon=icon, default=path == "pages/home.py")
+            sections.setdefault(SECTIONS[path], []).append(page)
+    return sections
+
+
+actor = current_actor()
+if actor is None:
+    st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
+else:
+    with st.sidebar:
+        st.text(f"{actor.display_name} ({actor.role})")
+        if st.button("Log out", icon=":material/logout:"):
+            log_out()
+            st.rerun()
+    st.navigation(pages_for(actor.role)).run()
