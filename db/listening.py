@@ -11,19 +11,22 @@ from db.models import Call, ListeningReportRow, utcnow
 
 
 def store_listening_report(call_id: int) -> ListeningReportRow:
-    """Analyse the call's audio and store the report. A failure is stored as an error
-    (shown to scorers as 'no evidence'), never raised into an import."""
-    from scoring.audio import AudioProblem
-    from scoring.listening import analyze_file
+    """Decode the call's audio once; store its listening report and waveform peaks.
+    A failure is stored as an error (shown to scorers as 'no evidence'), never raised
+    into an import."""
+    from player.waveform import waveform_peaks
+    from scoring.audio import AudioProblem, read_audio
+    from scoring.listening import analyze
 
     with session_scope() as session:
         call = session.get(Call, call_id)
-        path = media_root() / call.audio_path
         row = session.get(ListeningReportRow, call_id) or ListeningReportRow(
             call_id=call_id, report={}
         )
         try:
-            report = analyze_file(path, agent_channel=call.agent_channel)
+            samples, sample_rate = read_audio(media_root() / call.audio_path)
+            row.peaks = waveform_peaks(samples)
+            report = analyze(samples, sample_rate, agent_channel=call.agent_channel)
         except (AudioProblem, ValueError, OSError) as exc:
             row.report, row.error = {}, str(exc)[:500]
         else:

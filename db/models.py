@@ -111,6 +111,9 @@ class ListeningReportRow(SQLModel, table=True):
     __tablename__ = "listening_report"
     call_id: int = Field(foreign_key="call.id", primary_key=True)
     report: dict = Field(sa_column=Column(JSON, nullable=False))
+    # Per-channel peak envelope for the player's waveform, computed with the report so a
+    # recording is decoded once, at import, not on every page run.
+    peaks: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     talk_share: float | None = None
     interruptions: int | None = None
     backchannels: int | None = None

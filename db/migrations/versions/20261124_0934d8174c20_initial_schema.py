@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 27610f1f1601
+Revision ID: 0934d8174c20
 Revises: 
-Create Date: 2026-11-24 20:35:26.406763
+Create Date: 2026-11-24 20:42:38.584987
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import db.models
 
-revision: str = '27610f1f1601'
+revision: str = '0934d8174c20'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -175,6 +175,7 @@ def upgrade() -> None:
     op.create_table('listening_report',
     sa.Column('call_id', sa.Integer(), nullable=False),
     sa.Column('report', sa.JSON(), nullable=False),
+    sa.Column('peaks', sa.JSON(), nullable=True),
     sa.Column('talk_share', sa.Float(), nullable=True),
     sa.Column('interruptions', sa.Integer(), nullable=True),
     sa.Column('backchannels', sa.Integer(), nullable=True),

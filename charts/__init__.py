@@ -1,0 +1,1 @@
+"""Small chart builders: plain data in, plotly Figure out."""
