@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from db.auth import LoginFailed, authenticate
-from ui.session import current_actor, log_in, log_out
+from ui.session import current_actor, log_in
 
 st.set_page_config(page_title="Earshot", page_icon=":material/hearing:", layout="wide")
 
@@ -14,6 +14,10 @@ PAGES = {
     "pages/home.py": ("Overview", ":material/home:", {"admin", "supervisor", "agent"}),
     "pages/queue.py": ("Queue", ":material/queue_music:", {"admin", "supervisor"}),
     "pages/score.py": ("Score a call", ":material/rate_review:", {"admin", "supervisor"}),
+    "pages/calibration.py": ("Calibration", ":material/tune:", {"admin", "supervisor"}),
+    "pages/disputes.py": ("Disputes", ":material/gavel:", {"admin", "supervisor"}),
+    "pages/my_feedback.py": ("My feedback", ":material/inbox:", {"agent"}),
+    "pages/trends.py": ("Trends", ":material/monitoring:", {"admin", "supervisor"}),
     "pages/calls.py": ("Calls", ":material/call:", {"admin", "supervisor"}),
     "pages/users.py": ("Users", ":material/group:", {"admin"}),
     "pages/rubrics.py": ("Rubrics", ":material/checklist:", {"admin", "supervisor"}),
@@ -22,6 +26,10 @@ SECTIONS = {
     "pages/home.py": "Earshot",
     "pages/queue.py": "Scoring",
     "pages/score.py": "Scoring",
+    "pages/calibration.py": "Scoring",
+    "pages/disputes.py": "Scoring",
+    "pages/my_feedback.py": "Earshot",
+    "pages/trends.py": "Insight",
     "pages/calls.py": "Manage",
     "pages/users.py": "Manage",
     "pages/rubrics.py": "Manage",
@@ -57,9 +65,4 @@ actor = current_actor()
 if actor is None:
     st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
 else:
-    with st.sidebar:
-        st.text(f"{actor.display_name} ({actor.role})")
-        if st.button("Log out", icon=":material/logout:"):
-            log_out()
-            st.rerun()
     st.navigation(pages_for(actor.role)).run()

@@ -19,6 +19,10 @@ def require_actor(*roles: str) -> Actor:
     if actor is None:
         st.warning("Please log in.")
         st.stop()
+    with st.sidebar:
+        # Drawn by each page (not by workbench.py) so the button belongs to the page run.
+        st.text(f"{actor.display_name} ({actor.role})")
+        st.button("Log out", icon=":material/logout:", key="logout", on_click=log_out)
     if roles and actor.role not in roles:
         st.error(f"This page is for {' or '.join(roles)} users; you are logged in as {actor.role}.")
         st.stop()

@@ -1,0 +1,254 @@
+"""Score a call: the player, comments pinned to moments, the rubric form with autosave,
+submit, and amend with a reason."""
+
+import time
+
+import streamlit as st
+
+from db.access import AccessDenied, NotFound
+from db.calls import audio_url_for, get_call
+from db.evaluations import (
+    EvaluationLocked,
+    StaleEvaluation,
+    add_comment,
+    amend,
+    delete_comment,
+    edit_comment,
+    open_draft,
+    rubric_for,
+    save_item,
+    submit,
+)
+from db.listening import listening_report_for
+from player import call_player
+from scoring.evaluation import score_evaluation
+from scoring.evidence import evidence_lines, player_timeline
+from ui.format import local_date, mmss
+from ui.session import require_actor
+
+NA = "N/A"
+SAVE_ERRORS = (StaleEvaluation, EvaluationLocked, ValueError, KeyError, AccessDenied)
+
+actor = require_actor("admin", "supervisor")
+try:
+    call_id = int(st.query_params.get("call", ""))
+except ValueError:
+    st.title("Score a call")
+    st.info("Open a call from the queue to score it.")
+    st.page_link("pages/queue.py", label="Go to the queue", icon=":material/queue_music:")
+    st.stop()
+session_param = st.query_params.get("session")
+calibration_id = int(session_param) if session_param and session_param.isdigit() else None
+
+try:
+    call = get_call(actor, call_id)
+    ev = open_draft(actor, call_id, calibration_id)
+except (NotFound, AccessDenied) as exc:
+    st.title("Score a call")
+    st.error(str(exc))
+    st.stop()
+rubric = rubric_for(actor, ev.id)
+prefix = f"ev{ev.id}"
+state = st.session_state
+state.setdefault(f"{prefix}_version", ev.row_version)
+state.setdefault(f"{prefix}_opened", time.monotonic())
+state.setdefault(f"{prefix}_seek", (None, 0))
+
+
+def _remember(view) -> None:  # noqa: ANN001 - EvaluationView
+    state[f"{prefix}_version"] = view.row_version
+
+
+def _report_error(exc: Exception) -> None:
+    state[f"{prefix}_error"] = str(exc).strip("'\"")
+
+
+def _save_value(item_key: str) -> None:
+    choice = state[f"{prefix}_{item_key}_v"]
+    kwargs = {"na": True} if choice == NA else {"value": choice}
+    try:
+        _remember(save_item(actor, ev.id, state[f"{prefix}_version"], item_key, **kwargs))
+    except SAVE_ERRORS as exc:
+        _report_error(exc)
+
+
+def _save_note(item_key: str) -> None:
+    try:
+        _remember(save_item(actor, ev.id, state[f"{prefix}_version"], item_key,
+                            note=state[f"{prefix}_{item_key}_n"]))
+    except SAVE_ERRORS as exc:
+        _report_error(exc)
+
+
+def _reload_latest() -> None:
+    """After a refused save: take the stored version, dropping this tab's stale widgets."""
+    for key in [k for k in state if str(k).startswith(f"{prefix}_")]:
+        del state[key]
+
+
+# ------------------------------------------------------------------ header
+kind = "Calibration" if calibration_id else "Evaluation"
+st.title(f"{call.external_id} · {call.agent}")
+st.caption(f"{kind} · {local_date(call.started_at)} · {mmss(call.duration_s)} · rubric "
+           f"{rubric.title} v{rubric.version} · {'submitted' if ev.submitted else 'draft'}")
+if error := state.pop(f"{prefix}_error", None):
+    st.error(error)
+    if "changed elsewhere" in error:
+        st.button("Reload the current version", on_click=_reload_latest)
+
+live = score_evaluation(rubric, ev.values) if any(
+    v is not None for v in ev.values.values()) else None
+m1, m2, m3 = st.columns(3)
+m1.metric("Total", "–" if live is None or live.total is None else f"{live.total:.1f}")
+open_titles = [rubric.item(k).title for k in rubric.item_keys if k not in ev.values]
+m2.metric("Items still open", len(open_titles))
+if live is not None and live.failed:
+    m3.error("A critical item is at the lowest level: the call fails.")
+
+# ------------------------------------------------------------------ player + comments
+listening = listening_report_for(actor, call_id) or {}
+report = listening.get("report") or None
+lanes, markers = player_timeline(report, listening.get("peaks"), call.channels,
+                                 call.agent_channel, [(c.t_s, c.text) for c in ev.comments])
+left, right = st.columns([5, 4], gap="large")
+with left:
+    seek_to, seek_nonce = state[f"{prefix}_seek"]
+    player = call_player(audio_url=audio_url_for(actor, call_id), duration_s=call.duration_s,
+                         lanes=lanes, markers=markers, seek_to=seek_to, seek_nonce=seek_nonce,
+                         key=f"player_{call_id}")
+    if listening.get("error"):
+        st.caption(f"No listening evidence for this call: {listening['error']}")
+
+    pin = player.pin if player else None
+    if pin is not None and pin.nonce != state.get(f"{prefix}_pin_seen"):
+        state[f"{prefix}_pin_seen"] = pin.nonce
+        state[f"{prefix}_pending_t"] = pin.t_s
+
+    st.subheader("Comments")
+    if not ev.submitted:
+        pending = state.get(f"{prefix}_pending_t")
+        if pending is None and st.button("Comment here", icon=":material/add_comment:",
+                                          help="Or press C in the player"):
+            state[f"{prefix}_pending_t"] = player.time_s if player and player.time_s else 0.0
+            st.rerun()
+        if pending is not None:
+            with st.form(f"{prefix}_comment_form", clear_on_submit=True):
+                t_s = st.number_input("At (seconds)", min_value=0.0, value=float(pending),
+                                      step=0.5, help=f"{mmss(pending)} in the recording")
+                text = st.text_area("Comment", max_chars=5000)
+                item_options = [None, *rubric.item_keys]
+                item = st.selectbox("About item (optional)", item_options,
+                                    format_func=lambda k: "—" if k is None else rubric.item(k).title)
+                save_col, cancel_col = st.columns(2)
+                saved = save_col.form_submit_button("Save comment", type="primary")
+                cancelled = cancel_col.form_submit_button("Cancel")
+            if saved:
+                try:
+                    _remember(add_comment(actor, ev.id, state[f"{prefix}_version"], t_s, text,
+                                          item))
+                except SAVE_ERRORS as exc:
+                    st.error(str(exc))  # the form keeps nothing, so show the text back
+                    st.text(text)
+                else:
+                    state.pop(f"{prefix}_pending_t", None)
+                    st.rerun()
+            if cancelled:
+                state.pop(f"{prefix}_pending_t", None)
+                st.rerun()
+    if not ev.comments:
+        st.caption("No comments yet. Press C while listening to pin one at the playhead.")
+    for comment in ev.comments:
+        c1, c2 = st.columns([1, 5])
+        if c1.button(mmss(comment.t_s), key=f"{prefix}_seek_{comment.id}",
+                     icon=":material/play_arrow:", help="Play from here"):
+            state[f"{prefix}_seek"] = (comment.t_s, seek_nonce + 1)
+            st.rerun()
+        about = f" · {rubric.item(comment.item_key).title}" if comment.item_key else ""
+        c2.text(f"{comment.text}\n— {comment.author}{about}")
+        if comment.author_id == actor.id and not ev.submitted:
+            with c2.popover("Edit", icon=":material/edit:"):
+                new_text = st.text_area("Text", comment.text, key=f"{prefix}_ct_{comment.id}")
+                e1, e2 = st.columns(2)
+                try:
+                    if e1.button("Save", key=f"{prefix}_cs_{comment.id}"):
+                        _remember(edit_comment(actor, comment.id, state[f"{prefix}_version"],
+                                               new_text))
+                        st.rerun()
+                    if e2.button("Delete", key=f"{prefix}_cd_{comment.id}"):
+                        _remember(delete_comment(actor, comment.id, state[f"{prefix}_version"]))
+                        st.rerun()
+                except SAVE_ERRORS as exc:
+                    st.error(str(exc))
+
+# ------------------------------------------------------------------ rubric form
+summary = None
+if report:
+    from scoring.listening import ListeningReport
+
+    summary = ListeningReport.from_dict(report).summary()
+
+with right:
+    st.subheader("Rubric")
+    if open_titles and not ev.submitted:
+        st.caption("Still open: " + ", ".join(open_titles))
+    for n, item in enumerate(rubric.items, start=1):
+        stored = ev.items.get(item.key)
+        value_key, note_key = f"{prefix}_{item.key}_v", f"{prefix}_{item.key}_n"
+        if value_key not in state:
+            state[value_key] = (NA if stored and stored.na else
+                                stored.value if stored else None)
+        if note_key not in state:
+            state[note_key] = stored.note if stored else ""
+        options = [*rubric.levels, *([NA] if item.na_allowed else [])]
+        answered = stored is not None and stored.answered
+        with st.container(border=True):
+            st.markdown(f"**{n}. {item.title}**" + ("" if answered else "  ·  _open_"))
+            st.caption(item.listen_for)
+            for line in evidence_lines(summary, item.evidence):
+                st.caption(f":material/graphic_eq: {line}")
+            st.radio(
+                f"Score for {item.title}", options, key=value_key, horizontal=True,
+                label_visibility="collapsed", disabled=ev.submitted,
+                format_func=lambda v: str(v),
+                on_change=_save_value, args=(item.key,),
+                help="\n\n".join(f"{lvl} – {item.anchors[lvl]}" for lvl in rubric.levels),
+            )
+            chosen = state[value_key]
+            if chosen not in (None, NA):
+                st.caption(f"{chosen} {rubric.scale_labels.get(chosen, '')}: "
+                           f"{item.anchors[chosen]}")
+            st.text_area(f"Note on {item.title}", key=note_key, height=68,
+                         label_visibility="collapsed", placeholder="Note (optional)",
+                         disabled=ev.submitted, on_change=_save_note, args=(item.key,),
+                         max_chars=5000)
+
+    if not ev.submitted:
+        if st.button("Submit evaluation", type="primary", disabled=bool(open_titles)):
+            try:
+                elapsed = int(time.monotonic() - state[f"{prefix}_opened"])
+                submit(actor, ev.id, state[f"{prefix}_version"], review_seconds=elapsed)
+            except SAVE_ERRORS as exc:
+                st.error(str(exc))
+            else:
+                _reload_latest()
+                st.success("Submitted.")
+                st.rerun()
+    else:
+        st.success(f"Submitted {local_date(ev.submitted_at)} · total {ev.total:.1f} · "
+                   f"{mmss(ev.review_seconds)} reviewing")
+        with st.expander("Amend this evaluation", icon=":material/edit_note:"):
+            with st.form(f"{prefix}_amend"):
+                item_key = st.selectbox("Item", rubric.item_keys,
+                                        format_func=lambda k: rubric.item(k).title)
+                options = [*rubric.levels, NA]
+                new_value = st.selectbox("New score", options)
+                reason = st.text_area("Reason (kept in the audit trail)", max_chars=2000)
+                if st.form_submit_button("Amend", type="primary"):
+                    change = {"na": True} if new_value == NA else {"value": new_value}
+                    try:
+                        amend(actor, ev.id, ev.row_version, {item_key: change}, reason)
+                    except SAVE_ERRORS as exc:
+                        st.error(str(exc))
+                    else:
+                        _reload_latest()
+                        st.rerun()

@@ -1,0 +1,82 @@
+"""Listening evidence for people: metric lines beside rubric items, and the player's
+timeline (speaker lanes and markers) built from a stored listening report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+METRIC_LABELS = {
+    "talk_share": "Agent talk share",
+    "longest_agent_turn": "Longest agent turn",
+    "overtalk": "Both talking",
+    "interruptions": "Agent interruptions",
+    "backchannels": "Agent backchannels (mm-hmm, okay)",
+    "response_gaps": "Median response gap",
+    "long_silences": "Long silences (≥ 3 s)",
+}
+
+
+def _seconds(value: float) -> str:
+    whole = int(round(value))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def format_metric(name: str, value: float | int | None) -> str:
+    """One metric as a short line, e.g. 'Agent talk share: 62%'. None reads 'not measured'."""
+    label = METRIC_LABELS.get(name, name)
+    if value is None:
+        return f"{label}: not measured"
+    if name == "talk_share":
+        return f"{label}: {value:.0%}"
+    if name in ("longest_agent_turn", "overtalk"):
+        return f"{label}: {_seconds(value)}"
+    if name == "response_gaps":
+        return f"{label}: {value:+.1f} s"
+    return f"{label}: {int(value)}"
+
+
+def evidence_lines(summary: dict[str, Any] | None, metrics: Sequence[str]) -> list[str]:
+    """Lines for the metrics a rubric item names, from a report's `summary()`."""
+    if not summary:
+        return []
+    return [format_metric(m, summary.get(m)) for m in metrics]
+
+
+def player_timeline(
+    report: dict[str, Any] | None,
+    peaks: list[list[float]] | None,
+    channels: int,
+    agent_channel: int,
+    comments: Sequence[tuple[float, str]] = (),
+) -> tuple[list[dict], list[dict]]:
+    """Lanes and markers for the call player.
+
+    `report` is `ListeningReport.to_dict()` (or None), `peaks` one envelope per channel,
+    `comments` (t_s, text) pairs. Lanes: agent then customer for stereo, one for mono.
+    Markers: comments, agent/customer interruptions and long silences, in time order.
+    """
+    peaks = peaks or [[] for _ in range(max(channels, 1))]
+    turns = (report or {}).get("turns", [])
+    if channels >= 2:
+        customer_channel = 1 - agent_channel if agent_channel in (0, 1) else 0
+        lanes = [
+            {"label": "Agent", "peaks": peaks[agent_channel] if agent_channel < len(peaks) else [],
+             "turns": [[t["start_s"], t["end_s"]] for t in turns if t["speaker"] == "agent"]},
+            {"label": "Customer",
+             "peaks": peaks[customer_channel] if customer_channel < len(peaks) else [],
+             "turns": [[t["start_s"], t["end_s"]] for t in turns if t["speaker"] == "customer"]},
+        ]
+    else:
+        lanes = [{"label": "Call (mono)", "peaks": peaks[0] if peaks else [],
+                  "turns": [[t["start_s"], t["end_s"]] for t in turns]}]
+    markers = [{"t_s": t, "kind": "comment", "label": text[:80]} for t, text in comments]
+    for event in (report or {}).get("interruptions", []):
+        markers.append({"t_s": event["t_s"], "kind": "interruption",
+                        "label": f"{event['by'].title()} interrupts"})
+    for span in (report or {}).get("long_silences", []):
+        length = span["end_s"] - span["start_s"]
+        markers.append({"t_s": span["start_s"], "kind": "silence",
+                        "label": f"Silence {length:.0f} s"})
+    markers.sort(key=lambda m: m["t_s"])
+    return lanes, markers

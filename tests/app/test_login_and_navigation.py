@@ -1,0 +1,66 @@
+"""Login, logout and role-based navigation through the real workbench script."""
+
+from tests.app.conftest import open_page
+from tests.factories import PASSWORD, make_world
+
+
+def _log_in(username: str, password: str):
+    at = open_page(None)
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click()
+    at.run()
+    return at
+
+
+def test_login_shows_the_role_navigation_and_logout_ends_it(app_db):
+    make_world()
+    at = _log_in("sup.north", PASSWORD)
+    assert not at.exception
+    assert at.session_state["actor"].username == "sup.north"
+    assert any("Welcome" in t.value for t in at.title)
+    at.sidebar.button(key="logout").click()
+    at.run()
+    assert "actor" not in at.session_state
+    # The page that was open refuses to draw anything for a logged-out session.
+    assert [w.value for w in at.warning] == ["Please log in."]
+    assert not at.metric
+
+
+def test_wrong_credentials_say_so_without_saying_which(app_db):
+    make_world()
+    at = _log_in("sup.north", "wrong password")
+    assert [e.value for e in at.error] == ["Wrong username or password."]
+    at = _log_in("no.such.user", PASSWORD)
+    assert [e.value for e in at.error] == ["Wrong username or password."]
+    assert "actor" not in at.session_state
+
+
+def test_an_agent_cannot_open_supervisor_pages(app_db):
+    world = make_world()
+    at = open_page(world.agent_north)
+    for page in ("pages/queue.py", "pages/score.py", "pages/users.py", "pages/calls.py"):
+        try:
+            at.switch_page(page)
+            at.run()
+        except Exception as exc:  # noqa: BLE001 - not in the agent's navigation at all
+            assert "page" in str(exc).lower() or "not found" in str(exc).lower()
+            continue
+        shown = [m.value for m in at.error] + [m.value for m in at.warning]
+        assert not at.dataframe, f"{page} showed data to an agent"
+        assert shown, f"{page} opened for an agent without refusing"
+
+
+def test_each_page_opens_for_its_roles(app_db):
+    world = make_world()
+    for actor, pages in [
+        (world.admin, ["pages/home.py", "pages/users.py", "pages/calls.py", "pages/rubrics.py",
+                       "pages/queue.py"]),
+        (world.sup_north, ["pages/home.py", "pages/calls.py", "pages/rubrics.py",
+                           "pages/queue.py"]),
+        (world.agent_north, ["pages/home.py"]),
+    ]:
+        for page in pages:
+            at = open_page(actor, page)
+            assert not at.exception, (actor.username, page)
+            assert at.title, (actor.username, page)

@@ -1,0 +1,89 @@
+"""The Score page through AppTest: the form autosaves, submit locks, amend is audited,
+and a stale save from a second tab is refused without losing the stored values."""
+
+import pytest
+
+from db.audit import audit_trail
+from db.evaluations import get_evaluation, open_draft, save_item
+from tests.app.conftest import open_page
+from tests.factories import make_call, make_world
+
+SCORE = "pages/score.py"
+
+
+@pytest.fixture
+def setup(app_db, tmp_path):
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, seconds=30)
+    return world, call
+
+
+def _radio(at, item_key):
+    return next(r for r in at.radio if r.key.endswith(f"_{item_key}_v"))
+
+
+def _note(at, item_key):
+    return next(t for t in at.text_area if t.key and t.key.endswith(f"_{item_key}_n"))
+
+
+def test_without_a_call_the_page_points_to_the_queue(setup):
+    world, _ = setup
+    at = open_page(world.sup_north, SCORE)
+    assert "queue" in at.info[0].value
+
+
+def test_every_change_is_saved_and_resumed_in_a_new_session(setup):
+    world, call = setup
+    at = open_page(world.sup_north, SCORE, {"call": str(call.id)})
+    assert len(at.radio) == 10
+    _radio(at, "be_patient").set_value(2).run()
+    _note(at, "be_patient").input("Talked over the customer at 0:12").run()
+    assert not at.exception
+    # A refresh is a brand-new session: everything comes back from the database.
+    again = open_page(world.sup_north, SCORE, {"call": str(call.id)})
+    assert _radio(again, "be_patient").value == 2
+    assert _note(again, "be_patient").value == "Talked over the customer at 0:12"
+    assert _radio(again, "eye_contact").value == "N/A"  # audio-only default
+    assert any(m.label == "Total" and m.value == "25.0" for m in again.metric)
+
+
+def test_submit_locks_and_amend_writes_the_audit_trail(setup):
+    world, call = setup
+    at = open_page(world.sup_north, SCORE, {"call": str(call.id)})
+    for radio in at.radio:
+        if radio.value is None:
+            radio.set_value(4).run()
+    submit = next(b for b in at.button if b.label == "Submit evaluation")
+    submit.click().run()
+    assert not at.exception
+    ev = open_draft(world.sup_north, call.id)
+    assert ev.status == "submitted" and ev.total == 75.0
+    at.run()
+    assert all(r.disabled for r in at.radio)
+    at.selectbox[0].set_value("paraphrase")
+    at.selectbox[1].set_value(2)
+    at.text_area[-1].input("Missed the summary on second listen")
+    next(b for b in at.button if b.label == "Amend").click().run()
+    assert not at.exception
+    assert get_evaluation(world.sup_north, ev.id).items["paraphrase"].value == 2
+    (event,) = audit_trail(world.admin, "evaluation", ev.id)
+    assert event["reason"] == "Missed the summary on second listen"
+
+
+def test_a_stale_tab_is_refused_and_the_stored_value_survives(setup):
+    world, call = setup
+    tab_a = open_page(world.sup_north, SCORE, {"call": str(call.id)})
+    ev = open_draft(world.sup_north, call.id)
+    save_item(world.sup_north, ev.id, ev.row_version, "open_mind", value=5)  # tab B saves
+    _radio(tab_a, "open_mind").set_value(1).run()
+    assert any("changed elsewhere" in e.value for e in tab_a.error)
+    assert get_evaluation(world.sup_north, ev.id).items["open_mind"].value == 5
+    next(b for b in tab_a.button if b.label == "Reload the current version").click().run()
+    assert _radio(tab_a, "open_mind").value == 5
+
+
+def test_other_teams_and_agents_cannot_open_the_call(setup):
+    world, call = setup
+    at = open_page(world.sup_south, SCORE, {"call": str(call.id)})
+    assert "not found or is not yours" in at.error[0].value
+    assert not at.radio
