@@ -205,14 +205,16 @@ def _seed_history(
                     scorer = rng.choice(supervisors_of[team_of[agent]])
                     submitted = started + timedelta(days=rng.uniform(0.5, 3))
                     # Scores lag the calls: weeks ago the agent was this much worse/better.
-                    shift = -drift * (week - 1) * 4
+                    shift = -drift * (week - 1)
                     values: dict[str, int | None] = {}
                     for item in rubric.items:
                         base = spec["quality"].get(item.key)
                         if base is None:
                             values[item.key] = None
                             continue
-                        raw = base + shift + rng.gauss(0, 0.6)
+                        # Pulled toward the middle: the scripted calls are extreme on purpose,
+                        # an agent's everyday calls less so.
+                        raw = 0.6 * base + 0.4 * 3.3 + shift + rng.gauss(0, 0.6)
                         values[item.key] = int(min(5, max(1, round(raw))))
                     result = score_evaluation(rubric, values)
                     evaluation = Evaluation(

@@ -63,4 +63,5 @@ def listening_report_for(actor: Actor, call_id: int) -> dict | None:
         row = session.get(ListeningReportRow, call_id)
         if row is None:
             return None
-        return {"report": row.report, "error": row.error, "computed_at": row.computed_at}
+        return {"report": row.report, "error": row.error, "peaks": row.peaks,
+                "computed_at": row.computed_at}

@@ -61,22 +61,38 @@ def player_timeline(
     if channels >= 2:
         customer_channel = 1 - agent_channel if agent_channel in (0, 1) else 0
         lanes = [
-            {"label": "Agent", "peaks": peaks[agent_channel] if agent_channel < len(peaks) else [],
-             "turns": [[t["start_s"], t["end_s"]] for t in turns if t["speaker"] == "agent"]},
-            {"label": "Customer",
-             "peaks": peaks[customer_channel] if customer_channel < len(peaks) else [],
-             "turns": [[t["start_s"], t["end_s"]] for t in turns if t["speaker"] == "customer"]},
+            {
+                "label": "Agent",
+                "peaks": peaks[agent_channel] if agent_channel < len(peaks) else [],
+                "turns": [[t["start_s"], t["end_s"]] for t in turns if t["speaker"] == "agent"],
+            },
+            {
+                "label": "Customer",
+                "peaks": peaks[customer_channel] if customer_channel < len(peaks) else [],
+                "turns": [[t["start_s"], t["end_s"]] for t in turns if t["speaker"] == "customer"],
+            },
         ]
     else:
-        lanes = [{"label": "Call (mono)", "peaks": peaks[0] if peaks else [],
-                  "turns": [[t["start_s"], t["end_s"]] for t in turns]}]
+        lanes = [
+            {
+                "label": "Call (mono)",
+                "peaks": peaks[0] if peaks else [],
+                "turns": [[t["start_s"], t["end_s"]] for t in turns],
+            }
+        ]
     markers = [{"t_s": t, "kind": "comment", "label": text[:80]} for t, text in comments]
     for event in (report or {}).get("interruptions", []):
-        markers.append({"t_s": event["t_s"], "kind": "interruption",
-                        "label": f"{event['by'].title()} interrupts"})
+        markers.append(
+            {
+                "t_s": event["t_s"],
+                "kind": "interruption",
+                "label": f"{event['by'].title()} interrupts",
+            }
+        )
     for span in (report or {}).get("long_silences", []):
         length = span["end_s"] - span["start_s"]
-        markers.append({"t_s": span["start_s"], "kind": "silence",
-                        "label": f"Silence {length:.0f} s"})
+        markers.append(
+            {"t_s": span["start_s"], "kind": "silence", "label": f"Silence {length:.0f} s"}
+        )
     markers.sort(key=lambda m: m["t_s"])
     return lanes, markers
