@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts import plain_label
+
 NA_TEXT = "N/A"
 # The lowest level is a clear mid blue, never near-white, so an uncoloured N/A cell (the
 # white plot background) cannot be mistaken for a low score.
@@ -38,7 +40,7 @@ def calibration_heatmap(
     "N/A" so they never read as a score. Hover shows scorer, item, level and the deviation
     from ``reference`` (item → level), or from the item's group median without one.
     """
-    scorers = [str(name) for name in grid.index]
+    scorers = [plain_label(name) for name in grid.index]
     items = [str(key) for key in grid.columns]
     levels = grid.to_numpy(dtype=float)
     if reference is None:
@@ -108,7 +110,7 @@ def scorer_accuracy_chart(df: pd.DataFrame, metric: str = "within_1") -> go.Figu
                 x=rows["session_date"].tolist(),
                 y=rows[metric].astype(float).tolist(),
                 mode="lines+markers",
-                name=str(scorer),
+                name=plain_label(scorer),
                 customdata=np.column_stack(
                     [rows["session_id"].astype(str), rows["n_items"].astype(int)]
                 ).tolist(),

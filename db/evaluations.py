@@ -16,6 +16,7 @@ from db.access import AccessDenied, Actor, NotFound, get_visible_call
 from db.audit import record_audit
 from db.engine import session_scope
 from db.models import (
+    CalibrationCall,
     CalibrationSeat,
     CalibrationSession,
     Call,
@@ -126,10 +127,21 @@ def _load_for_read(session: Session, actor: Actor, evaluation_id: int) -> Evalua
     return ev
 
 
+def _refuse_after_reveal(session: Session, ev: Evaluation) -> None:
+    """Once a calibration session is revealed its scores are the record: no changes."""
+    if ev.purpose == Purpose.calibration:
+        cal = session.get(CalibrationSession, ev.calibration_session_id)
+        if cal is not None and cal.revealed:
+            raise EvaluationLocked(
+                "This calibration session has been revealed; its evaluations are closed."
+            )
+
+
 def _load_for_write(session: Session, actor: Actor, evaluation_id: int) -> Evaluation:
     ev = session.get(Evaluation, evaluation_id)
     if ev is None or ev.scorer_id != actor.id:
         raise AccessDenied("Only the evaluation's own scorer can change it.")
+    _refuse_after_reveal(session, ev)
     return ev
 
 
@@ -222,6 +234,10 @@ def open_draft(
             cal = session.get(CalibrationSession, calibration_session_id)
             if cal is None or session.get(CalibrationSeat, (cal.id, actor.id)) is None:
                 raise AccessDenied("You do not have a seat in this calibration session.")
+            if session.get(CalibrationCall, (cal.id, call_id)) is None:
+                raise AccessDenied("This call is not part of that calibration session.")
+            if cal.revealed:
+                raise EvaluationLocked("This calibration session has been revealed already.")
             rubric_row = session.get(RubricRow, cal.rubric_id)
         else:
             rubric_row = latest_rubric_row(session)
@@ -448,6 +464,7 @@ def amend(
             raise AccessDenied("You may not amend this evaluation.")
         if ev.status != Status.submitted:
             raise ValueError("Only submitted evaluations are amended; a draft saves as you go.")
+        _refuse_after_reveal(session, ev)
         rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
         rows = {
             r.item_key: r

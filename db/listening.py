@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from db.access import Actor, get_visible_call
+from db.access import AccessDenied, Actor, get_visible_call
 from db.engine import session_scope
 from db.media import media_root
 from db.models import Call, ListeningReportRow, utcnow
@@ -65,3 +65,13 @@ def listening_report_for(actor: Actor, call_id: int) -> dict | None:
             return None
         return {"report": row.report, "error": row.error, "peaks": row.peaks,
                 "computed_at": row.computed_at}
+
+
+def recompute_listening_report(actor: Actor, call_id: int) -> dict | None:
+    """Analyse a call again (after a VAD or threshold change) for a scorer who may see it."""
+    if not actor.can_score:
+        raise AccessDenied("Only supervisors and admins recompute listening evidence.")
+    with session_scope() as session:
+        get_visible_call(session, actor, call_id)
+    store_listening_report(call_id)
+    return listening_report_for(actor, call_id)

@@ -19,7 +19,7 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.listening import listening_report_for
+from db.listening import listening_report_for, recompute_listening_report
 from player import call_player
 from scoring.evaluation import score_evaluation
 from scoring.evidence import evidence_lines, player_timeline
@@ -43,7 +43,7 @@ calibration_id = int(session_param) if session_param and session_param.isdigit()
 try:
     call = get_call(actor, call_id)
     ev = open_draft(actor, call_id, calibration_id)
-except (NotFound, AccessDenied) as exc:
+except (NotFound, AccessDenied, EvaluationLocked) as exc:
     st.title("Score a call")
     st.error(str(exc))
     st.stop()
@@ -88,6 +88,9 @@ def _reload_latest() -> None:
 
 # ------------------------------------------------------------------ header
 kind = "Calibration" if calibration_id else "Evaluation"
+if calibration_id:
+    st.page_link("pages/calibration.py", label="Back to the calibration session",
+                 icon=":material/arrow_back:", query_params={"session": str(calibration_id)})
 st.title(f"{call.external_id} · {call.agent}")
 st.caption(f"{kind} · {local_date(call.started_at)} · {mmss(call.duration_s)} · rubric "
            f"{rubric.title} v{rubric.version} · {'submitted' if ev.submitted else 'draft'}")
@@ -118,6 +121,9 @@ with left:
                          key=f"player_{call_id}")
     if listening.get("error"):
         st.caption(f"No listening evidence for this call: {listening['error']}")
+    if st.button("Recompute listening evidence", icon=":material/refresh:", type="tertiary"):
+        recompute_listening_report(actor, call_id)
+        st.rerun()
 
     pin = player.pin if player else None
     if pin is not None and pin.nonce != state.get(f"{prefix}_pin_seen"):
@@ -137,8 +143,10 @@ with left:
                                       step=0.5, help=f"{mmss(pending)} in the recording")
                 text = st.text_area("Comment", max_chars=5000)
                 item_options = [None, *rubric.item_keys]
-                item = st.selectbox("About item (optional)", item_options,
-                                    format_func=lambda k: "—" if k is None else rubric.item(k).title)
+                item = st.selectbox(
+                    "About item (optional)", item_options,
+                    format_func=lambda k: "—" if k is None else rubric.item(k).title,
+                )
                 save_col, cancel_col = st.columns(2)
                 saved = save_col.form_submit_button("Save comment", type="primary")
                 cancelled = cancel_col.form_submit_button("Cancel")

@@ -4,8 +4,8 @@ import pytest
 
 from db.access import AccessDenied
 from db.auth import MAX_FAILED_LOGINS, LoginFailed, authenticate
-from db.models import User
 from db.engine import session_scope
+from db.models import User
 from db.users import create_user, list_users, set_active, set_role
 from tests.factories import PASSWORD, make_world
 

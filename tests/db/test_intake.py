@@ -123,3 +123,23 @@ def test_manifest_missing_columns_or_bad_encoding_is_refused_whole(database, tmp
     manifest.write_bytes("file,agent\n\xff\xfe".encode("latin-1"))
     with pytest.raises(IntakeProblem, match="not UTF-8"):
         bulk_import(world.admin, tmp_path, manifest)
+
+
+def test_listening_evidence_is_computed_at_import_and_on_demand(database, tmp_path):
+    from db.listening import listening_report_for, recompute_listening_report
+
+    world = make_world()
+    path = write_speechlike_wav(tmp_path / "talk.wav", 12)
+    call = import_call(world.admin, path, original_name="talk.wav",
+                       agent_username="agent.north", started_at=WHEN)
+    stored = listening_report_for(world.sup_north, call.id)
+    assert stored["error"] is None and len(stored["peaks"]) == 2
+    assert stored["report"]["turns"], "alternating bursts should give turns on both lanes"
+    with pytest.raises(AccessDenied):
+        recompute_listening_report(world.agent_north, call.id)
+    with pytest.raises(LookupError):
+        recompute_listening_report(world.sup_south, call.id)
+    again = recompute_listening_report(world.sup_north, call.id)
+    assert again["computed_at"] >= stored["computed_at"]
+    with pytest.raises(LookupError):
+        listening_report_for(world.agent_north2, call.id)

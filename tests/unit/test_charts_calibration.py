@@ -101,3 +101,9 @@ def test_accuracy_chart_empty():
     figure = scorer_accuracy_chart(scorer_accuracy_over_time([]))
     assert figure.data == ()
     assert figure.layout.annotations[0].text == "No calibration sessions to show yet"
+
+
+def test_scorer_names_are_escaped_for_plotly_labels():
+    grid = calibration_grid({"<b>Eve</b>": {"a": 3}}, ["a"])
+    fig = calibration_heatmap(grid)
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in list(fig.data[0].y)
