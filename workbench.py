@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db.auth import LoginFailed, authenticate
-from ui.session import current_actor, log_in
+from db.auth import (
+    LoginFailed,
+    actor_from_session_token,
+    authenticate,
+    current_actor_state,
+    issue_session_token,
+)
+from ui.remembered_login import clear_session_cookie, session_cookie_token, store_session_cookie
+from ui.session import current_actor, log_in, log_out
 
 st.set_page_config(page_title="Earshot", page_icon=":material/hearing:", layout="wide")
 
@@ -45,11 +52,15 @@ def login_page() -> None:
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
         try:
-            log_in(authenticate(username, password))
+            actor = authenticate(username, password)
         except LoginFailed as exc:
             st.error(str(exc))
         else:
+            log_in(actor)
+            st.session_state["issue_cookie"] = issue_session_token(actor)
             st.rerun()
+    elif session_cookie_token():
+        clear_session_cookie()  # a cookie that no longer logs anyone in
 
 
 def pages_for(role: str) -> dict[str, list]:
@@ -62,6 +73,20 @@ def pages_for(role: str) -> dict[str, list]:
 
 
 actor = current_actor()
+if actor is not None:
+    # Roles are checked where data is read; this keeps the navigation honest too.
+    actor = current_actor_state(actor)
+    if actor is None:
+        log_out()
+    else:
+        log_in(actor)
+if actor is None:
+    # A refresh starts a new session: a valid remembered login restores the user.
+    actor = actor_from_session_token(session_cookie_token())
+    if actor is not None:
+        log_in(actor)
+if token := st.session_state.pop("issue_cookie", None):
+    store_session_cookie(token)
 if actor is None:
     st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
 else:

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import select
 
 from db.access import Actor
+from db.config import settings
 from db.engine import session_scope
 from db.models import User, utcnow
 
@@ -67,3 +69,52 @@ def authenticate(username: str, password: str) -> Actor:
             session.add(user)
             return Actor.of(user)
     raise raise_after_commit
+
+
+# ------------------------------------------------------------------ remembered logins
+
+SESSION_MAX_AGE_S = 12 * 3600
+
+
+def _session_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings().secret_key, salt="earshot-session")
+
+
+def issue_session_token(actor: Actor) -> str:
+    """A signed token that logs this user back in after a refresh, until it expires or
+    the user logs out (which bumps their session epoch and so ends every token)."""
+    with session_scope() as session:
+        user = session.get(User, actor.id)
+        return _session_serializer().dumps({"u": user.id, "e": user.session_epoch})
+
+
+def actor_from_session_token(token: str | None) -> Actor | None:
+    """The actor a session token stands for, or None if it is bad, old or revoked."""
+    if not token or len(token) > 400:
+        return None
+    try:
+        data = _session_serializer().loads(token, max_age=SESSION_MAX_AGE_S)
+        user_id, epoch = int(data["u"]), int(data["e"])
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active or user.session_epoch != epoch:
+            return None
+        return Actor.of(user)
+
+
+def end_sessions(actor: Actor) -> None:
+    """Log the user out everywhere: remembered-login tokens issued so far stop working."""
+    with session_scope() as session:
+        user = session.get(User, actor.id)
+        if user is not None:
+            user.session_epoch += 1
+            session.add(user)
+
+
+def current_actor_state(actor: Actor) -> Actor | None:
+    """The actor as stored now (role or team may have changed); None once deactivated."""
+    with session_scope() as session:
+        user = session.get(User, actor.id)
+        return Actor.of(user) if user is not None and user.active else None

@@ -75,6 +75,7 @@ class User(SQLModel, table=True):
     active: bool = True
     is_demo: bool = False
     failed_logins: int = 0
+    session_epoch: int = 0  # bumped on logout/deactivation: every remembered login ends
     locked_until: datetime | None = ts_field(nullable=True)
     created_at: datetime = ts_field()
 

@@ -139,6 +139,8 @@ def set_active(actor: Actor, user_id: int, active: bool) -> UserRow:
             after={"active": active},
         )
         user.active = active
+        if not active:
+            user.session_epoch += 1  # a deactivated user's remembered logins end now
         session.add(user)
         return _row(session, user)
 

@@ -133,10 +133,6 @@ with left:
     st.subheader("Comments")
     if not ev.submitted:
         pending = state.get(f"{prefix}_pending_t")
-        if pending is None and st.button("Comment here", icon=":material/add_comment:",
-                                          help="Or press C in the player"):
-            state[f"{prefix}_pending_t"] = player.time_s if player and player.time_s else 0.0
-            st.rerun()
         if pending is not None:
             with st.form(f"{prefix}_comment_form", clear_on_submit=True):
                 t_s = st.number_input("At (seconds)", min_value=0.0, value=float(pending),
@@ -164,7 +160,8 @@ with left:
                 state.pop(f"{prefix}_pending_t", None)
                 st.rerun()
     if not ev.comments:
-        st.caption("No comments yet. Press C while listening to pin one at the playhead.")
+        st.caption("No comments yet. Press C while listening (or use Comment here) to pin "
+                   "one at the playhead.")
     for comment in ev.comments:
         c1, c2 = st.columns([1, 5])
         if c1.button(mmss(comment.t_s), key=f"{prefix}_seek_{comment.id}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from db.access import AccessDenied, Actor
+from db.auth import end_sessions
 
 ACTOR_KEY = "actor"
 
@@ -34,6 +35,9 @@ def log_in(actor: Actor) -> None:
 
 
 def log_out() -> None:
+    actor = current_actor()
+    if actor is not None:
+        end_sessions(actor)  # remembered logins on every device end too
     for key in list(st.session_state.keys()):
         del st.session_state[key]
 

@@ -69,3 +69,18 @@ def test_users_listing_is_scoped_to_the_asker(database):
     north = {u.username for u in list_users(world.sup_north)}
     assert north == {"sup.north", "agent.north", "agent.north2"}
     assert len(list_users(world.admin)) == 6
+
+
+def test_remembered_login_survives_until_logout_or_deactivation(database):
+    from db.auth import actor_from_session_token, end_sessions, issue_session_token
+
+    world = make_world()
+    token = issue_session_token(world.sup_north)
+    assert actor_from_session_token(token).username == "sup.north"
+    assert actor_from_session_token(token[:-2] + "xx") is None  # tampered
+    assert actor_from_session_token("") is None and actor_from_session_token("a.b.c") is None
+    end_sessions(world.sup_north)  # logging out ends every remembered login
+    assert actor_from_session_token(token) is None
+    fresh = issue_session_token(world.sup_north)
+    set_active(world.admin, world.sup_north.id, False)
+    assert actor_from_session_token(fresh) is None

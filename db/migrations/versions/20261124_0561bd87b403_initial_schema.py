@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0934d8174c20
+Revision ID: 0561bd87b403
 Revises: 
-Create Date: 2026-11-24 20:42:38.584987
+Create Date: 2026-11-24 21:01:38.535004
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import db.models
 
-revision: str = '0934d8174c20'
+revision: str = '0561bd87b403'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('session_epoch', sa.Integer(), nullable=False),
     sa.Column('locked_until', db.models.UTCDateTime(), nullable=True),
     sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
