@@ -1,0 +1,36 @@
+"""Call player: audio route, signed media tokens, waveform peaks, Streamlit component.
+
+``player.signing``, ``player.waveform`` and ``player.routes`` import no Streamlit page
+machinery, so ``server.py`` stays light; ``call_player`` is loaded on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from player.routes import media_routes
+from player.signing import InvalidMediaToken, MediaGrant, sign_media_token, verify_media_token
+from player.waveform import waveform_peaks
+
+if TYPE_CHECKING:
+    from player.component import Pin, PlayerState, call_player
+
+__all__ = [
+    "InvalidMediaToken",
+    "MediaGrant",
+    "Pin",
+    "PlayerState",
+    "call_player",
+    "media_routes",
+    "sign_media_token",
+    "verify_media_token",
+    "waveform_peaks",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"call_player", "PlayerState", "Pin"}:
+        from player import component
+
+        return getattr(component, name)
+    raise AttributeError(f"module 'player' has no attribute {name!r}")

@@ -1,0 +1,541 @@
+// Earshot call player: a Streamlit components-v2 module (plain ES module, no build step).
+//
+// Lifecycle (streamlit 1.67): Streamlit imports this module once and calls the default
+// export on mount and again, with the same parentElement, whenever `data` changes. A
+// rerun with unchanged data does not call it at all. So one Player lives per
+// parentElement and update() patches it in place: the <audio> element is created once
+// (from player.html) and its src is only touched when the call itself changes.
+// All user-visible text goes through textContent or setAttribute, never innerHTML.
+
+const SKIP_S = 5;
+const LANE_H = 56; // px per speaker lane on the canvas
+const TURN_H = 6; // px of the turn bar at the bottom of a lane
+const REPORT_DELAY_MS = 400; // debounce for time_s reports (each one is a rerun)
+const REFRESH_MIN_GAP_MS = 60000; // at most one "give me a fresh URL" rerun a minute
+const KINDS = new Set(["comment", "interruption", "silence"]);
+const KIND_NAMES = { comment: "Comment", interruption: "Interruption", silence: "Silence" };
+const LANE_FALLBACK_COLORS = ["#0068c9", "#ff8700", "#29b09d", "#7defa1"];
+
+const players = new Map(); // parentElement -> Player
+const memory = new Map(); // source id -> { time, rate, nonce }: survives remounts
+let activePlayer = null; // the player keyboard shortcuts drive
+let pinNonce = 0;
+
+function fmt(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+const round2 = (x) => Math.round(x * 100) / 100;
+const finite = (x) => typeof x === "number" && Number.isFinite(x);
+
+class Player {
+  constructor(parent) {
+    this.parent = parent;
+    const q = (sel) => parent.querySelector(sel);
+    this.root = q(".ep");
+    this.audio = q(".ep-audio");
+    this.canvas = q(".ep-canvas");
+    this.wave = q(".ep-wave");
+    this.progress = q(".ep-progress");
+    this.playhead = q(".ep-playhead");
+    this.markerBox = q(".ep-markers");
+    this.tooltip = q(".ep-tooltip");
+    this.playBtn = q(".ep-play");
+    this.rateSel = q(".ep-rate");
+    this.curEl = q(".ep-cur");
+    this.durEl = q(".ep-dur");
+    this.statusEl = q(".ep-status");
+    this.cleanups = [];
+    this.source = undefined; // identity of the loaded call (not the URL: tokens rotate)
+    this.url = undefined;
+    this.latestUrl = undefined;
+    this.seekNonce = undefined;
+    this.duration = 0;
+    this.lanes = [];
+    this.markers = [];
+    this.drawnKey = "";
+    this.wantPlaying = false;
+    this.errored = false;
+    this.lastRefresh = 0;
+    this.refreshes = 0;
+    this.lastReported = null;
+    this.reportTimer = 0;
+    this.raf = 0;
+    this.shownSecond = -1;
+    this.wire();
+  }
+
+  on(target, type, fn, opts) {
+    target.addEventListener(type, fn, opts);
+    this.cleanups.push(() => target.removeEventListener(type, fn, opts));
+  }
+
+  wire() {
+    const a = this.audio;
+    // Pointer clicks on our buttons hand focus back to the root, so a later space
+    // press toggles playback instead of re-clicking the last button.
+    const button = (el, fn) =>
+      this.on(el, "click", (ev) => {
+        fn();
+        if (ev.detail > 0) this.root.focus({ preventScroll: true });
+      });
+    button(this.playBtn, () => this.toggle());
+    button(this.root.querySelector(".ep-back"), () => this.skip(-SKIP_S));
+    button(this.root.querySelector(".ep-fwd"), () => this.skip(SKIP_S));
+    button(this.root.querySelector(".ep-pin"), () => this.pin());
+    this.on(this.rateSel, "change", () => {
+      a.playbackRate = parseFloat(this.rateSel.value) || 1;
+    });
+    this.on(this.root, "pointerdown", () => {
+      activePlayer = this;
+    });
+    this.on(this.wave, "click", (ev) => {
+      const box = this.wave.getBoundingClientRect();
+      if (box.width > 0) this.seek(((ev.clientX - box.left) / box.width) * this.duration);
+      this.root.focus({ preventScroll: true });
+    });
+    this.on(this.markerBox, "click", (ev) => {
+      const mk = ev.target.closest(".ep-mk");
+      if (!mk) return;
+      this.seek(parseFloat(mk.dataset.t));
+      if (ev.detail > 0) this.root.focus({ preventScroll: true });
+    });
+    const showTip = (ev) => {
+      const mk = ev.target.closest && ev.target.closest(".ep-mk");
+      if (!mk) return;
+      this.tooltip.textContent = mk.dataset.tip; // plain text, never parsed as HTML
+      this.tooltip.hidden = false;
+      const rootBox = this.root.getBoundingClientRect();
+      const mkBox = mk.getBoundingClientRect();
+      const left = Math.min(mkBox.left - rootBox.left, rootBox.width - this.tooltip.offsetWidth);
+      this.tooltip.style.left = `${Math.max(0, left)}px`;
+      this.tooltip.style.top = `${mkBox.bottom - rootBox.top + 4}px`;
+    };
+    const hideTip = () => {
+      this.tooltip.hidden = true;
+    };
+    this.on(this.markerBox, "mouseover", showTip);
+    this.on(this.markerBox, "focusin", showTip);
+    this.on(this.markerBox, "mouseout", hideTip);
+    this.on(this.markerBox, "focusout", hideTip);
+
+    this.on(a, "play", () => this.onPlayState());
+    this.on(a, "pause", () => {
+      this.onPlayState();
+      this.scheduleReport();
+    });
+    this.on(a, "seeked", () => {
+      this.renderTime();
+      this.scheduleReport();
+    });
+    this.on(a, "timeupdate", () => {
+      this.renderTime();
+      this.remember();
+    });
+    this.on(a, "ratechange", () => {
+      this.rateSel.value = String(a.playbackRate);
+      this.remember();
+    });
+    this.on(a, "playing", () => {
+      this.errored = false;
+      this.status("");
+    });
+    this.on(a, "error", () => this.onError());
+
+    if (typeof ResizeObserver !== "undefined") {
+      const ro = new ResizeObserver(() => this.draw());
+      ro.observe(this.wave);
+      this.cleanups.push(() => ro.disconnect());
+    }
+  }
+
+  // Called on mount and whenever the data sent from Python changes.
+  update(data, setStateValue) {
+    this.setStateValue = setStateValue;
+    this.duration = finite(data.duration_s) && data.duration_s > 0 ? data.duration_s : 0;
+    this.lanes = Array.isArray(data.lanes) ? data.lanes : [];
+    this.markers = Array.isArray(data.markers) ? data.markers : [];
+
+    const url = String(data.audio_url || "");
+    const source = String(data.source_id || url);
+    if (source !== this.source) {
+      this.load(source, url);
+    } else if (url !== this.url) {
+      // Same call, re-signed URL. Swapping src now would restart buffering and glitch
+      // playback, so keep the current one and switch only if it stops working.
+      this.latestUrl = url;
+      if (this.errored) this.swapToLatest();
+    }
+
+    // Python asks for a seek by bumping seek_nonce; the same nonce never seeks twice.
+    if (data.seek_nonce !== this.seekNonce) {
+      this.seekNonce = data.seek_nonce;
+      if (finite(data.seek_to)) this.seek(data.seek_to);
+      this.remember();
+    }
+
+    const key = JSON.stringify([this.duration, this.lanes, this.markers]);
+    if (key !== this.drawnKey) {
+      this.drawnKey = key;
+      this.renderMarkers();
+      this.draw();
+    }
+    this.durEl.textContent = fmt(this.duration);
+    this.renderTime();
+  }
+
+  load(source, url) {
+    this.remember();
+    this.source = source;
+    this.url = url;
+    this.latestUrl = url;
+    this.errored = false;
+    this.refreshes = 0;
+    this.lastReported = null;
+    this.wantPlaying = false;
+    const a = this.audio;
+    a.src = url; // a new call: this (and only this) resets the element
+    this.onPlayState();
+    const saved = memory.get(source);
+    // A remount (e.g. page switch and back) resumes where the listener was, and must
+    // not replay a seek request it already honoured.
+    this.seekNonce = saved ? saved.nonce : undefined;
+    a.playbackRate = saved ? saved.rate : parseFloat(this.rateSel.value) || 1;
+    if (saved && saved.time > 0) a.currentTime = saved.time; // applied once metadata loads
+  }
+
+  remember() {
+    if (this.source === undefined) return;
+    memory.set(this.source, {
+      time: this.audio.currentTime || 0,
+      rate: this.audio.playbackRate || 1,
+      nonce: this.seekNonce,
+    });
+  }
+
+  toggle() {
+    if (this.audio.paused) this.play();
+    else this.pause();
+  }
+
+  play() {
+    activePlayer = this;
+    this.wantPlaying = true;
+    const p = this.audio.play();
+    if (p && p.catch) {
+      p.catch((err) => {
+        if (err && err.name !== "AbortError") this.status(`Cannot play: ${err.message}`);
+      });
+    }
+  }
+
+  pause() {
+    this.wantPlaying = false;
+    this.audio.pause();
+  }
+
+  seek(t) {
+    if (!finite(t)) return;
+    const end = this.duration || this.audio.duration || 0;
+    const target = Math.max(0, end > 0 ? Math.min(t, end) : t);
+    activePlayer = this;
+    this.audio.currentTime = target;
+    this.renderTime(target);
+  }
+
+  skip(delta) {
+    this.seek((this.audio.currentTime || 0) + delta);
+  }
+
+  // The pin is a *state* value, not a trigger: Streamlit drops a trigger when another
+  // widget change interrupts the rerun it started (e.g. a pending time_s report), but a
+  // state value is still there on the next run. Python hands each nonce out once.
+  pin() {
+    if (!this.setStateValue) return;
+    const t = round2(this.audio.currentTime || 0);
+    pinNonce = Math.max(pinNonce + 1, Date.now()); // unique even across page reloads
+    clearTimeout(this.reportTimer); // the playhead goes in the same message
+    this.lastReported = t;
+    this.setStateValue("time_s", t);
+    this.setStateValue("pin", { t_s: t, nonce: pinNonce });
+    this.status(`Comment pinned at ${fmt(t)}`);
+  }
+
+  // Report the playhead to Python, debounced: every report is a Streamlit rerun, so
+  // this only happens after a pause or a seek, never continuously during playback.
+  scheduleReport() {
+    clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => {
+      const t = round2(this.audio.currentTime || 0);
+      if (t === this.lastReported || !this.setStateValue) return;
+      this.lastReported = t;
+      this.setStateValue("time_s", t);
+    }, REPORT_DELAY_MS);
+  }
+
+  onPlayState() {
+    const playing = !this.audio.paused;
+    this.playBtn.textContent = playing ? "Pause" : "Play";
+    this.playBtn.setAttribute("aria-label", playing ? "Pause (space)" : "Play (space)");
+    cancelAnimationFrame(this.raf);
+    if (playing) {
+      // Move the playhead every frame while playing (timeupdate is only ~4 Hz).
+      const tick = () => {
+        this.renderTime();
+        this.raf = requestAnimationFrame(tick);
+      };
+      this.raf = requestAnimationFrame(tick);
+    }
+  }
+
+  onError() {
+    if (this.latestUrl && this.latestUrl !== this.url) {
+      this.swapToLatest();
+      return;
+    }
+    this.errored = true;
+    const now = Date.now();
+    // Probably an expired link: ask for a rerun, which re-signs the URL. Rate-limited
+    // so a missing or undecodable file cannot cause a rerun loop.
+    if (this.setStateValue && this.refreshes < 3 && now - this.lastRefresh > REFRESH_MIN_GAP_MS) {
+      this.refreshes += 1;
+      this.lastRefresh = now;
+      this.status("Audio link refused; refreshing…");
+      this.setStateValue("refresh", now); // any rerun re-signs the URL
+    } else {
+      this.status("Audio unavailable. Reload the page to try again.");
+    }
+  }
+
+  swapToLatest() {
+    const a = this.audio;
+    const t = a.currentTime || 0;
+    this.url = this.latestUrl;
+    this.errored = false;
+    a.src = this.url;
+    a.currentTime = t;
+    if (this.wantPlaying) this.play();
+  }
+
+  status(text) {
+    this.statusEl.textContent = text;
+  }
+
+  renderTime(at) {
+    const t = finite(at) ? at : this.audio.currentTime || 0;
+    const pct = this.duration > 0 ? Math.min(100, (t / this.duration) * 100) : 0;
+    this.playhead.style.left = `${pct}%`;
+    this.progress.style.width = `${pct}%`;
+    const second = Math.floor(t);
+    if (second !== this.shownSecond) {
+      this.shownSecond = second;
+      this.curEl.textContent = fmt(t);
+    }
+  }
+
+  renderMarkers() {
+    this.markerBox.replaceChildren();
+    if (!(this.duration > 0)) return;
+    for (const m of this.markers) {
+      if (!m || !finite(m.t_s)) continue;
+      const kind = KINDS.has(m.kind) ? m.kind : "comment";
+      const label = m.label == null ? "" : String(m.label);
+      const tip = `${KIND_NAMES[kind]} at ${fmt(m.t_s)}${label ? ` · ${label}` : ""}`;
+      const mk = document.createElement("button");
+      mk.type = "button";
+      mk.className = `ep-mk ep-mk-${kind}`;
+      mk.dataset.t = String(m.t_s);
+      mk.dataset.kind = kind;
+      mk.dataset.tip = tip;
+      mk.setAttribute("aria-label", tip);
+      mk.style.left = `${Math.min(100, Math.max(0, (m.t_s / this.duration) * 100))}%`;
+      this.markerBox.appendChild(mk);
+    }
+  }
+
+  themeColor(name, fallback) {
+    const v = getComputedStyle(this.root).getPropertyValue(name).trim();
+    return v && v !== "unset" ? v : fallback;
+  }
+
+  draw() {
+    const width = this.wave.clientWidth;
+    const lanes = this.lanes.length ? this.lanes : [{ label: "", peaks: [] }];
+    const height = lanes.length * LANE_H;
+    this.canvas.style.height = `${height}px`;
+    if (!(width > 0)) return;
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(width * dpr);
+    this.canvas.height = Math.round(height * dpr);
+    const ctx = this.canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+
+    const palette = this.themeColor("--st-chart-categorical-colors", "")
+      .split(",")
+      .map((c) => c.trim())
+      .filter(Boolean);
+    const textColor = this.themeColor("--st-text-color", "#31333f");
+    const borderColor = this.themeColor("--st-border-color", "#d6d6d9");
+    const labelBg = this.themeColor("--st-background-color", "#ffffff");
+    const font = this.themeColor("--st-font", "sans-serif");
+    // Scale quiet recordings up (at most 4x) so the loudest peak fills the lane.
+    let loudest = 0;
+    for (const lane of lanes) {
+      for (const p of lane.peaks || []) if (p > loudest) loudest = p;
+    }
+    const gain = loudest > 0 ? Math.min(4, 1 / loudest) : 1;
+    const dur = this.duration;
+
+    lanes.forEach((lane, i) => {
+      const color = palette[i] || LANE_FALLBACK_COLORS[i % LANE_FALLBACK_COLORS.length];
+      const top = i * LANE_H;
+      const mid = top + (LANE_H - TURN_H) / 2;
+      const half = (LANE_H - TURN_H) / 2 - 4;
+      if (i > 0) {
+        ctx.fillStyle = borderColor;
+        ctx.fillRect(0, top, width, 1);
+      }
+      const peaks = lane.peaks || [];
+      const bw = width / Math.max(1, peaks.length);
+      ctx.fillStyle = color;
+      ctx.globalAlpha = 0.85;
+      for (let j = 0; j < peaks.length; j++) {
+        const amp = Math.max(0.5, Math.min(1, peaks[j] * gain) * half);
+        ctx.fillRect(j * bw, mid - amp, Math.max(1, bw - 0.25), amp * 2);
+      }
+      if (dur > 0 && Array.isArray(lane.turns)) {
+        ctx.globalAlpha = 0.55;
+        for (const turn of lane.turns) {
+          if (!Array.isArray(turn) || !finite(turn[0]) || !finite(turn[1])) continue;
+          const x0 = (turn[0] / dur) * width;
+          const x1 = (turn[1] / dur) * width;
+          ctx.fillRect(x0, top + LANE_H - TURN_H - 1, Math.max(1, x1 - x0), TURN_H - 1);
+        }
+      }
+      ctx.globalAlpha = 1;
+      if (lane.label) {
+        const label = String(lane.label); // canvas text: never parsed as HTML
+        ctx.font = `600 11px ${font}`;
+        ctx.fillStyle = labelBg;
+        ctx.globalAlpha = 0.8;
+        ctx.fillRect(2, top + 2, ctx.measureText(label).width + 8, 15);
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = textColor;
+        ctx.fillText(label, 6, top + 13);
+      }
+    });
+
+    if (dur > 0) {
+      const kindColors = {
+        comment: this.themeColor("--st-violet-color", "#803df5"),
+        interruption: this.themeColor("--st-red-color", "#ff2b2b"),
+        silence: this.themeColor("--st-gray-color", "#a3a8b8"),
+      };
+      ctx.globalAlpha = 0.5;
+      for (const m of this.markers) {
+        if (!m || !finite(m.t_s)) continue;
+        ctx.fillStyle = kindColors[KINDS.has(m.kind) ? m.kind : "comment"];
+        ctx.fillRect(Math.round((m.t_s / dur) * width), 0, 1, height);
+      }
+      ctx.globalAlpha = 1;
+    }
+  }
+
+  destroy() {
+    this.remember();
+    clearTimeout(this.reportTimer);
+    cancelAnimationFrame(this.raf);
+    for (const undo of this.cleanups.splice(0)) undo();
+    this.audio.pause();
+    this.audio.removeAttribute("src");
+    this.audio.load(); // aborts any download in flight
+    players.delete(this.parent);
+    if (activePlayer === this) activePlayer = null;
+    if (players.size === 0) window.removeEventListener("keydown", onKeyDown, true);
+  }
+}
+
+// ---------------------------------------------------------------- keyboard shortcuts
+
+const TEXT_ROLES =
+  "[role=textbox],[role=searchbox],[role=combobox],[role=spinbutton],[role=slider]," +
+  "[role=listbox],[role=option],[role=menu],[role=menuitem],[role=radiogroup]," +
+  "[role=radio],[role=tablist],[role=tab],[role=grid],[role=gridcell]";
+const ACTIVATABLE = "button,a[href],summary,[role=button],[role=checkbox],[role=switch]";
+
+function ownsKeys(el) {
+  // Elements that use letters, space or arrows themselves: leave those keys alone.
+  if (!(el instanceof Element)) return false;
+  const tag = el.tagName;
+  if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable) {
+    return true;
+  }
+  return el.closest(TEXT_ROLES) !== null;
+}
+
+function currentPlayer() {
+  if (activePlayer && players.has(activePlayer.parent) && activePlayer.root.isConnected) {
+    return activePlayer;
+  }
+  let last = null;
+  for (const p of players.values()) if (p.root.isConnected) last = p;
+  return last;
+}
+
+function onKeyDown(ev) {
+  if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
+  const player = currentPlayer();
+  if (!player) return;
+  // composedPath()[0] is the real target even inside a shadow root (ev.target is
+  // retargeted to the shadow host).
+  const target = ev.composedPath()[0];
+  if (ownsKeys(target)) return;
+  const key = ev.key;
+  if (key === " " || key === "Spacebar") {
+    if (target instanceof Element && target.closest(ACTIVATABLE)) return; // native click
+    if (!ev.repeat) player.toggle();
+  } else if (key === "ArrowLeft") {
+    player.skip(-SKIP_S);
+  } else if (key === "ArrowRight") {
+    player.skip(SKIP_S);
+  } else if (key === "c" || key === "C") {
+    if (!ev.repeat) player.pin();
+  } else {
+    return;
+  }
+  ev.preventDefault(); // no page scroll on space/arrows
+  ev.stopPropagation(); // and no Streamlit "c" = clear-cache dialog
+}
+
+// ---------------------------------------------------------------- entry point
+
+export default function (component) {
+  const { parentElement, data, setStateValue } = component;
+  let player = players.get(parentElement);
+  if (player && !player.root.isConnected) {
+    // Streamlit replaced our HTML (only happens if player.html/css changed): start over.
+    player.destroy();
+    player = undefined;
+  }
+  if (!player) {
+    player = new Player(parentElement);
+    players.set(parentElement, player);
+    // Capture phase on window runs before Streamlit's own document-level hotkeys.
+    window.addEventListener("keydown", onKeyDown, true);
+  }
+  player.update(data || {}, setStateValue);
+
+  // Streamlit calls this on unmount. Destroy only if the element really left the page,
+  // so an unexpected extra cleanup call can never stop playback.
+  return () => {
+    setTimeout(() => {
+      const host = parentElement.host || parentElement;
+      if (!host.isConnected && players.get(parentElement) === player) player.destroy();
+    }, 0);
+  };
+}

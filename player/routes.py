@@ -1,0 +1,80 @@
+"""Starlette route that streams a call's audio to holders of a signed media token.
+
+``GET|HEAD /audio/{token}``: 403 for a bad or expired token, 404 when the call has no
+audio file, otherwise a :class:`~starlette.responses.FileResponse`, which streams the
+file in chunks and answers ``Range`` requests with 206 + ``Content-Range``.
+
+Streamlit reserves ``/_stcore/``, ``/media/``, ``/component/`` and ``/static/``
+(``_RESERVED_ROUTE_PREFIXES`` in streamlit/web/server/starlette/starlette_app.py), so
+the route lives under ``/audio/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from player.signing import InvalidMediaToken, verify_media_token
+
+AUDIO_ROUTE_PREFIX = "/audio/"
+
+AUDIO_CONTENT_TYPES: dict[str, str] = {
+    ".opus": "audio/ogg",  # Opus is always carried in an Ogg container here
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+    ".m4a": "audio/mp4",
+    ".webm": "audio/webm",
+}
+
+# Browsers may cache the bytes for the session, but shared caches must not store them.
+_CACHE_CONTROL = "private, max-age=3600"
+
+
+def audio_url(token: str) -> str:
+    """The path a page hands to the player for ``token``."""
+    return f"{AUDIO_ROUTE_PREFIX}{token}"
+
+
+def media_routes(
+    resolve_audio: Callable[[int], Path | None],
+    secret_provider: Callable[[], bytes],
+) -> list[Route]:
+    """Routes for ``st.App(..., routes=...)``.
+
+    ``resolve_audio(call_id)`` returns the audio file's path or None; it may block (it
+    runs in a worker thread). ``secret_provider()`` returns the HMAC key the tokens were
+    signed with; it is called per request so a rotated key takes effect at once.
+    """
+
+    async def audio(request: Request) -> Response:
+        try:
+            grant = verify_media_token(request.path_params["token"], secret_provider())
+        except InvalidMediaToken:
+            return PlainTextResponse(
+                "Forbidden: this audio link is invalid or has expired. Reload the page.",
+                status_code=403,
+                headers={"Cache-Control": "no-store"},
+            )
+        path = await run_in_threadpool(resolve_audio, grant.call_id)
+        if path is None or not await run_in_threadpool(Path(path).is_file):
+            return PlainTextResponse(
+                "Not found: no audio for this call.",
+                status_code=404,
+                headers={"Cache-Control": "no-store"},
+            )
+        path = Path(path)
+        return FileResponse(
+            path,
+            media_type=AUDIO_CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+            headers={"Cache-Control": _CACHE_CONTROL, "X-Content-Type-Options": "nosniff"},
+        )
+
+    return [Route(AUDIO_ROUTE_PREFIX + "{token}", audio, methods=["GET", "HEAD"])]
