@@ -174,3 +174,67 @@ def page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+# ------------------------------------------------------------------ the whole app
+
+
+@dataclass
+class EarshotApp:
+    url: str
+    engine: object
+    world: object
+    calls: list
+
+
+@pytest.fixture(scope="module")
+def earshot_app(streamlit_server, tmp_path_factory):
+    """The real app (server.py) on a migrated SQLite file shared with the test process:
+    the test seeds through the services and checks results in the same database."""
+    from datetime import UTC, datetime
+
+    from db.calls import import_call
+    from db.config import settings
+    from db.engine import make_engine, use_engine
+    from db.migrate import upgrade_to_head
+    from tests.factories import make_world
+
+    folder = tmp_path_factory.mktemp("earshot-app")
+    url = f"sqlite:///{folder / 'app.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    use_engine(engine)
+    world = make_world()
+    recordings = sorted((REPO_ROOT / "demo" / "audio").glob("*.opus"))[:2]
+    calls = [
+        import_call(world.admin, path, original_name=path.name,
+                    agent_username=world.agent_north.username,
+                    started_at=datetime(2026, 11, 20, 10, n, tzinfo=UTC))
+        for n, path in enumerate(recordings)
+    ]
+    server = streamlit_server(REPO_ROOT / "server.py", env={
+        "DATABASE_URL": url,
+        "EARSHOT_DATA_DIR": str(folder),
+        "EARSHOT_MEDIA_DIR": str(settings().media_dir),
+        "EARSHOT_SECRET_KEY": settings().secret_key.decode(),
+    })
+    yield EarshotApp(server.url, engine, world, calls)
+    use_engine(None)
+    engine.dispose()
+
+
+def wait_for_app(page) -> None:
+    """Until Streamlit has finished the current script run."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stApp]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'"
+    )
+
+
+def log_in(page, url: str, username: str, password: str) -> None:
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log out").wait_for()
+    wait_for_app(page)
