@@ -238,3 +238,18 @@ def log_in(page, url: str, username: str, password: str) -> None:
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name="Log out").wait_for()
     wait_for_app(page)
+
+
+def open_items(page) -> int:
+    metric = page.locator("[data-testid=stMetric]", has_text="Items still open")
+    return int(metric.locator("[data-testid=stMetricValue]").inner_text())
+
+
+def score_item(page, item_index: int, level: str) -> None:
+    """Click a level and wait until the server has saved it (the open count drops)."""
+    before = open_items(page)
+    group = page.locator("[data-testid=stRadio]").nth(item_index)
+    group.get_by_text(level, exact=True).click()
+    page.locator("[data-testid=stMetric]", has_text="Items still open").locator(
+        "[data-testid=stMetricValue]").filter(has_text=str(before - 1)).wait_for()
+    wait_for_app(page)

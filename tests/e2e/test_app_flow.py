@@ -9,7 +9,7 @@ import pytest
 from db.calls import audio_url_for
 from db.engine import use_engine
 from db.evaluations import open_draft
-from tests.e2e.conftest import log_in, wait_for_app
+from tests.e2e.conftest import log_in, score_item, wait_for_app
 from tests.factories import PASSWORD
 from ui.format import mmss
 
@@ -63,21 +63,6 @@ def test_audio_route_streams_ranges_and_refuses_forged_tokens(earshot_app):
         audio_url_for(world.sup_south, call.id)
 
 
-def _open_items(page) -> int:
-    metric = page.locator("[data-testid=stMetric]", has_text="Items still open")
-    return int(metric.locator("[data-testid=stMetricValue]").inner_text())
-
-
-def _choose(page, item_index: int, level: str) -> None:
-    """Click a level and wait until the server has saved it (the open count drops)."""
-    before = _open_items(page)
-    group = page.locator("[data-testid=stRadio]").nth(item_index)
-    group.get_by_text(level, exact=True).click()
-    page.locator("[data-testid=stMetric]", has_text="Items still open").locator(
-        "[data-testid=stMetricValue]").filter(has_text=str(before - 1)).wait_for()
-    wait_for_app(page)
-
-
 def test_score_pin_reload_and_submit(page, earshot_app):
     world, call = earshot_app.world, earshot_app.calls[1]
     log_in(page, earshot_app.url, "sup.north", PASSWORD)
@@ -109,18 +94,19 @@ def test_score_pin_reload_and_submit(page, earshot_app):
         f"if (performance.now() - s > 8000) {{ clearInterval(t); j(a.currentTime); }} }}, 50); }})")
 
     for index in range(4):
-        _choose(page, index, "4")
+        score_item(page, index, "4")
     page.reload()  # a refresh in the middle: the remembered login and the draft come back
     page.locator(".ep-play").wait_for()
     wait_for_app(page)
     groups = page.locator("[data-testid=stRadio]")
+    groups.nth(9).wait_for()
     for index in range(4):
         assert groups.nth(index).get_by_role("radio", name="4").is_checked()
     assert page.get_by_text("Customer still explaining <b>here</b>").count() >= 1
 
     for index in range(4, groups.count()):
         if index != 4:  # eye contact is N/A already on an audio-only call
-            _choose(page, index, "3")
+            score_item(page, index, "3")
     page.get_by_role("button", name="Submit evaluation").click()
     page.get_by_text("Submitted", exact=False).first.wait_for()
 
