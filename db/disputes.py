@@ -79,6 +79,7 @@ class DisputeRow:
     item_title: str
     current_value: int | None  # the item's score now (after any amendment)
     current_na: bool
+    current_note: str  # the scorer's note on the item
     levels: tuple[int, ...]
     na_allowed: bool
     reason: str
@@ -163,6 +164,7 @@ def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool
             resolver.display_name,
             ItemScore.value,
             ItemScore.na,
+            ItemScore.note,
         )
         .join(Evaluation, Evaluation.id == Dispute.evaluation_id)
         .join(Call, Call.id == Evaluation.call_id)
@@ -177,13 +179,28 @@ def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool
         .where(*conditions)
     )
     query = _visible(query, actor, agent)
-    order = (Dispute.created_at.desc(), Dispute.id.desc()) if newest_first else (
-        Dispute.created_at, Dispute.id)
+    order = (
+        (Dispute.created_at.desc(), Dispute.id.desc())
+        if newest_first
+        else (Dispute.created_at, Dispute.id)
+    )
     rows = session.exec(query.order_by(*order)).all()
     rubrics = _rubrics(session, {r[3] for r in rows})
     out = []
-    for (d, call_id, scorer_id, rubric_id, submitted_at, external_id, agent_name, scorer_name,
-         resolver_name, value, na) in rows:
+    for (
+        d,
+        call_id,
+        scorer_id,
+        rubric_id,
+        submitted_at,
+        external_id,
+        agent_name,
+        scorer_name,
+        resolver_name,
+        value,
+        na,
+        note,
+    ) in rows:
         rubric = rubrics[rubric_id]
         try:
             item = rubric.item(d.item_key)
@@ -204,6 +221,7 @@ def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool
                 item_title=title,
                 current_value=value,
                 current_na=bool(na),
+                current_note=note or "",
                 levels=rubric.levels,
                 na_allowed=na_allowed,
                 reason=d.reason,
@@ -303,9 +321,7 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
                 f"You already have an open dispute on “{rubric.item(item_key).title}”; "
                 "wait for its outcome."
             )
-        dispute = Dispute(
-            evaluation_id=ev.id, item_key=item_key, agent_id=actor.id, reason=reason
-        )
+        dispute = Dispute(evaluation_id=ev.id, item_key=item_key, agent_id=actor.id, reason=reason)
         session.add(dispute)
         session.flush()
         record_audit(
@@ -408,8 +424,9 @@ def resolve_dispute(
             },
         }
         if not changes_score:
-            record_audit(session, actor, "resolve_dispute", "dispute", dispute.id,
-                         reason=text, **audit)
+            record_audit(
+                session, actor, "resolve_dispute", "dispute", dispute.id, reason=text, **audit
+            )
             session.flush()
             return dispute_rows(session, actor, Dispute.id == dispute.id)[0]
         agent_reason = dispute.reason
@@ -427,13 +444,15 @@ def resolve_dispute(
         with session_scope() as session:
             session.exec(
                 update(Dispute)
-                .where(Dispute.id == dispute_id, Dispute.status == decision,
-                       Dispute.resolver_id == actor.id)
+                .where(
+                    Dispute.id == dispute_id,
+                    Dispute.status == decision,
+                    Dispute.resolver_id == actor.id,
+                )
                 .values(status=OPEN, resolution="", resolver_id=None, resolved_at=None)
             )
         raise
     with session_scope() as session:
-        record_audit(session, actor, "resolve_dispute", "dispute", dispute_id,
-                     reason=text, **audit)
+        record_audit(session, actor, "resolve_dispute", "dispute", dispute_id, reason=text, **audit)
         session.flush()
         return dispute_rows(session, actor, Dispute.id == dispute_id)[0]

@@ -139,8 +139,9 @@ def _mine(actor: Actor):  # noqa: ANN202 - a list of SQL conditions
     ]
 
 
-def my_evaluations(actor: Actor, limit: int = 500) -> list[FeedbackRow]:
-    """The agent's submitted regular evaluations, newest first, with unread marks."""
+def my_evaluations(actor: Actor, limit: int = 200) -> list[FeedbackRow]:
+    """The agent's newest `limit` submitted regular evaluations, newest first, with unread
+    marks. (Older ones stay in the trend; the list is for reading feedback.)"""
     _require_agent(actor)
     scorer = aliased(User)
     open_counts = (
@@ -151,7 +152,11 @@ def my_evaluations(actor: Actor, limit: int = 500) -> list[FeedbackRow]:
     )
     query = (
         select(
-            Evaluation,
+            Evaluation.id,
+            Evaluation.call_id,
+            Evaluation.submitted_at,
+            Evaluation.total,
+            Evaluation.failed_critical,
             Call.external_id,
             Call.started_at,
             scorer.display_name,
@@ -173,21 +178,31 @@ def my_evaluations(actor: Actor, limit: int = 500) -> list[FeedbackRow]:
         _require_agent(actor)
         return [
             FeedbackRow(
-                evaluation_id=ev.id,
-                call_id=ev.call_id,
+                evaluation_id=ev_id,
+                call_id=call_id,
                 call_external_id=external_id,
                 call_started_at=started_at,
                 scorer=scorer_name,
-                submitted_at=ev.submitted_at,
-                total=ev.total,
-                failed_critical=ev.failed_critical,
+                submitted_at=submitted_at,
+                total=total,
+                failed_critical=bool(failed),
                 unread=viewed is None,
                 acknowledged_at=acked,
                 open_disputes=int(n or 0),
             )
-            for ev, external_id, started_at, scorer_name, viewed, acked, n in session.exec(
-                query
-            ).all()
+            for (
+                ev_id,
+                call_id,
+                submitted_at,
+                total,
+                failed,
+                external_id,
+                started_at,
+                scorer_name,
+                viewed,
+                acked,
+                n,
+            ) in session.exec(query).all()
         ]
 
 
@@ -268,8 +283,11 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
 
     listening = summary = None
     if report_row is not None:
-        listening = {"report": report_row.report or None, "peaks": report_row.peaks,
-                     "error": report_row.error}
+        listening = {
+            "report": report_row.report or None,
+            "peaks": report_row.peaks,
+            "error": report_row.error,
+        }
         if report_row.report and not report_row.error:
             from scoring.listening import ListeningReport
 

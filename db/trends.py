@@ -242,9 +242,7 @@ def filter_options(actor: Actor) -> TrendOptions:
         elif actor.is_supervisor:
             teams = teams.where(Team.id == actor.team_id)
             agents = agents.where(User.team_id == actor.team_id)
-            scorers = scorers.where(
-                (User.team_id == actor.team_id) | (User.role == Role.admin)
-            )
+            scorers = scorers.where((User.team_id == actor.team_id) | (User.role == Role.admin))
         rubrics = session.exec(
             select(RubricRow.id, RubricRow.title, RubricRow.version).order_by(
                 RubricRow.key, RubricRow.version
@@ -283,8 +281,13 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         ).all()
         names = _names(session, (r[0] for r in rows))
     out = [
-        {"agent_id": a, "agent": names.get(a, "?"), "week": _as_date(w), "n": int(n),
-         "mean_total": _float(m)}
+        {
+            "agent_id": a,
+            "agent": names.get(a, "?"),
+            "week": _as_date(w),
+            "n": int(n),
+            "mean_total": _float(m),
+        }
         for a, w, n, m in rows
     ]
     return _frame(out, WEEKLY_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
@@ -312,8 +315,13 @@ def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         ).all()
         names = _team_names(session, (r[0] for r in rows))
     out = [
-        {"team_id": t, "team": names.get(t, "?"), "week": _as_date(w), "n": int(n),
-         "mean_total": _float(m)}
+        {
+            "team_id": t,
+            "team": names.get(t, "?"),
+            "week": _as_date(w),
+            "n": int(n),
+            "mean_total": _float(m),
+        }
         for t, w, n, m in rows
     ]
     return _frame(out, TEAM_WEEKLY_COLUMNS).sort_values(["team", "week"], ignore_index=True)
@@ -347,15 +355,20 @@ def agent_item_averages(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         titles, order = _item_titles(session)
     rank = {k: i for i, k in enumerate(order)}
     out = [
-        {"agent_id": a, "agent": names.get(a, "?"), "item_key": k, "item": titles.get(k, k),
-         "n": int(n), "n_na": int(na or 0), "mean_value": _float(m)}
+        {
+            "agent_id": a,
+            "agent": names.get(a, "?"),
+            "item_key": k,
+            "item": titles.get(k, k),
+            "n": int(n),
+            "n_na": int(na or 0),
+            "mean_value": _float(m),
+        }
         for a, k, n, na, m in rows
     ]
     df = _frame(out, ITEM_AVERAGE_COLUMNS)
     df["_rank"] = df["item_key"].map(lambda k: rank.get(k, len(rank)))
-    return df.sort_values(["agent", "_rank", "item_key"], ignore_index=True).drop(
-        columns="_rank"
-    )
+    return df.sort_values(["agent", "_rank", "item_key"], ignore_index=True).drop(columns="_rank")
 
 
 def item_distribution(actor: Actor, f: TrendFilters) -> pd.DataFrame:
@@ -365,8 +378,9 @@ def item_distribution(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         actor = _scope(session, actor)
         rows = session.exec(
             select(ItemScore.item_key, ItemScore.value, ItemScore.na, func.count(ItemScore.id))
-            .join(Evaluation, Evaluation.id == ItemScore.evaluation_id)
-            .where(*_conditions(actor, f))
+            # Driven from the filtered evaluations (IN), so the planner never scans every
+            # item score first.
+            .where(ItemScore.evaluation_id.in_(select(Evaluation.id).where(*_conditions(actor, f))))
             .where(ItemScore.value.is_not(None) | ItemScore.na)
             .group_by(ItemScore.item_key, ItemScore.value, ItemScore.na)
         ).all()
@@ -431,9 +445,7 @@ def leniency_from_cells(
             others_mean = (cell_sum - total) / (cell_n - n)
             deviations[scorer].append(total / n - others_mean)
             counts[scorer] += n
-    return {
-        s: (sum(devs) / len(devs), len(devs), counts[s]) for s, devs in deviations.items()
-    }
+    return {s: (sum(devs) / len(devs), len(devs), counts[s]) for s, devs in deviations.items()}
 
 
 def scorer_leniency(actor: Actor, f: TrendFilters) -> pd.DataFrame:
@@ -457,8 +469,13 @@ def scorer_leniency(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             result = {s: v for s, v in result.items() if s == f.scorer_id}
         names = _names(session, result)
     out = [
-        {"scorer_id": s, "scorer": names.get(s, "?"), "leniency": dev, "n_cells": cells,
-         "n_evaluations": n}
+        {
+            "scorer_id": s,
+            "scorer": names.get(s, "?"),
+            "leniency": dev,
+            "n_cells": cells,
+            "n_evaluations": n,
+        }
         for s, (dev, cells, n) in result.items()
     ]
     return _frame(out, LENIENCY_COLUMNS).sort_values(
@@ -489,8 +506,12 @@ def listening_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         names = _names(session, (r[0] for r in rows))
     out = []
     for agent, w, n, *means in rows:
-        row = {"agent_id": agent, "agent": names.get(agent, "?"), "week": _as_date(w),
-               "n_calls": int(n)}
+        row = {
+            "agent_id": agent,
+            "agent": names.get(agent, "?"),
+            "week": _as_date(w),
+            "n_calls": int(n),
+        }
         row.update({m: _float(v) for m, v in zip(LISTENING_METRICS, means, strict=True)})
         out.append(row)
     return _frame(out, LISTENING_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
@@ -525,8 +546,11 @@ def evaluations_behind(
     item_key = target.get("item_key") or None
     level = target.get("level")
     # Team averages ignore the agent filter; their points do too.
-    where_filters = f if agent_id is not None or team_id is None else TrendFilters(
-        f.team_id, None, f.scorer_id, f.rubric_id, f.since, f.until)
+    where_filters = (
+        f
+        if agent_id is not None or team_id is None
+        else TrendFilters(f.team_id, None, f.scorer_id, f.rubric_id, f.since, f.until)
+    )
     with session_scope() as session:
         actor = _scope(session, actor)
         agent = aliased(User)
@@ -573,8 +597,15 @@ def evaluations_behind(
             query.order_by(Evaluation.submitted_at.desc(), Evaluation.id.desc()).limit(limit)
         ).all()
     out = [
-        {"evaluation_id": i, "submitted_at": s, "week": _as_date(w), "agent": a, "scorer": sc,
-         "call": c, "total": _float(t)}
+        {
+            "evaluation_id": i,
+            "submitted_at": s,
+            "week": _as_date(w),
+            "agent": a,
+            "scorer": sc,
+            "call": c,
+            "total": _float(t),
+        }
         for i, s, w, a, sc, c, t in rows
     ]
     return _frame(out, BEHIND_COLUMNS)
@@ -637,8 +668,19 @@ def export_rows(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             levels[ev_id][key] = NA if na else int(value)
     item_keys = [k for k in order if k in seen_keys] + sorted(seen_keys - set(order))
     out = []
-    for (ev_id, submitted, w, agent_id, scorer_id, rubric_id, total, failed, external_id,
-         started, *metrics) in evaluations:
+    for (
+        ev_id,
+        submitted,
+        w,
+        agent_id,
+        scorer_id,
+        rubric_id,
+        total,
+        failed,
+        external_id,
+        started,
+        *metrics,
+    ) in evaluations:
         rubric_key, rubric_version = rubrics.get(rubric_id, ("?", None))
         row = {
             "evaluation_id": ev_id,
@@ -658,9 +700,20 @@ def export_rows(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         row.update({m: _float(v) for m, v in zip(LISTENING_METRICS, metrics, strict=True)})
         out.append(row)
     columns = [
-        "evaluation_id", "submitted_at", "week", "team", "agent", "scorer", "call",
-        "call_started_at", "rubric", "rubric_version", "total", "failed_critical",
-        *(f"item:{k}" for k in item_keys), *LISTENING_METRICS,
+        "evaluation_id",
+        "submitted_at",
+        "week",
+        "team",
+        "agent",
+        "scorer",
+        "call",
+        "call_started_at",
+        "rubric",
+        "rubric_version",
+        "total",
+        "failed_critical",
+        *(f"item:{k}" for k in item_keys),
+        *LISTENING_METRICS,
     ]
     return _frame(out, columns)
 
@@ -683,8 +736,10 @@ def export_csv(actor: Actor, f: TrendFilters) -> str:
     writer.writerow(df.columns)
     for row in df.itertuples(index=False):
         writer.writerow(
-            ["" if v is None or (isinstance(v, float) and pd.isna(v)) else _safe_cell(v)
-             for v in row]
+            [
+                "" if v is None or (isinstance(v, float) and pd.isna(v)) else _safe_cell(v)
+                for v in row
+            ]
         )
     return buffer.getvalue()
 

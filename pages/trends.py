@@ -1,8 +1,203 @@
-"""Placeholder until its issue lands."""
+"""Trends: teams and scorers over time, for supervisors (their team) and admins (all).
+
+Every chart reads the same filters; the numbers are grouped in the database
+(``db.trends``). Clicking a point lists the evaluations behind it; the CSV export holds
+the filtered evaluations with their item scores, the same numbers as the charts.
+"""
+
+from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
-from ui.session import require_actor
+from charts.trends import (
+    LISTENING_LABELS,
+    click_target,
+    item_distribution_chart,
+    item_heatmap,
+    leniency_chart,
+    listening_chart,
+    scorer_volume_chart,
+    weekly_totals_chart,
+)
+from db.access import AccessDenied
+from db.trends import (
+    TrendFilters,
+    agent_item_averages,
+    evaluations_behind,
+    export_csv,
+    filter_options,
+    item_distribution,
+    listening_weekly,
+    scorer_leniency,
+    scorer_weekly_volume,
+    team_weekly_average,
+    weekly_totals,
+)
+from ui.session import require_actor, show_denied
 
-require_actor()
-st.title("Coming soon")
+ANY = None
+DEFAULT_WEEKS = 12
+
+actor = require_actor("admin", "supervisor")
+st.title("Trends")
+try:
+    options = filter_options(actor)
+except AccessDenied as exc:
+    show_denied(exc)
+
+# ------------------------------------------------------------------ filters
+today = datetime.now(UTC).date()
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns(4)
+    teams = dict(options.teams)
+    if actor.is_admin:
+        team_id = c1.selectbox(
+            "Team", [ANY, *teams], format_func=lambda t: teams.get(t, "All"), key="trends_team"
+        )
+    else:
+        team_id = None  # the service limits a supervisor to their team anyway
+        c1.selectbox(
+            "Team",
+            [actor.team_id],
+            format_func=lambda t: teams.get(t, "My team"),
+            disabled=True,
+            key="trends_team_fixed",
+        )
+    agents = dict(options.agents)
+    agent_id = c2.selectbox(
+        "Agent", [ANY, *agents], format_func=lambda a: agents.get(a, "All"), key="trends_agent"
+    )
+    scorers = dict(options.scorers)
+    scorer_id = c3.selectbox(
+        "Scorer", [ANY, *scorers], format_func=lambda s: scorers.get(s, "All"), key="trends_scorer"
+    )
+    rubrics = dict(options.rubrics)
+    rubric_id = c4.selectbox(
+        "Rubric version",
+        [ANY, *rubrics],
+        format_func=lambda r: rubrics.get(r, "All"),
+        key="trends_rubric",
+    )
+    period = st.date_input(
+        "Submitted between (UTC, both days included)",
+        value=(today - timedelta(weeks=DEFAULT_WEEKS), today),
+        max_value=today + timedelta(days=1),
+        key="trends_period",
+    )
+since, until = (
+    (list(period) + [None, None])[:2] if isinstance(period, tuple | list) else (period, None)
+)
+filters = TrendFilters(
+    team_id=team_id,
+    agent_id=agent_id,
+    scorer_id=scorer_id,
+    rubric_id=rubric_id,
+    since=since if isinstance(since, date) else None,
+    until=until if isinstance(until, date) else None,
+)
+
+
+BEHIND_CONFIG = {
+    "evaluation_id": st.column_config.NumberColumn("Evaluation", format="%d"),
+    "submitted_at": st.column_config.DatetimeColumn("Submitted", format="YYYY-MM-DD HH:mm"),
+    "week": st.column_config.DateColumn("Week of"),
+    "agent": st.column_config.TextColumn("Agent"),
+    "scorer": st.column_config.TextColumn("Scorer"),
+    "call": st.column_config.TextColumn("Call"),
+    "total": st.column_config.NumberColumn("Total", format="%.1f"),
+}
+
+
+def behind(event, key: str) -> None:  # noqa: ANN001 - a PlotlyState or None
+    """Under a chart: the evaluations behind the clicked point."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    target = click_target(points)
+    if target is None:
+        st.caption("Click a point to list the evaluations behind it.")
+        return
+    try:
+        rows = evaluations_behind(actor, filters, target)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    st.caption(f"{len(rows)} evaluation(s) behind the selected point (newest first).")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        key=f"{key}_behind",
+        column_config=BEHIND_CONFIG,
+    )
+
+
+def chart(figure, key: str) -> None:  # noqa: ANN001 - a go.Figure
+    event = st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points")
+    behind(event, key)
+
+
+# ------------------------------------------------------------------ export
+export_name = f"earshot-evaluations-{filters.since or 'start'}-to-{filters.until or 'now'}.csv"
+st.download_button(
+    "Download the filtered evaluations (CSV)",
+    data=lambda: export_csv(actor, filters),
+    file_name=export_name,
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    help="One row per evaluation with every item score and the call's listening metrics: "
+    "the numbers behind these charts.",
+)
+
+# ------------------------------------------------------------------ charts
+st.subheader("Weekly totals")
+st.caption(
+    "Each agent's mean total per week; dashed: the team average (all the team's "
+    "evaluations, whatever agent is chosen)."
+)
+chart(
+    weekly_totals_chart(weekly_totals(actor, filters), team_weekly_average(actor, filters)),
+    "trends_weekly",
+)
+
+st.subheader("Agents × items")
+st.caption("Mean level per agent and item; blank where the item was only ever N/A.")
+averages = agent_item_averages(actor, filters)
+st.plotly_chart(item_heatmap(averages), key="trends_heatmap")
+if not averages.empty:
+    with st.expander("Evaluations behind a cell"):
+        cell_agents = dict(zip(averages["agent_id"], averages["agent"], strict=True))
+        cell_items = dict(zip(averages["item_key"], averages["item"], strict=True))
+        a, i = st.columns(2)
+        cell_agent = a.selectbox(
+            "Agent", list(cell_agents), format_func=cell_agents.get, key="trends_cell_agent"
+        )
+        cell_item = i.selectbox(
+            "Item", list(cell_items), format_func=cell_items.get, key="trends_cell_item"
+        )
+        st.dataframe(
+            evaluations_behind(actor, filters, {"agent_id": cell_agent, "item_key": cell_item}),
+            hide_index=True,
+            key="trends_cell_behind",
+            column_config=BEHIND_CONFIG,
+        )
+
+st.subheader("Score distribution per item")
+chart(item_distribution_chart(item_distribution(actor, filters)), "trends_distribution")
+
+st.subheader("Scorers")
+left, right = st.columns(2)
+with left:
+    st.caption("Evaluations submitted per scorer per week.")
+    chart(scorer_volume_chart(scorer_weekly_volume(actor, filters)), "trends_volume")
+with right:
+    st.caption(
+        "Leniency: for each agent and week a scorer shares with other scorers, their mean "
+        "total minus the others' mean; averaged over those agent-weeks. Above zero: more "
+        "lenient than colleagues on the same agents."
+    )
+    chart(leniency_chart(scorer_leniency(actor, filters)), "trends_leniency")
+
+st.subheader("Listening evidence over time")
+metric = st.selectbox(
+    "Metric", list(LISTENING_LABELS), format_func=LISTENING_LABELS.get, key="trends_metric"
+)
+chart(listening_chart(listening_weekly(actor, filters), metric), "trends_listening")
