@@ -7,6 +7,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import update
 from sqlmodel import select
 
 from db.access import Actor
@@ -16,7 +17,12 @@ from db.models import User, utcnow
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=5)
-LOGIN_FAILED = "Wrong username or password."
+# One answer for every refusal (unknown user, wrong password, locked, deactivated), so a
+# guesser learns nothing about which usernames exist; it still tells people what to do.
+LOGIN_FAILED = (
+    f"Wrong username or password. After {MAX_FAILED_LOGINS} failed attempts an account "
+    f"pauses for {int(LOCKOUT.total_seconds() // 60)} minutes."
+)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _dummy_hash = _hasher.hash("earshot-timing-equaliser")
@@ -41,34 +47,38 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def authenticate(username: str, password: str) -> Actor:
     """The actor for these credentials, or LoginFailed. Locks an account for LOCKOUT after
-    MAX_FAILED_LOGINS wrong passwords in a row."""
+    MAX_FAILED_LOGINS wrong passwords in a row; the count is kept atomically in the
+    database so parallel guesses cannot slip past it."""
     username = (username or "").strip().lower()
+    password = password or ""
+    if not username or len(username) > 64 or "\x00" in username:
+        verify_password(_dummy_hash, password)  # the same work as a real check
+        raise LoginFailed(LOGIN_FAILED)
     with session_scope() as session:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
-            verify_password(_dummy_hash, password or "")  # same work as a real check
+            verify_password(_dummy_hash, password)
             raise LoginFailed(LOGIN_FAILED)
         now = utcnow()
-        if user.locked_until is not None and user.locked_until > now:
-            minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
-            raise LoginFailed(f"Too many failed attempts. Try again in about {minutes} minute(s).")
-        if not verify_password(user.password_hash, password or ""):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
-            session.add(user)
-            raise_after_commit = LoginFailed(LOGIN_FAILED)
-        elif not user.active:
-            raise_after_commit = LoginFailed(LOGIN_FAILED)
-        else:
+        locked = user.locked_until is not None and user.locked_until > now
+        correct = verify_password(user.password_hash, password)  # always: even timing
+        if correct and not locked and user.active:
             user.failed_logins = 0
             user.locked_until = None
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
             session.add(user)
             return Actor.of(user)
-    raise raise_after_commit
+        if not correct and not locked:
+            failures = session.execute(
+                update(User).where(User.id == user.id)
+                .values(failed_logins=User.failed_logins + 1)
+                .returning(User.failed_logins)
+            ).scalar_one()
+            if failures >= MAX_FAILED_LOGINS:
+                session.execute(update(User).where(User.id == user.id)
+                                .values(failed_logins=0, locked_until=now + LOCKOUT))
+    raise LoginFailed(LOGIN_FAILED)
 
 
 # ------------------------------------------------------------------ remembered logins

@@ -125,8 +125,10 @@ def _safe_relative(root: Path, relative: str) -> Path:
     """`root/relative`, refusing names that would leave `root` (a tampered manifest)."""
     candidate = Path(relative)
     target = (root / candidate).resolve()
-    if candidate.is_absolute() or ".." in candidate.parts or not target.is_relative_to(
-        root.resolve()
+    if (
+        candidate.is_absolute()
+        or ".." in candidate.parts
+        or not target.is_relative_to(root.resolve())
     ):
         raise BackupError(f"the manifest names a file outside the backup: {relative!r}")
     return root / candidate
@@ -223,8 +225,14 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
 
 def _pg_dump(database_url: str, target: Path) -> None:
     dsn, env = _libpq(database_url)
-    cmd = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-           f"--file={target}", f"--dbname={dsn}"]
+    cmd = [
+        _pg_tool("pg_dump"),
+        "--format=custom",
+        "--no-owner",
+        "--no-privileges",
+        f"--file={target}",
+        f"--dbname={dsn}",
+    ]
     _run(cmd, env, "pg_dump")
 
 
@@ -245,8 +253,17 @@ def _pg_has_data(database_url: str) -> bool:
 
 def _pg_restore(backup_file: Path, database_url: str) -> None:
     dsn, env = _libpq(database_url)
-    cmd = [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-           "--single-transaction", "--exit-on-error", f"--dbname={dsn}", str(backup_file)]
+    cmd = [
+        _pg_tool("pg_restore"),
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+        f"--dbname={dsn}",
+        str(backup_file),
+    ]
     _run(cmd, env, "pg_restore")
 
 
@@ -355,16 +372,22 @@ def restore_backup(src: Path, target: Target | None = None, force: bool = False)
     for rel, entry in manifest["media"].items():
         source = _safe_relative(src / MEDIA, rel)
         dest = _safe_relative(target.media_dir, rel)
-        if dest.is_file() and dest.stat().st_size == entry["size"] and _sha256(dest) == entry[
-            "sha256"
-        ]:
+        if (
+            dest.is_file()
+            and dest.stat().st_size == entry["size"]
+            and _sha256(dest) == entry["sha256"]
+        ):
             kept += 1
             continue
         _copy_hashed(source, dest)
         copied += 1
     extra = len(_media_files(target.media_dir)) - len(manifest["media"])
-    return {"backend": backend, "media_copied": copied, "media_unchanged": kept,
-            "media_not_in_backup": max(0, extra)}
+    return {
+        "backend": backend,
+        "media_copied": copied,
+        "media_unchanged": kept,
+        "media_not_in_backup": max(0, extra),
+    }
 
 
 # ---------------------------------------------------------------- command line
@@ -382,24 +405,33 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("src", type=Path)
     restore = sub.add_parser("restore", help="restore a backup (stop the app first)")
     restore.add_argument("src", type=Path)
-    restore.add_argument("--force", action="store_true",
-                         help="replace a database and media folder that already hold data")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a database and media folder that already hold data",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "create":
             manifest = create_backup(args.dest)
             size = sum(e["size"] for e in manifest["media"].values())
-            print(f"backup written to {args.dest}: {manifest['backend']} database, "
-                  f"{len(manifest['media'])} media file(s), {size / 1e6:.1f} MB of media")
+            print(
+                f"backup written to {args.dest}: {manifest['backend']} database, "
+                f"{len(manifest['media'])} media file(s), {size / 1e6:.1f} MB of media"
+            )
         elif args.command == "verify":
             manifest = verify_backup(args.src)
-            print(f"{args.src}: intact ({manifest['backend']}, {len(manifest['media'])} media "
-                  f"file(s), made {manifest['created_at']})")
+            print(
+                f"{args.src}: intact ({manifest['backend']}, {len(manifest['media'])} media "
+                f"file(s), made {manifest['created_at']})"
+            )
         else:
             summary = restore_backup(args.src, force=args.force)
-            print(f"restored {args.src}: {summary['backend']} database; media: "
-                  f"{summary['media_copied']} copied, {summary['media_unchanged']} unchanged, "
-                  f"{summary['media_not_in_backup']} not in the backup (kept)")
+            print(
+                f"restored {args.src}: {summary['backend']} database; media: "
+                f"{summary['media_copied']} copied, {summary['media_unchanged']} unchanged, "
+                f"{summary['media_not_in_backup']} not in the backup (kept)"
+            )
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

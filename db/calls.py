@@ -184,8 +184,14 @@ def parse_manifest(
         raise IntakeProblem(
             f"{name}: not UTF-8 text (byte {exc.start}); save the manifest as UTF-8 CSV"
         ) from exc
+    if "\x00" in text:
+        raise IntakeProblem(f"{name}: contains NUL bytes; is it really a CSV text file?")
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        rows = list(reader)
+    except csv.Error as exc:
+        raise IntakeProblem(f"{name}: not a readable CSV file ({exc})") from exc
     missing = [c for c in MANIFEST_COLUMNS if c not in header]
     if missing:
         raise IntakeProblem(
@@ -193,10 +199,15 @@ def parse_manifest(
             f"expected {', '.join(MANIFEST_COLUMNS)}"
         )
     good, bad, seen_files, seen_ids = [], [], set(), set()
-    for line, raw_row in enumerate(reader, start=2):
+    for line, raw_row in enumerate(rows, start=2):
+        surplus = raw_row.pop(None, None)  # DictReader files extra fields under None
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items()}
         file = row.get("file", "")
         try:
+            if surplus:
+                raise IntakeProblem(
+                    f"{len(surplus)} field(s) more than the header has; check the commas"
+                )
             if not file:
                 raise IntakeProblem("the file column is empty")
             try:

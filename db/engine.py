@@ -53,10 +53,31 @@ def use_engine(engine: Engine | None) -> None:
     _engine = engine
 
 
+ID_MIN, ID_MAX = 1, 2**31 - 1  # every primary key is a 32-bit INTEGER on PostgreSQL
+
+
+def _id_fits(ident: object) -> bool:
+    parts = ident if isinstance(ident, tuple | list) else (ident,)
+    return all(
+        ID_MIN <= part <= ID_MAX for part in parts if isinstance(part, int)
+        and not isinstance(part, bool)
+    )
+
+
+class EarshotSession(Session):
+    """Ids arrive from URLs and widgets: an id that cannot exist is simply not found,
+    instead of a database error (PostgreSQL refuses integers past 2**31 - 1)."""
+
+    def get(self, entity, ident, **kwargs):  # noqa: ANN001, ANN003, ANN201 - as Session.get
+        if not _id_fits(ident):
+            return None
+        return super().get(entity, ident, **kwargs)
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with EarshotSession(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call
@@ -36,6 +37,7 @@ from scoring.evaluation import score_evaluation, validate_values
 from scoring.rubric import Rubric
 
 MAX_TEXT = 5000
+MAX_REASON = 2000  # the audit trail's reason column
 _UNSET = object()
 
 
@@ -157,7 +159,8 @@ def _bump_version(session: Session, ev: Evaluation, expected_version: int) -> No
             "This evaluation was changed elsewhere (another tab or another person) after you "
             "opened it. Your last change was NOT saved; reload to see the current version."
         )
-    session.refresh(ev)
+    # The row now holds exactly this version: record it without reading the row again.
+    set_committed_value(ev, "row_version", expected_version + 1)
 
 
 # ---------------------------------------------------------------- reading
@@ -276,10 +279,10 @@ def _recompute_total(session: Session, ev: Evaluation) -> Rubric:
     return rubric
 
 
-def _clean_text(text: str, what: str) -> str:
+def _clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
     text = (text or "").replace("\x00", "").strip()
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"The {what} is {len(text)} characters; the limit is {MAX_TEXT}.")
+    if len(text) > limit:
+        raise ValueError(f"The {what} is {len(text)} characters; the limit is {limit}.")
     return text
 
 
@@ -441,7 +444,7 @@ def amend(
 ) -> EvaluationView:
     """Change a submitted evaluation. `changes` maps item key → any of value/na/note.
     Needs a reason; writes an audit event with the before and after values."""
-    reason = _clean_text(reason, "reason")
+    reason = _clean_text(reason, "reason", limit=MAX_REASON)
     if len(reason) < 5:
         raise ValueError("Amending a submitted evaluation needs a reason (a few words at least).")
     with session_scope() as session:

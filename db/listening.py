@@ -23,12 +23,15 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
         row = session.get(ListeningReportRow, call_id) or ListeningReportRow(
             call_id=call_id, report={}
         )
+        path = media_root() / call.audio_path
         try:
-            samples, sample_rate = read_audio(media_root() / call.audio_path)
+            samples, sample_rate = read_audio(path)
             row.peaks = waveform_peaks(samples)
             report = analyze(samples, sample_rate, agent_channel=call.agent_channel)
         except (AudioProblem, ValueError, OSError) as exc:
-            row.report, row.error = {}, str(exc)[:500]
+            # Scorers see this; the server's media path is none of their business.
+            reason = str(exc).replace(f"{path}: ", "").replace(str(path), "the recording")
+            row.report, row.error = {}, reason[:500]
         else:
             summary = report.summary()
             row.report, row.error = report.to_dict(), None

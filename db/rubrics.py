@@ -60,8 +60,17 @@ def sync_rubrics(actor: Actor | None = None, directory: Path = RUBRIC_DIR) -> li
     return added
 
 
+_parsed: dict[tuple[int, str], Rubric] = {}
+
+
 def rubric_from_row(row: RubricRow) -> Rubric:
-    return parse_rubric(row.definition, source=f"{row.key} v{row.version} (database)")
+    """The validated rubric of a stored version. Stored versions never change, so each is
+    parsed once per process (every autosave needs it)."""
+    cache_key = (row.id, row.content_hash)
+    if cache_key not in _parsed:
+        _parsed[cache_key] = parse_rubric(row.definition,
+                                          source=f"{row.key} v{row.version} (database)")
+    return _parsed[cache_key]
 
 
 def latest_rubric_row(session: Session, key: str = DEFAULT_RUBRIC_KEY) -> RubricRow:

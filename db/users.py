@@ -14,6 +14,7 @@ from db.engine import session_scope
 from db.models import Role, Team, User
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+NAME_MAX = 120  # display and team names
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ def _create_user(
         )
     if role not in Role.__members__:
         raise ValueError(f"Role {role!r} is not one of admin, supervisor, agent.")
+    if len(display_name.strip()) > NAME_MAX:
+        raise ValueError(f"The display name is longer than {NAME_MAX} characters.")
+    if team and len(team.strip()) > NAME_MAX:
+        raise ValueError(f"The team name is longer than {NAME_MAX} characters.")
     if role in (Role.agent, Role.supervisor) and not team:
         raise ValueError(f"A {role} needs a team.")
     if session.exec(select(User).where(User.username == username)).first():

@@ -57,6 +57,7 @@ state.setdefault(f"{prefix}_seek", (None, 0))
 
 def _remember(view) -> None:  # noqa: ANN001 - EvaluationView
     state[f"{prefix}_version"] = view.row_version
+    state[f"{prefix}_view"] = view
 
 
 def _report_error(exc: Exception) -> None:
@@ -64,12 +65,16 @@ def _report_error(exc: Exception) -> None:
 
 
 def _save_value(item_key: str) -> None:
+    """Autosave a level; then only this item and the summary redraw (keyed fragments)."""
     choice = state[f"{prefix}_{item_key}_v"]
     kwargs = {"na": True} if choice == NA else {"value": choice}
     try:
-        _remember(save_item(actor, ev.id, state[f"{prefix}_version"], item_key, **kwargs))
+        view = save_item(actor, ev.id, state[f"{prefix}_version"], item_key, **kwargs)
     except SAVE_ERRORS as exc:
         _report_error(exc)
+        st.rerun()  # the whole page, so the message shows at the top
+    _remember(view)
+    st.rerun([f"{prefix}_summary", f"{prefix}_item_{item_key}"])
 
 
 def _save_note(item_key: str) -> None:
@@ -78,6 +83,7 @@ def _save_note(item_key: str) -> None:
                             note=state[f"{prefix}_{item_key}_n"]))
     except SAVE_ERRORS as exc:
         _report_error(exc)
+        st.rerun()
 
 
 def _reload_latest() -> None:
@@ -99,14 +105,7 @@ if error := state.pop(f"{prefix}_error", None):
     if "changed elsewhere" in error:
         st.button("Reload the current version", on_click=_reload_latest)
 
-live = score_evaluation(rubric, ev.values) if any(
-    v is not None for v in ev.values.values()) else None
-m1, m2, m3 = st.columns(3)
-m1.metric("Total", "–" if live is None or live.total is None else f"{live.total:.1f}")
-open_titles = [rubric.item(k).title for k in rubric.item_keys if k not in ev.values]
-m2.metric("Items still open", len(open_titles))
-if live is not None and live.failed:
-    m3.error("A critical item is at the lowest level: the call fails.")
+state[f"{prefix}_view"] = ev  # the fragments below read the latest saved state from here
 
 # ------------------------------------------------------------------ player + comments
 listening = listening_report_for(actor, call_id) or {}
@@ -192,53 +191,68 @@ if report:
 
     summary = ListeningReport.from_dict(report).summary()
 
+
+
+def draw_summary() -> None:
+    """Live total, what is still open, and Submit. Reruns alone after each saved score."""
+    view = state[f"{prefix}_view"]
+    numbers = [v for v in view.values.values() if v is not None]
+    live = score_evaluation(rubric, view.values) if numbers else None
+    open_titles = [rubric.item(k).title for k in rubric.item_keys if k not in view.values]
+    m1, m2 = st.columns(2)
+    m1.metric("Total", "–" if live is None or live.total is None else f"{live.total:.1f}")
+    m2.metric("Items still open", len(open_titles))
+    if live is not None and live.failed:
+        st.error("A critical item is at the lowest level: the call fails.")
+    if open_titles and not view.submitted:
+        st.caption("Still open: " + ", ".join(open_titles))
+    if not view.submitted and st.button("Submit evaluation", type="primary",
+                                        disabled=bool(open_titles)):
+        try:
+            elapsed = int(time.monotonic() - state[f"{prefix}_opened"])
+            submit(actor, ev.id, state[f"{prefix}_version"], review_seconds=elapsed)
+        except SAVE_ERRORS as exc:
+            st.error(str(exc))
+        else:
+            _reload_latest()
+            st.rerun(scope="app")  # lock every item, not just this fragment
+
+
+def draw_item(number: int, item) -> None:  # noqa: ANN001 - RubricItem
+    """One rubric item: level or N/A, the chosen anchor, evidence and a note."""
+    stored = state[f"{prefix}_view"].items.get(item.key)
+    value_key, note_key = f"{prefix}_{item.key}_v", f"{prefix}_{item.key}_n"
+    if value_key not in state:
+        state[value_key] = NA if stored and stored.na else stored.value if stored else None
+    if note_key not in state:
+        state[note_key] = stored.note if stored else ""
+    options = [*rubric.levels, *([NA] if item.na_allowed else [])]
+    with st.container(border=True):
+        evidence = evidence_lines(summary, item.evidence)
+        st.radio(
+            f"**{number}. {item.title}**" + ("" if stored and stored.answered else " · _open_"),
+            options, key=value_key, horizontal=True, disabled=ev.submitted,
+            on_change=_save_value, args=(item.key,),
+            help=item.listen_for + "\n\n" + "\n\n".join(
+                f"**{lvl}** – {item.anchors[lvl]}" for lvl in rubric.levels),
+        )
+        chosen = state[value_key]
+        detail = [item.listen_for if chosen in (None, NA) else
+                  f"{chosen} {rubric.scale_labels.get(chosen, '')}: {item.anchors[chosen]}"]
+        st.caption("  \n".join(detail + [f":material/graphic_eq: {line}" for line in evidence]))
+        st.text_area(f"Note on {item.title}", key=note_key, height=68,
+                     label_visibility="collapsed", placeholder="Note (optional)",
+                     disabled=ev.submitted, on_change=_save_note, args=(item.key,),
+                     max_chars=5000)
+
+
 with right:
     st.subheader("Rubric")
-    if open_titles and not ev.submitted:
-        st.caption("Still open: " + ", ".join(open_titles))
+    st.fragment(draw_summary, key=f"{prefix}_summary")()
     for n, item in enumerate(rubric.items, start=1):
-        stored = ev.items.get(item.key)
-        value_key, note_key = f"{prefix}_{item.key}_v", f"{prefix}_{item.key}_n"
-        if value_key not in state:
-            state[value_key] = (NA if stored and stored.na else
-                                stored.value if stored else None)
-        if note_key not in state:
-            state[note_key] = stored.note if stored else ""
-        options = [*rubric.levels, *([NA] if item.na_allowed else [])]
-        answered = stored is not None and stored.answered
-        with st.container(border=True):
-            st.markdown(f"**{n}. {item.title}**" + ("" if answered else "  ·  _open_"))
-            st.caption(item.listen_for)
-            for line in evidence_lines(summary, item.evidence):
-                st.caption(f":material/graphic_eq: {line}")
-            st.radio(
-                f"Score for {item.title}", options, key=value_key, horizontal=True,
-                label_visibility="collapsed", disabled=ev.submitted,
-                format_func=lambda v: str(v),
-                on_change=_save_value, args=(item.key,),
-                help="\n\n".join(f"{lvl} – {item.anchors[lvl]}" for lvl in rubric.levels),
-            )
-            chosen = state[value_key]
-            if chosen not in (None, NA):
-                st.caption(f"{chosen} {rubric.scale_labels.get(chosen, '')}: "
-                           f"{item.anchors[chosen]}")
-            st.text_area(f"Note on {item.title}", key=note_key, height=68,
-                         label_visibility="collapsed", placeholder="Note (optional)",
-                         disabled=ev.submitted, on_change=_save_note, args=(item.key,),
-                         max_chars=5000)
+        st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item)
 
-    if not ev.submitted:
-        if st.button("Submit evaluation", type="primary", disabled=bool(open_titles)):
-            try:
-                elapsed = int(time.monotonic() - state[f"{prefix}_opened"])
-                submit(actor, ev.id, state[f"{prefix}_version"], review_seconds=elapsed)
-            except SAVE_ERRORS as exc:
-                st.error(str(exc))
-            else:
-                _reload_latest()
-                st.success("Submitted.")
-                st.rerun()
-    else:
+    if ev.submitted:
         st.success(f"Submitted {local_date(ev.submitted_at)} · total {ev.total:.1f} · "
                    f"{mmss(ev.review_seconds)} reviewing")
         with st.expander("Amend this evaluation", icon=":material/edit_note:"):

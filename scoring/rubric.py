@@ -576,6 +576,8 @@ def load_rubric(path: str | os.PathLike[str]) -> Rubric:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise fail(f"is not valid TOML: {error}") from None
+    except RecursionError:
+        raise fail("is not usable TOML: tables or arrays nest too deeply") from None
     return parse_rubric(data, source=name)
 
 

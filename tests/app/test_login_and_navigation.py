@@ -1,5 +1,6 @@
 """Login, logout and role-based navigation through the real workbench script."""
 
+from db.auth import LOGIN_FAILED
 from tests.app.conftest import open_page
 from tests.factories import PASSWORD, make_world
 
@@ -30,9 +31,9 @@ def test_login_shows_the_role_navigation_and_logout_ends_it(app_db):
 def test_wrong_credentials_say_so_without_saying_which(app_db):
     make_world()
     at = _log_in("sup.north", "wrong password")
-    assert [e.value for e in at.error] == ["Wrong username or password."]
+    assert [e.value for e in at.error] == [LOGIN_FAILED]
     at = _log_in("no.such.user", PASSWORD)
-    assert [e.value for e in at.error] == ["Wrong username or password."]
+    assert [e.value for e in at.error] == [LOGIN_FAILED]
     assert "actor" not in at.session_state
 
 

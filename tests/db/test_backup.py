@@ -34,8 +34,17 @@ from tests.conftest import missing_service
 from tests.factories import make_call, make_world
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ITEMS = ["stop_talking", "open_mind", "active_listening", "natural_pauses",
-         "understand_remember", "paraphrase", "not_defensive", "be_patient", "lose_distractions"]
+ITEMS = [
+    "stop_talking",
+    "open_mind",
+    "active_listening",
+    "natural_pauses",
+    "understand_remember",
+    "paraphrase",
+    "not_defensive",
+    "be_patient",
+    "lose_distractions",
+]
 
 
 @pytest.fixture
@@ -58,12 +67,19 @@ def target(database, media_dir) -> Target:
 
 def _world_with_history(tmp_path: Path):
     world = make_world()
-    calls = [make_call(world.admin, world.agent_north, tmp_path, seconds=3, seed=s)
-             for s in (1, 2, 3)]
+    calls = [
+        make_call(world.admin, world.agent_north, tmp_path, seconds=3, seed=s) for s in (1, 2, 3)
+    ]
     ev = open_draft(world.sup_north, calls[0].id)
     for key in ITEMS:
-        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=4,
-                       note=f"note on {key} \u05e9\u05dc\u05d5\u05dd \U0001f3a7")
+        ev = save_item(
+            world.sup_north,
+            ev.id,
+            ev.row_version,
+            key,
+            value=4,
+            note=f"note on {key} \u05e9\u05dc\u05d5\u05dd \U0001f3a7",
+        )
     ev = add_comment(world.sup_north, ev.id, ev.row_version, 1.5, "<b>recap</b> here")
     submitted = submit(world.sup_north, ev.id, ev.row_version)
     draft = open_draft(world.sup_north, calls[1].id)
@@ -75,15 +91,20 @@ def _rows(engine) -> dict[str, list[tuple]]:
     """Every row of every table, in primary-key order."""
     with engine.connect() as conn:
         return {
-            table.name: [tuple(r) for r in conn.execute(
-                select(table).order_by(*table.primary_key.columns)).all()]
+            table.name: [
+                tuple(r)
+                for r in conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            ]
             for table in SQLModel.metadata.sorted_tables
         }
 
 
 def _media(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_backup_damage_restore_gives_back_identical_data_and_media(target, database, tmp_path):
@@ -148,8 +169,9 @@ def test_backup_refuses_a_non_empty_destination(target, database, tmp_path):
         restore_backup(tmp_path / "busy", target)
 
 
-def test_sqlite_backup_while_scoring_is_one_consistent_snapshot(sqlite_database, media_dir,
-                                                                 tmp_path):
+def test_sqlite_backup_while_scoring_is_one_consistent_snapshot(
+    sqlite_database, media_dir, tmp_path
+):
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, seconds=3)
     ev = open_draft(world.sup_north, call.id)
@@ -162,8 +184,13 @@ def test_sqlite_backup_while_scoring_is_one_consistent_snapshot(sqlite_database,
             for i in range(2000):
                 if stop.is_set():
                     return
-                ev = save_item(world.sup_north, ev.id, ev.row_version, ITEMS[i % len(ITEMS)],
-                               value=1 + (i * 7) % 5)
+                ev = save_item(
+                    world.sup_north,
+                    ev.id,
+                    ev.row_version,
+                    ITEMS[i % len(ITEMS)],
+                    value=1 + (i * 7) % 5,
+                )
                 saves[0] += 1
         except Exception as exc:  # noqa: BLE001
             errors.append(repr(exc))
@@ -208,17 +235,43 @@ def test_postgres_backup_without_pg_dump_says_what_to_install(tmp_path, monkeypa
 
 
 def test_command_line_create_verify_restore(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-           "EARSHOT_MEDIA_DIR": str(tmp_path / "media"), "EARSHOT_DATA_DIR": str(tmp_path),
-           "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "EARSHOT_MEDIA_DIR": str(tmp_path / "media"),
+        "EARSHOT_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "db.backup", *args], cwd=REPO_ROOT,
-                              env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "db.backup", *args],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
-    subprocess.run([sys.executable, "-m", "db.cli", "create-user", "boss", "--role", "admin",
-                    "--password-stdin"], input="a-long-password\n", text=True, cwd=REPO_ROOT,
-                   env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "db.cli",
+            "create-user",
+            "boss",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="a-long-password\n",
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     made = cli("create", str(tmp_path / "nightly"))
     assert made.returncode == 0, made.stderr
     assert "backup written" in made.stdout

@@ -32,7 +32,7 @@ def test_login_through_the_form_shows_the_roles_navigation(page, earshot_app):
     page.get_by_label("Username").fill("sup.north")
     page.get_by_role("textbox", name="Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Wrong username or password.").wait_for()
+    page.get_by_text("Wrong username or password.", exact=False).wait_for()
 
     log_in(page, earshot_app.url, "sup.north", PASSWORD)
     supervisor_nav = _nav_labels(page)

@@ -1,0 +1,1 @@
+"""`make bench`: Earshot at contact-centre scale. See bench/README.md."""
