@@ -71,13 +71,17 @@ def authenticate(username: str, password: str) -> Actor:
             return Actor.of(user)
         if not correct and not locked:
             failures = session.execute(
-                update(User).where(User.id == user.id)
+                update(User)
+                .where(User.id == user.id)
                 .values(failed_logins=User.failed_logins + 1)
                 .returning(User.failed_logins)
             ).scalar_one()
             if failures >= MAX_FAILED_LOGINS:
-                session.execute(update(User).where(User.id == user.id)
-                                .values(failed_logins=0, locked_until=now + LOCKOUT))
+                session.execute(
+                    update(User)
+                    .where(User.id == user.id)
+                    .values(failed_logins=0, locked_until=now + LOCKOUT)
+                )
     raise LoginFailed(LOGIN_FAILED)
 
 

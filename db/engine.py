@@ -59,8 +59,9 @@ ID_MIN, ID_MAX = 1, 2**31 - 1  # every primary key is a 32-bit INTEGER on Postgr
 def _id_fits(ident: object) -> bool:
     parts = ident if isinstance(ident, tuple | list) else (ident,)
     return all(
-        ID_MIN <= part <= ID_MAX for part in parts if isinstance(part, int)
-        and not isinstance(part, bool)
+        ID_MIN <= part <= ID_MAX
+        for part in parts
+        if isinstance(part, int) and not isinstance(part, bool)
     )
 
 

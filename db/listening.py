@@ -66,8 +66,12 @@ def listening_report_for(actor: Actor, call_id: int) -> dict | None:
         row = session.get(ListeningReportRow, call_id)
         if row is None:
             return None
-        return {"report": row.report, "error": row.error, "peaks": row.peaks,
-                "computed_at": row.computed_at}
+        return {
+            "report": row.report,
+            "error": row.error,
+            "peaks": row.peaks,
+            "computed_at": row.computed_at,
+        }
 
 
 def recompute_listening_report(actor: Actor, call_id: int) -> dict | None:

@@ -39,8 +39,11 @@ def scoring_queue(
     done = aliased(Evaluation)
     submitted = (
         exists()
-        .where(done.call_id == Call.id, done.purpose == Purpose.regular,
-               done.status == Status.submitted)
+        .where(
+            done.call_id == Call.id,
+            done.purpose == Purpose.regular,
+            done.status == Status.submitted,
+        )
         .correlate(Call)
     )
     query = (

@@ -68,8 +68,9 @@ def rubric_from_row(row: RubricRow) -> Rubric:
     parsed once per process (every autosave needs it)."""
     cache_key = (row.id, row.content_hash)
     if cache_key not in _parsed:
-        _parsed[cache_key] = parse_rubric(row.definition,
-                                          source=f"{row.key} v{row.version} (database)")
+        _parsed[cache_key] = parse_rubric(
+            row.definition, source=f"{row.key} v{row.version} (database)"
+        )
     return _parsed[cache_key]
 
 

@@ -40,6 +40,9 @@ for row in rows:
             c3.text(f"{mmss(row.duration_s)} · your draft ({total})")
         else:
             c3.text(mmss(row.duration_s))
-        if c4.button("Resume" if row.draft_id else "Score", key=f"open_{row.call_id}",
-                     type="primary" if row.draft_id else "secondary"):
+        if c4.button(
+            "Resume" if row.draft_id else "Score",
+            key=f"open_{row.call_id}",
+            type="primary" if row.draft_id else "secondary",
+        ):
             st.switch_page("pages/score.py", query_params={"call": str(row.call_id)})

@@ -79,8 +79,15 @@ def _save_value(item_key: str) -> None:
 
 def _save_note(item_key: str) -> None:
     try:
-        _remember(save_item(actor, ev.id, state[f"{prefix}_version"], item_key,
-                            note=state[f"{prefix}_{item_key}_n"]))
+        _remember(
+            save_item(
+                actor,
+                ev.id,
+                state[f"{prefix}_version"],
+                item_key,
+                note=state[f"{prefix}_{item_key}_n"],
+            )
+        )
     except SAVE_ERRORS as exc:
         _report_error(exc)
         st.rerun()
@@ -95,11 +102,17 @@ def _reload_latest() -> None:
 # ------------------------------------------------------------------ header
 kind = "Calibration" if calibration_id else "Evaluation"
 if calibration_id:
-    st.page_link("pages/calibration.py", label="Back to the calibration session",
-                 icon=":material/arrow_back:", query_params={"session": str(calibration_id)})
+    st.page_link(
+        "pages/calibration.py",
+        label="Back to the calibration session",
+        icon=":material/arrow_back:",
+        query_params={"session": str(calibration_id)},
+    )
 st.title(f"{call.external_id} · {call.agent}")
-st.caption(f"{kind} · {local_date(call.started_at)} · {mmss(call.duration_s)} · rubric "
-           f"{rubric.title} v{rubric.version} · {'submitted' if ev.submitted else 'draft'}")
+st.caption(
+    f"{kind} · {local_date(call.started_at)} · {mmss(call.duration_s)} · rubric "
+    f"{rubric.title} v{rubric.version} · {'submitted' if ev.submitted else 'draft'}"
+)
 if error := state.pop(f"{prefix}_error", None):
     st.error(error)
     if "changed elsewhere" in error:
@@ -110,14 +123,25 @@ state[f"{prefix}_view"] = ev  # the fragments below read the latest saved state 
 # ------------------------------------------------------------------ player + comments
 listening = listening_report_for(actor, call_id) or {}
 report = listening.get("report") or None
-lanes, markers = player_timeline(report, listening.get("peaks"), call.channels,
-                                 call.agent_channel, [(c.t_s, c.text) for c in ev.comments])
+lanes, markers = player_timeline(
+    report,
+    listening.get("peaks"),
+    call.channels,
+    call.agent_channel,
+    [(c.t_s, c.text) for c in ev.comments],
+)
 left, right = st.columns([5, 4], gap="large")
 with left:
     seek_to, seek_nonce = state[f"{prefix}_seek"]
-    player = call_player(audio_url=audio_url_for(actor, call_id), duration_s=call.duration_s,
-                         lanes=lanes, markers=markers, seek_to=seek_to, seek_nonce=seek_nonce,
-                         key=f"player_{call_id}")
+    player = call_player(
+        audio_url=audio_url_for(actor, call_id),
+        duration_s=call.duration_s,
+        lanes=lanes,
+        markers=markers,
+        seek_to=seek_to,
+        seek_nonce=seek_nonce,
+        key=f"player_{call_id}",
+    )
     if listening.get("error"):
         st.caption(f"No listening evidence for this call: {listening['error']}")
     if st.button("Recompute listening evidence", icon=":material/refresh:", type="tertiary"):
@@ -134,12 +158,18 @@ with left:
         pending = state.get(f"{prefix}_pending_t")
         if pending is not None:
             with st.form(f"{prefix}_comment_form", clear_on_submit=True):
-                t_s = st.number_input("At (seconds)", min_value=0.0, value=float(pending),
-                                      step=0.5, help=f"{mmss(pending)} in the recording")
+                t_s = st.number_input(
+                    "At (seconds)",
+                    min_value=0.0,
+                    value=float(pending),
+                    step=0.5,
+                    help=f"{mmss(pending)} in the recording",
+                )
                 text = st.text_area("Comment", max_chars=5000)
                 item_options = [None, *rubric.item_keys]
                 item = st.selectbox(
-                    "About item (optional)", item_options,
+                    "About item (optional)",
+                    item_options,
                     format_func=lambda k: "—" if k is None else rubric.item(k).title,
                 )
                 save_col, cancel_col = st.columns(2)
@@ -147,8 +177,9 @@ with left:
                 cancelled = cancel_col.form_submit_button("Cancel")
             if saved:
                 try:
-                    _remember(add_comment(actor, ev.id, state[f"{prefix}_version"], t_s, text,
-                                          item))
+                    _remember(
+                        add_comment(actor, ev.id, state[f"{prefix}_version"], t_s, text, item)
+                    )
                 except SAVE_ERRORS as exc:
                     st.error(str(exc))  # the form keeps nothing, so show the text back
                     st.text(text)
@@ -159,12 +190,18 @@ with left:
                 state.pop(f"{prefix}_pending_t", None)
                 st.rerun()
     if not ev.comments:
-        st.caption("No comments yet. Press C while listening (or use Comment here) to pin "
-                   "one at the playhead.")
+        st.caption(
+            "No comments yet. Press C while listening (or use Comment here) to pin "
+            "one at the playhead."
+        )
     for comment in ev.comments:
         c1, c2 = st.columns([1, 5])
-        if c1.button(mmss(comment.t_s), key=f"{prefix}_seek_{comment.id}",
-                     icon=":material/play_arrow:", help="Play from here"):
+        if c1.button(
+            mmss(comment.t_s),
+            key=f"{prefix}_seek_{comment.id}",
+            icon=":material/play_arrow:",
+            help="Play from here",
+        ):
             state[f"{prefix}_seek"] = (comment.t_s, seek_nonce + 1)
             st.rerun()
         about = f" · {rubric.item(comment.item_key).title}" if comment.item_key else ""
@@ -175,8 +212,9 @@ with left:
                 e1, e2 = st.columns(2)
                 try:
                     if e1.button("Save", key=f"{prefix}_cs_{comment.id}"):
-                        _remember(edit_comment(actor, comment.id, state[f"{prefix}_version"],
-                                               new_text))
+                        _remember(
+                            edit_comment(actor, comment.id, state[f"{prefix}_version"], new_text)
+                        )
                         st.rerun()
                     if e2.button("Delete", key=f"{prefix}_cd_{comment.id}"):
                         _remember(delete_comment(actor, comment.id, state[f"{prefix}_version"]))
@@ -192,7 +230,6 @@ if report:
     summary = ListeningReport.from_dict(report).summary()
 
 
-
 def draw_summary() -> None:
     """Live total, what is still open, and Submit. Reruns alone after each saved score."""
     view = state[f"{prefix}_view"]
@@ -206,8 +243,9 @@ def draw_summary() -> None:
         st.error("A critical item is at the lowest level: the call fails.")
     if open_titles and not view.submitted:
         st.caption("Still open: " + ", ".join(open_titles))
-    if not view.submitted and st.button("Submit evaluation", type="primary",
-                                        disabled=bool(open_titles)):
+    if not view.submitted and st.button(
+        "Submit evaluation", type="primary", disabled=bool(open_titles)
+    ):
         try:
             elapsed = int(time.monotonic() - state[f"{prefix}_opened"])
             submit(actor, ev.id, state[f"{prefix}_version"], review_seconds=elapsed)
@@ -231,19 +269,34 @@ def draw_item(number: int, item) -> None:  # noqa: ANN001 - RubricItem
         evidence = evidence_lines(summary, item.evidence)
         st.radio(
             f"**{number}. {item.title}**" + ("" if stored and stored.answered else " · _open_"),
-            options, key=value_key, horizontal=True, disabled=ev.submitted,
-            on_change=_save_value, args=(item.key,),
-            help=item.listen_for + "\n\n" + "\n\n".join(
-                f"**{lvl}** – {item.anchors[lvl]}" for lvl in rubric.levels),
+            options,
+            key=value_key,
+            horizontal=True,
+            disabled=ev.submitted,
+            on_change=_save_value,
+            args=(item.key,),
+            help=item.listen_for
+            + "\n\n"
+            + "\n\n".join(f"**{lvl}** – {item.anchors[lvl]}" for lvl in rubric.levels),
         )
         chosen = state[value_key]
-        detail = [item.listen_for if chosen in (None, NA) else
-                  f"{chosen} {rubric.scale_labels.get(chosen, '')}: {item.anchors[chosen]}"]
+        detail = [
+            item.listen_for
+            if chosen in (None, NA)
+            else f"{chosen} {rubric.scale_labels.get(chosen, '')}: {item.anchors[chosen]}"
+        ]
         st.caption("  \n".join(detail + [f":material/graphic_eq: {line}" for line in evidence]))
-        st.text_area(f"Note on {item.title}", key=note_key, height=68,
-                     label_visibility="collapsed", placeholder="Note (optional)",
-                     disabled=ev.submitted, on_change=_save_note, args=(item.key,),
-                     max_chars=5000)
+        st.text_area(
+            f"Note on {item.title}",
+            key=note_key,
+            height=68,
+            label_visibility="collapsed",
+            placeholder="Note (optional)",
+            disabled=ev.submitted,
+            on_change=_save_note,
+            args=(item.key,),
+            max_chars=5000,
+        )
 
 
 with right:
@@ -253,12 +306,15 @@ with right:
         st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item)
 
     if ev.submitted:
-        st.success(f"Submitted {local_date(ev.submitted_at)} · total {ev.total:.1f} · "
-                   f"{mmss(ev.review_seconds)} reviewing")
+        st.success(
+            f"Submitted {local_date(ev.submitted_at)} · total {ev.total:.1f} · "
+            f"{mmss(ev.review_seconds)} reviewing"
+        )
         with st.expander("Amend this evaluation", icon=":material/edit_note:"):
             with st.form(f"{prefix}_amend"):
-                item_key = st.selectbox("Item", rubric.item_keys,
-                                        format_func=lambda k: rubric.item(k).title)
+                item_key = st.selectbox(
+                    "Item", rubric.item_keys, format_func=lambda k: rubric.item(k).title
+                )
                 options = [*rubric.levels, NA]
                 new_value = st.selectbox("New score", options)
                 reason = st.text_area("Reason (kept in the audit trail)", max_chars=2000)

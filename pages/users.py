@@ -13,7 +13,8 @@ st.title("Users")
 users = list_users(actor)
 st.dataframe(
     pd.DataFrame([u.__dict__ for u in users]).drop(columns=["id"]),
-    hide_index=True, width="stretch",
+    hide_index=True,
+    width="stretch",
 )
 
 teams = [name for _, name in list_teams(actor)]
@@ -27,8 +28,14 @@ with st.expander("Add a user", icon=":material/person_add:"):
         password = st.text_input("Initial password", type="password")
         if st.form_submit_button("Create user", type="primary"):
             try:
-                row = create_user(actor, username, display_name, role, password,
-                                  team=new_team.strip() or team or None)
+                row = create_user(
+                    actor,
+                    username,
+                    display_name,
+                    role,
+                    password,
+                    team=new_team.strip() or team or None,
+                )
             except (ValueError, AccessDenied) as exc:
                 st.error(str(exc))
             else:
@@ -41,8 +48,7 @@ with st.expander("Change a role or deactivate", icon=":material/manage_accounts:
         user = by_name[chosen]
         roles = ["agent", "supervisor", "admin"]
         new_role = st.selectbox("New role", roles, index=roles.index(user.role))
-        new_team = st.selectbox("Team", [""] + teams,
-                                index=([""] + teams).index(user.team or ""))
+        new_team = st.selectbox("Team", [""] + teams, index=([""] + teams).index(user.team or ""))
         c1, c2 = st.columns(2)
         try:
             if c1.button("Save role"):

@@ -100,8 +100,9 @@ def sqlite_database(tmp_path):
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing():
     """Still argon2id, with test-sized cost: hashing is not what these tests measure."""
-    import db.auth
     from argon2 import PasswordHasher
+
+    import db.auth
 
     real = db.auth._hasher
     db.auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -32,32 +32,50 @@ def make_world() -> World:
     """Two teams with a supervisor each, three agents, one admin, the default rubric."""
     sync_rubrics()
     specs = [
-        ("admin", "admin", None), ("sup.north", "supervisor", "North"),
-        ("sup.south", "supervisor", "South"), ("agent.north", "agent", "North"),
-        ("agent.north2", "agent", "North"), ("agent.south", "agent", "South"),
+        ("admin", "admin", None),
+        ("sup.north", "supervisor", "North"),
+        ("sup.south", "supervisor", "South"),
+        ("agent.north", "agent", "North"),
+        ("agent.north2", "agent", "North"),
+        ("agent.south", "agent", "South"),
     ]
     for username, role, team in specs:
         create_user(None, username, username.title(), role, PASSWORD, team=team)
     return World(*(authenticate(u, PASSWORD) for u, _, _ in specs))
 
 
-def write_speechlike_wav(path: Path, seconds: float = 20.0, channels: int = 2,
-                         sample_rate: int = 8000, seed: int = 0) -> Path:
+def write_speechlike_wav(
+    path: Path, seconds: float = 20.0, channels: int = 2, sample_rate: int = 8000, seed: int = 0
+) -> Path:
     """A real WAV file: alternating bursts of voiced noise on each channel."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     data = np.zeros((t.size, channels), dtype=np.float32)
     for ch in range(channels):
         on = ((t // 2.0).astype(int) % channels) == ch
-        voice = 0.3 * np.sin(2 * np.pi * (140 + 60 * ch) * t) * (1 + 0.5 * np.sin(2 * np.pi * 4 * t))
+        voice = (
+            0.3 * np.sin(2 * np.pi * (140 + 60 * ch) * t) * (1 + 0.5 * np.sin(2 * np.pi * 4 * t))
+        )
         data[:, ch] = np.where(on, voice + 0.02 * rng.standard_normal(t.size), 0.0005)
     sf.write(path, data, sample_rate, subtype="PCM_16")
     return path
 
 
-def make_call(actor: Actor, agent: Actor, tmp_path: Path, seconds: float = 20.0,
-              seed: int = 0, external_id: str | None = None) -> CallRow:
+def make_call(
+    actor: Actor,
+    agent: Actor,
+    tmp_path: Path,
+    seconds: float = 20.0,
+    seed: int = 0,
+    external_id: str | None = None,
+) -> CallRow:
     path = write_speechlike_wav(tmp_path / f"call-{seed}.wav", seconds, seed=seed)
-    return import_call(actor, path, original_name=path.name, agent_username=agent.username,
-                       started_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
-                       external_id=external_id or f"T-{seed}", analyse=False)
+    return import_call(
+        actor,
+        path,
+        original_name=path.name,
+        agent_username=agent.username,
+        started_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+        external_id=external_id or f"T-{seed}",
+        analyse=False,
+    )

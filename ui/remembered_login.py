@@ -29,8 +29,7 @@ export default function (component) {
   }).catch(() => {});
 }
 """
-_cookie_call = st.components.v2.component("earshot_session_cookie", html="<span></span>",
-                                          js=_JS)
+_cookie_call = st.components.v2.component("earshot_session_cookie", html="<span></span>", js=_JS)
 
 
 def store_session_cookie(token: str) -> None:
@@ -61,8 +60,15 @@ async def _set_cookie(request: Request) -> Response:
     if actor_from_session_token(token) is None:
         return JSONResponse({"error": "invalid session"}, status_code=403)
     response = JSONResponse({"ok": True})
-    response.set_cookie(COOKIE, token, max_age=SESSION_MAX_AGE_S, httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 
@@ -75,5 +81,7 @@ async def _clear_cookie(request: Request) -> Response:
 
 
 def session_routes() -> list[Route]:
-    return [Route("/auth/session", _set_cookie, methods=["POST"]),
-            Route("/auth/logout", _clear_cookie, methods=["POST"])]
+    return [
+        Route("/auth/session", _set_cookie, methods=["POST"]),
+        Route("/auth/logout", _clear_cookie, methods=["POST"]),
+    ]

@@ -13,8 +13,9 @@ APP = str(Path(__file__).resolve().parents[2] / "workbench.py")
 TIMEOUT = 30
 
 
-def open_page(actor: Actor | None, page: str | None = None,
-              query: dict[str, str] | None = None) -> AppTest:
+def open_page(
+    actor: Actor | None, page: str | None = None, query: dict[str, str] | None = None
+) -> AppTest:
     """workbench.py run as `actor` (None = logged out), switched to `page` if given."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if actor is not None:

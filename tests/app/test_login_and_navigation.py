@@ -55,10 +55,20 @@ def test_an_agent_cannot_open_supervisor_pages(app_db):
 def test_each_page_opens_for_its_roles(app_db):
     world = make_world()
     for actor, pages in [
-        (world.admin, ["pages/home.py", "pages/users.py", "pages/calls.py", "pages/rubrics.py",
-                       "pages/queue.py"]),
-        (world.sup_north, ["pages/home.py", "pages/calls.py", "pages/rubrics.py",
-                           "pages/queue.py"]),
+        (
+            world.admin,
+            [
+                "pages/home.py",
+                "pages/users.py",
+                "pages/calls.py",
+                "pages/rubrics.py",
+                "pages/queue.py",
+            ],
+        ),
+        (
+            world.sup_north,
+            ["pages/home.py", "pages/calls.py", "pages/rubrics.py", "pages/queue.py"],
+        ),
         (world.agent_north, ["pages/home.py"]),
     ]:
         for page in pages:

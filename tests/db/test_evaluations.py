@@ -20,8 +20,18 @@ from db.queue import scoring_queue
 from scoring.evaluation import ScoreOutOfRange
 from tests.factories import make_call, make_world
 
-ITEMS = ["stop_talking", "open_mind", "active_listening", "natural_pauses", "eye_contact",
-         "understand_remember", "paraphrase", "not_defensive", "be_patient", "lose_distractions"]
+ITEMS = [
+    "stop_talking",
+    "open_mind",
+    "active_listening",
+    "natural_pauses",
+    "eye_contact",
+    "understand_remember",
+    "paraphrase",
+    "not_defensive",
+    "be_patient",
+    "lose_distractions",
+]
 
 
 @pytest.fixture
@@ -42,8 +52,14 @@ def test_new_draft_presets_eye_contact_to_na_and_resumes_exactly(scored):
     world, call = scored
     ev = open_draft(world.sup_north, call.id)
     assert ev.items["eye_contact"].na and ev.status == "draft"
-    ev = save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=2,
-                   note="Cut in twice <b>early</b>")
+    ev = save_item(
+        world.sup_north,
+        ev.id,
+        ev.row_version,
+        "be_patient",
+        value=2,
+        note="Cut in twice <b>early</b>",
+    )
     resumed = open_draft(world.sup_north, call.id)  # a refresh or a restart opens it again
     assert resumed.id == ev.id
     assert resumed.items["be_patient"].value == 2
@@ -93,8 +109,13 @@ def test_amend_needs_a_reason_and_keeps_before_and_after(scored):
     ev = submit(world.sup_north, ev.id, ev.row_version)
     with pytest.raises(ValueError, match="reason"):
         amend(world.sup_north, ev.id, ev.row_version, {"be_patient": {"value": 1}}, reason="")
-    amended = amend(world.sup_north, ev.id, ev.row_version, {"be_patient": {"value": 1}},
-                    reason="Heard the overlap at 0:12 on a second listen")
+    amended = amend(
+        world.sup_north,
+        ev.id,
+        ev.row_version,
+        {"be_patient": {"value": 1}},
+        reason="Heard the overlap at 0:12 on a second listen",
+    )
     assert amended.items["be_patient"].value == 1 and amended.total < ev.total
     (event,) = audit_trail(world.admin, "evaluation", ev.id)
     assert event["before"]["items"]["be_patient"]["value"] == 4
@@ -107,8 +128,9 @@ def test_amend_needs_a_reason_and_keeps_before_and_after(scored):
 def test_comments_are_pinned_inside_the_recording_and_editable_while_draft(scored):
     world, call = scored
     ev = open_draft(world.sup_north, call.id)
-    ev = add_comment(world.sup_north, ev.id, ev.row_version, 12.5, "<script>x</script>",
-                     item_key="be_patient")
+    ev = add_comment(
+        world.sup_north, ev.id, ev.row_version, 12.5, "<script>x</script>", item_key="be_patient"
+    )
     ev = add_comment(world.sup_north, ev.id, ev.row_version, 3.0, "Good greeting")
     assert [c.t_s for c in ev.comments] == [3.0, 12.5]  # time order
     assert ev.comments[1].text == "<script>x</script>"  # stored as typed, shown as text

@@ -14,8 +14,15 @@ WHEN = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
 
 
 def _import(actor, path: Path, agent="agent.north", **kw):
-    return import_call(actor, path, original_name=path.name, agent_username=agent,
-                       started_at=WHEN, analyse=False, **kw)
+    return import_call(
+        actor,
+        path,
+        original_name=path.name,
+        agent_username=agent,
+        started_at=WHEN,
+        analyse=False,
+        **kw,
+    )
 
 
 def test_upload_is_stored_by_content_hash_and_listed(database, tmp_path):
@@ -130,8 +137,9 @@ def test_listening_evidence_is_computed_at_import_and_on_demand(database, tmp_pa
 
     world = make_world()
     path = write_speechlike_wav(tmp_path / "talk.wav", 12)
-    call = import_call(world.admin, path, original_name="talk.wav",
-                       agent_username="agent.north", started_at=WHEN)
+    call = import_call(
+        world.admin, path, original_name="talk.wav", agent_username="agent.north", started_at=WHEN
+    )
     stored = listening_report_for(world.sup_north, call.id)
     assert stored["error"] is None and len(stored["peaks"]) == 2
     assert stored["report"]["turns"], "alternating bursts should give turns on both lanes"

@@ -207,17 +207,24 @@ def earshot_app(streamlit_server, tmp_path_factory):
     world = make_world()
     recordings = sorted((REPO_ROOT / "demo" / "audio").glob("*.opus"))[:2]
     calls = [
-        import_call(world.admin, path, original_name=path.name,
-                    agent_username=world.agent_north.username,
-                    started_at=datetime(2026, 11, 20, 10, n, tzinfo=UTC))
+        import_call(
+            world.admin,
+            path,
+            original_name=path.name,
+            agent_username=world.agent_north.username,
+            started_at=datetime(2026, 11, 20, 10, n, tzinfo=UTC),
+        )
         for n, path in enumerate(recordings)
     ]
-    server = streamlit_server(REPO_ROOT / "server.py", env={
-        "DATABASE_URL": url,
-        "EARSHOT_DATA_DIR": str(folder),
-        "EARSHOT_MEDIA_DIR": str(settings().media_dir),
-        "EARSHOT_SECRET_KEY": settings().secret_key.decode(),
-    })
+    server = streamlit_server(
+        REPO_ROOT / "server.py",
+        env={
+            "DATABASE_URL": url,
+            "EARSHOT_DATA_DIR": str(folder),
+            "EARSHOT_MEDIA_DIR": str(settings().media_dir),
+            "EARSHOT_SECRET_KEY": settings().secret_key.decode(),
+        },
+    )
     yield EarshotApp(server.url, engine, world, calls)
     use_engine(None)
     engine.dispose()
@@ -251,5 +258,6 @@ def score_item(page, item_index: int, level: str) -> None:
     group = page.locator("[data-testid=stRadio]").nth(item_index)
     group.get_by_text(level, exact=True).click()
     page.locator("[data-testid=stMetric]", has_text="Items still open").locator(
-        "[data-testid=stMetricValue]").filter(has_text=str(before - 1)).wait_for()
+        "[data-testid=stMetricValue]"
+    ).filter(has_text=str(before - 1)).wait_for()
     wait_for_app(page)

@@ -73,7 +73,8 @@ def test_score_pin_reload_and_submit(page, earshot_app):
     page.locator(".ep-play").click()
     page.locator("audio").evaluate(
         "a => new Promise(r => { const t = setInterval(() => { if (a.currentTime > 1.5) "
-        "{ clearInterval(t); r(); } }, 50); })")
+        "{ clearInterval(t); r(); } }, 50); })"
+    )
     page.get_by_role("heading", name="Comments").click()  # focus the page, not an input
     page.keyboard.press("c")
     comment_box = page.get_by_label("Comment", exact=True)
@@ -86,12 +87,14 @@ def test_score_pin_reload_and_submit(page, earshot_app):
     pinned = open_draft(world.sup_north, call.id).comments[0].t_s
     page.locator("audio").evaluate(
         f"a => new Promise(r => {{ const t = setInterval(() => {{ if (a.currentTime > "
-        f"{pinned + 3}) {{ clearInterval(t); r(); }} }}, 50); }})")
+        f"{pinned + 3}) {{ clearInterval(t); r(); }} }}, 50); }})"
+    )
     page.get_by_role("button", name=mmss(pinned)).first.click()
     page.locator("audio").evaluate(
         f"a => new Promise((r, j) => {{ const s = performance.now(); const t = setInterval(() =>"
         f" {{ if (a.currentTime < {pinned + 1.5}) {{ clearInterval(t); r(); }} "
-        f"if (performance.now() - s > 8000) {{ clearInterval(t); j(a.currentTime); }} }}, 50); }})")
+        f"if (performance.now() - s > 8000) {{ clearInterval(t); j(a.currentTime); }} }}, 50); }})"
+    )
 
     for index in range(4):
         score_item(page, index, "4")

@@ -18,8 +18,9 @@ def _services_on_the_app_database(earshot_app):
 
 def test_two_scorers_score_blind_then_the_facilitator_reveals(chromium, earshot_app):
     world, call, url = earshot_app.world, earshot_app.calls[0], earshot_app.url
-    session_id = create_session(world.admin, "Week 48 calibration", [call.id],
-                                [world.sup_north.id, world.sup_south.id])
+    session_id = create_session(
+        world.admin, "Week 48 calibration", [call.id], [world.sup_north.id, world.sup_south.id]
+    )
     pages = {}
     for username, level in (("sup.north", "4"), ("sup.south", "2")):
         context = chromium.new_context(viewport={"width": 1280, "height": 1000})

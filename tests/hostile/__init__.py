@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote
 
 
@@ -51,7 +52,10 @@ def asgi_request(
 
         await app(scope, receive, send)
 
-    asyncio.run(asyncio.wait_for(run(), timeout=30))
+    # Its own thread and event loop: Playwright's sync API may already run a loop in
+    # this thread (the browser suite shares the process), and asyncio.run refuses that.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, asyncio.wait_for(run(), timeout=30)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     response_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
