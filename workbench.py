@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from db.access import Actor
 from db.auth import (
     LoginFailed,
     actor_from_session_token,
@@ -11,6 +14,8 @@ from db.auth import (
     current_actor_state,
     issue_session_token,
 )
+from db.disputes import open_dispute_count
+from db.feedback import unread_count
 from ui.remembered_login import clear_session_cookie, session_cookie_token, store_session_cookie
 from ui.session import current_actor, log_in, log_out
 
@@ -63,11 +68,26 @@ def login_page() -> None:
         clear_session_cookie()  # a cookie that no longer logs anyone in
 
 
-def pages_for(role: str) -> dict[str, list]:
+def nav_title(path: str, title: str, actor: Actor) -> str:
+    """Titles that carry a count of what waits for this user."""
+    if path == "pages/disputes.py" and (waiting := open_dispute_count(actor)):
+        return f"{title} ({waiting})"
+    if path == "pages/my_feedback.py" and (new := unread_count(actor)):
+        return f"{title} ({new} new)"
+    return title
+
+
+def pages_for(actor: Actor) -> dict[str, list]:
     sections: dict[str, list] = {}
     for path, (title, icon, roles) in PAGES.items():
-        if role in roles:
-            page = st.Page(path, title=title, icon=icon, default=path == "pages/home.py")
+        if actor.role in roles:
+            page = st.Page(
+                path,
+                title=nav_title(path, title, actor),
+                icon=icon,
+                default=path == "pages/home.py",
+                url_path=Path(path).stem,  # stable links whatever the title says
+            )
             sections.setdefault(SECTIONS[path], []).append(page)
     return sections
 
@@ -90,4 +110,4 @@ if token := st.session_state.pop("issue_cookie", None):
 if actor is None:
     st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
 else:
-    st.navigation(pages_for(actor.role)).run()
+    st.navigation(pages_for(actor)).run()

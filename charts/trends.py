@@ -97,13 +97,16 @@ def _layout(figure: go.Figure, **layout: Any) -> go.Figure:
 # ---------------------------------------------------------------- totals
 
 
-def weekly_totals_chart(agents: pd.DataFrame, teams: pd.DataFrame | None = None) -> go.Figure:
+def weekly_totals_chart(
+    agents: pd.DataFrame | None, teams: pd.DataFrame | None = None
+) -> go.Figure:
     """One line per agent of weekly mean totals, and each team's average as a dashed line.
 
     ``agents``: agent_id, agent, week, n, mean_total. ``teams``: team_id, team, week, n,
     mean_total. customdata: target (agent or team, week), then n.
     """
     figure = go.Figure()
+    agents = agents if agents is not None else pd.DataFrame(columns=["agent_id"])
     for agent_id, rows in agents.groupby("agent_id", sort=False):
         rows = rows.sort_values("week")
         name = str(rows["agent"].iloc[0])

@@ -368,6 +368,7 @@ def restore_backup(src: Path, target: Target | None = None, force: bool = False)
         _sqlite_restore(db_file, target.sqlite_path)
     else:
         _pg_restore(db_file, target.database_url)
+    _mark_restored(target.database_url)
     copied = kept = 0
     for rel, entry in manifest["media"].items():
         source = _safe_relative(src / MEDIA, rel)
@@ -388,6 +389,24 @@ def restore_backup(src: Path, target: Target | None = None, force: bool = False)
         "media_unchanged": kept,
         "media_not_in_backup": max(0, extra),
     }
+
+
+def _mark_restored(database_url: str) -> None:
+    """Running app processes must not serve aggregates cached before the restore: move
+    the data version past anything they could have cached."""
+    from sqlalchemy import update
+
+    from db.cache import clear_cache
+    from db.engine import make_engine
+    from db.models import DataVersion
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(DataVersion).values(version=DataVersion.version + 1_000_000))
+    finally:
+        engine.dispose()
+    clear_cache()
 
 
 # ---------------------------------------------------------------- command line

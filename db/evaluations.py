@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call
 from db.audit import record_audit
+from db.cache import bump_data_version
 from db.engine import session_scope
 from db.models import (
     CalibrationCall,
@@ -432,6 +433,7 @@ def submit(
             raise ValueError(f"Answer every item before submitting. Still open: {titles}.")
         _bump_version(session, ev, expected_version)
         ev.status, ev.submitted_at = Status.submitted, utcnow()
+        bump_data_version(session)
         ev.total, ev.failed_critical = result.total, result.failed
         ev.review_seconds = max(0, int(review_seconds)) + ev.review_seconds
         session.add(ev)
@@ -503,6 +505,7 @@ def amend(
             "total": ev.total,
             "items": {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()},
         }
+        bump_data_version(session)
         record_audit(
             session, actor, "amend", "evaluation", ev.id, before=before, after=after, reason=reason
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from db.access import AccessDenied, Actor, get_visible_call
+from db.cache import bump_data_version
 from db.engine import session_scope
 from db.media import media_root
 from db.models import Call, ListeningReportRow, utcnow
@@ -44,6 +45,7 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
             row.overtalk = summary.get("overtalk")
         row.computed_at = utcnow()
         session.add(row)
+        bump_data_version(session)
         return row
 
 

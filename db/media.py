@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from db.config import settings
@@ -45,9 +47,15 @@ def store_file(source: Path, sha256: str, extension: str) -> str:
     target = media_root() / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(target.suffix + ".partial")
-        shutil.copyfile(source, partial)
-        partial.replace(target)  # atomic: a crash never leaves half a file under the hash name
+        # A partial name of its own: two processes may store the same recording at once.
+        fd, partial_name = tempfile.mkstemp(dir=target.parent, suffix=".partial")
+        os.close(fd)
+        partial = Path(partial_name)
+        try:
+            shutil.copyfile(source, partial)
+            partial.replace(target)  # atomic: never half a file under the hash name
+        finally:
+            partial.unlink(missing_ok=True)
     return relative
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, text
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -136,6 +136,8 @@ class Evaluation(SQLModel, table=True):
             "submitted_at",
         ),
         Index("ix_eval_scorer_call", "scorer_id", "call_id"),
+        # Date-range trends over every team cannot use the agent-first index.
+        Index("ix_eval_purpose_status_submitted", "purpose", "status", "submitted_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     call_id: int = Field(foreign_key="call.id", index=True)
@@ -244,6 +246,17 @@ class EvaluationView(SQLModel, table=True):
 
 
 class Dispute(SQLModel, table=True):
+    __table_args__ = (
+        # One open dispute per item, even when two tabs race to open it.
+        Index(
+            "ux_dispute_open_item",
+            "evaluation_id",
+            "item_key",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
     item_key: str = Field(max_length=64)
@@ -254,3 +267,19 @@ class Dispute(SQLModel, table=True):
     resolver_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = ts_field()
     resolved_at: datetime | None = ts_field(nullable=True)
+
+
+class DataVersion(SQLModel, table=True):
+    """One counter, bumped in the same transaction as any change that moves a trend
+    (a submitted or amended evaluation, a listening report, a user's team or role), so
+    every app process knows when its cached aggregates are stale."""
+
+    __tablename__ = "data_version"
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
+@event.listens_for(DataVersion.__table__, "after_create")
+def _first_data_version(target, connection, **_kw) -> None:  # noqa: ANN001
+    # The one row exists from the start, so bumping it is a plain UPDATE, race-free.
+    connection.execute(target.insert().values(id=1, version=0))

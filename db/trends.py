@@ -47,6 +47,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, reload_actor
+from db.cache import cached_by_data_version
 from db.engine import session_scope
 from db.models import (
     Call,
@@ -227,6 +228,7 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 # ---------------------------------------------------------------- filters
 
 
+@cached_by_data_version
 def filter_options(actor: Actor) -> TrendOptions:
     """Teams, agents, scorers and rubric versions the actor may filter by."""
     with session_scope() as session:
@@ -264,6 +266,7 @@ def item_titles() -> dict[str, str]:
 # ---------------------------------------------------------------- totals
 
 
+@cached_by_data_version
 def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean total per agent per week (WEEKLY_COLUMNS), by agent then week."""
     with session_scope() as session:
@@ -293,6 +296,7 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     return _frame(out, WEEKLY_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
 
 
+@cached_by_data_version
 def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean total per team per week over all the team's agents (TEAM_WEEKLY_COLUMNS).
     Reads every filter except the agent filter."""
@@ -335,6 +339,7 @@ def _as_admin(actor: Actor) -> Actor:
 # ---------------------------------------------------------------- items
 
 
+@cached_by_data_version
 def agent_item_averages(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Agent × item: mean level, how many scored, how many N/A (ITEM_AVERAGE_COLUMNS)."""
     with session_scope() as session:
@@ -371,6 +376,7 @@ def agent_item_averages(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     return df.sort_values(["agent", "_rank", "item_key"], ignore_index=True).drop(columns="_rank")
 
 
+@cached_by_data_version
 def item_distribution(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Per item, how many evaluations gave each level, N/A included (DISTRIBUTION_COLUMNS).
     ``level`` is the level as text ("1".."5") or "N/A"."""
@@ -404,6 +410,7 @@ def item_distribution(actor: Actor, f: TrendFilters) -> pd.DataFrame:
 # ---------------------------------------------------------------- scorers
 
 
+@cached_by_data_version
 def scorer_weekly_volume(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Evaluations submitted per scorer per week (SCORER_VOLUME_COLUMNS)."""
     with session_scope() as session:
@@ -448,6 +455,7 @@ def leniency_from_cells(
     return {s: (sum(devs) / len(devs), len(devs), counts[s]) for s, devs in deviations.items()}
 
 
+@cached_by_data_version
 def scorer_leniency(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Each scorer's leniency (LENIENCY_COLUMNS), most lenient first."""
     with session_scope() as session:
@@ -486,6 +494,7 @@ def scorer_leniency(actor: Actor, f: TrendFilters) -> pd.DataFrame:
 # ---------------------------------------------------------------- listening
 
 
+@cached_by_data_version
 def listening_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean listening metrics per agent per week over evaluated calls (LISTENING_COLUMNS)."""
     metrics = [getattr(ListeningReportRow, m) for m in LISTENING_METRICS]
@@ -747,6 +756,7 @@ def export_csv(actor: Actor, f: TrendFilters) -> str:
 # ---------------------------------------------------------------- one agent vs the team
 
 
+@cached_by_data_version
 def agent_trend(
     actor: Actor,
     since: date | None = None,

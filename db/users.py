@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from db.access import AccessDenied, Actor, NotFound, require_role
 from db.audit import record_audit
 from db.auth import hash_password
+from db.cache import bump_data_version
 from db.engine import session_scope
 from db.models import Role, Team, User
 
@@ -72,6 +73,7 @@ def _create_user(
     )
     session.add(user)
     session.flush()
+    bump_data_version(session)  # names, teams and scopes feed the trends
     return user
 
 
@@ -114,6 +116,7 @@ def set_role(actor: Actor, user_id: int, role: str, team: str | None) -> UserRow
         user.role = role
         user.team_id = ensure_team(session, team).id if team else None
         session.add(user)
+        bump_data_version(session)  # names, teams and scopes feed the trends
         record_audit(
             session,
             actor,
@@ -134,6 +137,7 @@ def set_active(actor: Actor, user_id: int, active: bool) -> UserRow:
             raise NotFound(f"User {user_id} was not found.")
         if user.id == actor.id and not active:
             raise AccessDenied("You cannot deactivate yourself.")
+        bump_data_version(session)  # names, teams and scopes feed the trends
         record_audit(
             session,
             actor,

@@ -307,6 +307,7 @@ def timeline(s: SessionSummary, call: CallResults) -> None:
             duration_s=call.call.duration_s,
             lanes=lanes,
             markers=markers,
+            allow_pin=False,  # the shared timeline is read-only
             key=f"cal_player_{s.id}_{call.call.call_id}",
         )
     except SERVICE_ERRORS as exc:
@@ -337,7 +338,8 @@ def consensus_view(results: SessionResults, call: CallResults) -> None:
                 [
                     {
                         "Item": results.item_titles[key],
-                        "Agreed": NA if item.na else item.value,
+                        # Text throughout: a column mixing levels and "N/A" cannot be ints.
+                        "Agreed": NA if item.na else str(item.value),
                         "Note": item.note,
                         "Recorded by": item.recorded_by,
                         "When": local_date(item.recorded_at),

@@ -38,227 +38,240 @@ st.title("My feedback")
 if flash := state.pop("feedback_flash", None):
     st.success(flash)
 
-# ------------------------------------------------------------------ which evaluation
-param = st.query_params.get("evaluation", "")
-selected = int(param) if param.isdigit() else None
-detail: FeedbackDetail | None = None
-refusal = None
-if param and selected is None:
-    refusal = "That link does not point to an evaluation."
-elif selected is not None:
-    try:
-        detail = feedback_detail(actor, selected)
-        mark_viewed(actor, selected)
-    except (NotFound, AccessDenied) as exc:
-        refusal = str(exc)
-
-try:
-    rows = my_evaluations(actor, limit=LIST_LIMIT)
-except AccessDenied as exc:
-    show_denied(exc)
-ids = [r.evaluation_id for r in rows]
-labels = {
-    r.evaluation_id: f"{'● ' if r.unread and r.evaluation_id != selected else ''}"
-    f"{r.submitted_at:%Y-%m-%d} · {r.call_external_id} · "
-    f"{'–' if r.total is None else f'{r.total:.1f}'}"
-    for r in rows
-}
-
-
-def _open_selected() -> None:
-    chosen = state.get("feedback_pick")
-    if chosen is None:
-        st.query_params.pop("evaluation", None)
-    else:
-        st.query_params["evaluation"] = str(chosen)
-
-
-if not rows:
-    st.info("No evaluations of your calls yet. They appear here once your supervisor submits.")
-else:
-    unread = sum(r.unread and r.evaluation_id != selected for r in rows)
-    shown = f"Your newest {len(rows)}" if len(rows) >= LIST_LIMIT else f"{len(rows)}"
-    st.caption(f"{shown} evaluations, {unread} new. New ones are marked ●.")
-    if state.get("feedback_pick") not in ids:
-        state.pop("feedback_pick", None)  # only the agent's own evaluations are choices
-    st.selectbox(
-        "Open an evaluation",
-        ids,
-        index=ids.index(selected) if selected in ids else None,
-        format_func=lambda i: labels.get(i, str(i)),
-        placeholder="Choose an evaluation",
-        key="feedback_pick",
-        on_change=_open_selected,
+VIEWS = ["My evaluations", "My trend"]
+view = (
+    st.segmented_control(
+        "View", VIEWS, default=VIEWS[0], key="feedback_view", label_visibility="collapsed"
     )
-    with st.expander("All my evaluations", expanded=detail is None):
-        st.dataframe(
-            [
-                {
-                    "New": "●" if r.unread and r.evaluation_id != selected else "",
-                    "Submitted": r.submitted_at,
-                    "Call": r.call_external_id,
-                    "Scored by": r.scorer,
-                    "Total": r.total,
-                    "Acknowledged": r.acknowledged_at,
-                    "Open disputes": r.open_disputes,
-                    "Id": r.evaluation_id,
-                }
-                for r in rows
-            ],
-            hide_index=True,
-            column_config={
-                "Total": st.column_config.NumberColumn(format="%.1f"),
-                "Submitted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                "Acknowledged": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-            },
-        )
-
-if refusal:
-    st.error(refusal)
-
-
-# ------------------------------------------------------------------ one evaluation
-def show_evaluation(detail: FeedbackDetail) -> None:
-    prefix = f"fb{detail.evaluation_id}"
-    state.setdefault(f"{prefix}_seek", (None, 0))
-    st.divider()
-    st.subheader(f"Call {detail.call.external_id}")
-    st.text(
-        f"Call of {local_date(detail.call.started_at)} ({mmss(detail.call.duration_s)}) · "
-        f"scored by {detail.scorer} · submitted {local_date(detail.submitted_at)} · "
-        f"{detail.rubric_title} v{detail.rubric_version}"
-    )
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Total", "–" if detail.total is None else f"{detail.total:.1f}")
-    m2.metric("Items scored", sum(not i.na for i in detail.items))
-    with m3:
-        if detail.acknowledged_at:
-            st.success(f"Acknowledged {local_date(detail.acknowledged_at)}")
-        elif st.button(
-            "Acknowledge",
-            type="primary",
-            icon=":material/task_alt:",
-            help="Tell your supervisor you have read this evaluation",
-        ):
-            acknowledge(actor, detail.evaluation_id)
-            st.rerun()
-    if detail.failed_critical:
-        st.error("A critical item is at the lowest level, so this call is marked as failed.")
-
-    left, right = st.columns([5, 4], gap="large")
-    with left:
-        listening = detail.listening or {}
-        lanes, markers = player_timeline(
-            listening.get("report"),
-            listening.get("peaks"),
-            detail.call.channels,
-            detail.call.agent_channel,
-            [(c.t_s, c.text) for c in detail.comments],
-        )
-        seek_to, seek_nonce = state[f"{prefix}_seek"]
-        try:
-            audio_url = audio_url_for(actor, detail.call.id)
-        except AccessDenied as exc:
-            st.error(str(exc))
-        else:
-            call_player(
-                audio_url=audio_url,
-                duration_s=detail.call.duration_s,
-                lanes=lanes,
-                markers=markers,
-                seek_to=seek_to,
-                seek_nonce=seek_nonce,
-                key=f"player_{detail.call.id}",
-            )
-        st.subheader("Comments")
-        if not detail.comments:
-            st.caption("Your supervisor pinned no comments on this call.")
-        titles = {i.key: i.title for i in detail.items}
-        for comment in detail.comments:
-            c1, c2 = st.columns([1.4, 5])
-            if c1.button(
-                mmss(comment.t_s),
-                key=f"{prefix}_seek_{comment.id}",
-                icon=":material/play_arrow:",
-                help="Play from here",
-            ):
-                state[f"{prefix}_seek"] = (comment.t_s, seek_nonce + 1)
-                st.rerun()
-            about = (
-                f" · {titles.get(comment.item_key, comment.item_key)}" if (comment.item_key) else ""
-            )
-            c2.text(f"{comment.text}\n— {comment.author}{about}")
-        st.subheader("Listening evidence")
-        if detail.summary:
-            st.caption("Measured from the recording: evidence for the conversation, not a verdict.")
-            for line in evidence_lines(detail.summary, list(METRIC_LABELS)):
-                st.text(line)
-        elif listening.get("error"):
-            st.caption("No listening evidence: the recording could not be analysed.")
-        else:
-            st.caption("No listening evidence for this call.")
-
-    with right:
-        st.subheader("Scores")
-        for n, item in enumerate(detail.items, start=1):
-            with st.container(border=True):
-                st.markdown(f"**{n}. {item.title}**")
-                score = item.score if item.na else f"{item.score} / {detail.scale_max}"
-                st.text(f"Score: {score}" + (f" · {item.level_label}" if item.level_label else ""))
-                if item.anchor:
-                    st.caption(item.anchor)
-                if item.note:
-                    st.text(f"Note: {item.note}")
-                for line in item.evidence:
-                    st.caption(f":material/graphic_eq: {line}")
-                if item.dispute is not None:
-                    d = item.dispute
-                    st.text(
-                        f"Your dispute: {d.status_label.lower()} · opened "
-                        f"{local_date(d.created_at)}"
-                    )
-                    if d.resolution:
-                        st.text(f"Outcome: {d.resolution}")
-
-        st.subheader("Dispute a score")
-        if not detail.can_dispute:
-            st.caption(f"Disputes closed on {local_date(detail.dispute_deadline)}.")
-        elif not detail.disputable_items:
-            st.caption("Every item already has an open dispute.")
-        else:
-            st.caption(
-                f"You can dispute until {local_date(detail.dispute_deadline)}. "
-                "Your supervisor reads your reason and decides."
-            )
-            choices = {i.key: i.title for i in detail.disputable_items}
-            with st.form(f"{prefix}_dispute", clear_on_submit=True):
-                item_key = st.selectbox("Item", list(choices), format_func=choices.get)
-                reason = st.text_area("Why is this score wrong?", max_chars=2000)
-                sent = st.form_submit_button("Send dispute", icon=":material/gavel:")
-            if sent:
-                try:
-                    open_dispute(actor, detail.evaluation_id, item_key, reason)
-                except (DisputeProblem, NotFound, AccessDenied) as exc:
-                    st.error(str(exc))
-                    st.text(reason)  # the form cleared: give the text back
-                else:
-                    state["feedback_flash"] = "Dispute sent. You will see the outcome here."
-                    st.rerun()
-
-
-if detail is not None:
-    show_evaluation(detail)
-
-# ------------------------------------------------------------------ my trend
-st.divider()
-st.subheader("My trend")
-period = st.selectbox("Period", list(PERIODS), index=1, key="feedback_period")
-days = PERIODS[period]
-today = datetime.now(UTC).date()
-trend = agent_trend(
-    actor, since=None if days is None else today - timedelta(days=days), until=today
+    or VIEWS[0]
 )
-st.caption("Your weekly average total against your team's average (the team includes you).")
-st.plotly_chart(agent_trend_chart(trend.weekly), key="feedback_trend")
-st.caption("Your average level per item against your team's.")
-st.plotly_chart(agent_items_chart(trend.items), key="feedback_items")
+
+if view == VIEWS[0]:
+    # ------------------------------------------------------------------ which evaluation
+    param = st.query_params.get("evaluation", "")
+    selected = int(param) if param.isdigit() else None
+    detail: FeedbackDetail | None = None
+    refusal = None
+    if param and selected is None:
+        refusal = "That link does not point to an evaluation."
+    elif selected is not None:
+        try:
+            detail = feedback_detail(actor, selected)
+            mark_viewed(actor, selected)
+        except (NotFound, AccessDenied) as exc:
+            refusal = str(exc)
+
+    try:
+        rows = my_evaluations(actor, limit=LIST_LIMIT)
+    except AccessDenied as exc:
+        show_denied(exc)
+    ids = [r.evaluation_id for r in rows]
+    labels = {
+        r.evaluation_id: f"{'● ' if r.unread and r.evaluation_id != selected else ''}"
+        f"{r.submitted_at:%Y-%m-%d} · {r.call_external_id} · "
+        f"{'–' if r.total is None else f'{r.total:.1f}'}"
+        for r in rows
+    }
+
+    def _open_selected() -> None:
+        chosen = state.get("feedback_pick")
+        if chosen is None:
+            st.query_params.pop("evaluation", None)
+        else:
+            st.query_params["evaluation"] = str(chosen)
+
+    if not rows:
+        st.info("No evaluations of your calls yet. They appear here once your supervisor submits.")
+    else:
+        unread = sum(r.unread and r.evaluation_id != selected for r in rows)
+        shown = f"Your newest {len(rows)}" if len(rows) >= LIST_LIMIT else f"{len(rows)}"
+        st.caption(f"{shown} evaluations, {unread} new. New ones are marked ●.")
+        if state.get("feedback_pick") not in ids:
+            state.pop("feedback_pick", None)  # only the agent's own evaluations are choices
+        st.selectbox(
+            "Open an evaluation",
+            ids,
+            index=ids.index(selected) if selected in ids else None,
+            format_func=lambda i: labels.get(i, str(i)),
+            placeholder="Choose an evaluation",
+            key="feedback_pick",
+            on_change=_open_selected,
+        )
+        with st.expander("All my evaluations", expanded=detail is None):
+            st.dataframe(
+                [
+                    {
+                        "New": "●" if r.unread and r.evaluation_id != selected else "",
+                        "Submitted": r.submitted_at,
+                        "Call": r.call_external_id,
+                        "Scored by": r.scorer,
+                        "Total": r.total,
+                        "Acknowledged": r.acknowledged_at,
+                        "Open disputes": r.open_disputes,
+                        "Id": r.evaluation_id,
+                    }
+                    for r in rows
+                ],
+                hide_index=True,
+                column_config={
+                    "Total": st.column_config.NumberColumn(format="%.1f"),
+                    "Submitted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                    "Acknowledged": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                },
+            )
+
+    if refusal:
+        st.error(refusal)
+
+    # ------------------------------------------------------------------ one evaluation
+    def show_evaluation(detail: FeedbackDetail) -> None:
+        prefix = f"fb{detail.evaluation_id}"
+        state.setdefault(f"{prefix}_seek", (None, 0))
+        st.divider()
+        st.subheader(f"Call {detail.call.external_id}")
+        st.text(
+            f"Call of {local_date(detail.call.started_at)} ({mmss(detail.call.duration_s)}) · "
+            f"scored by {detail.scorer} · submitted {local_date(detail.submitted_at)} · "
+            f"{detail.rubric_title} v{detail.rubric_version}"
+        )
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Total", "–" if detail.total is None else f"{detail.total:.1f}")
+        m2.metric("Items scored", sum(not i.na for i in detail.items))
+        with m3:
+            if detail.acknowledged_at:
+                st.success(f"Acknowledged {local_date(detail.acknowledged_at)}")
+            elif st.button(
+                "Acknowledge",
+                type="primary",
+                icon=":material/task_alt:",
+                help="Tell your supervisor you have read this evaluation",
+            ):
+                acknowledge(actor, detail.evaluation_id)
+                st.rerun()
+        if detail.failed_critical:
+            st.error("A critical item is at the lowest level, so this call is marked as failed.")
+
+        left, right = st.columns([5, 4], gap="large")
+        with left:
+            listening = detail.listening or {}
+            lanes, markers = player_timeline(
+                listening.get("report"),
+                listening.get("peaks"),
+                detail.call.channels,
+                detail.call.agent_channel,
+                [(c.t_s, c.text) for c in detail.comments],
+            )
+            seek_to, seek_nonce = state[f"{prefix}_seek"]
+            try:
+                audio_url = audio_url_for(actor, detail.call.id)
+            except AccessDenied as exc:
+                st.error(str(exc))
+            else:
+                call_player(
+                    audio_url=audio_url,
+                    duration_s=detail.call.duration_s,
+                    lanes=lanes,
+                    markers=markers,
+                    seek_to=seek_to,
+                    seek_nonce=seek_nonce,
+                    allow_pin=False,
+                    key=f"player_{detail.call.id}",
+                )
+            st.subheader("Comments")
+            if not detail.comments:
+                st.caption("Your supervisor pinned no comments on this call.")
+            titles = {i.key: i.title for i in detail.items}
+            for comment in detail.comments:
+                c1, c2 = st.columns([1.4, 5])
+                if c1.button(
+                    mmss(comment.t_s),
+                    key=f"{prefix}_seek_{comment.id}",
+                    icon=":material/play_arrow:",
+                    help="Play from here",
+                ):
+                    state[f"{prefix}_seek"] = (comment.t_s, seek_nonce + 1)
+                    st.rerun()
+                about = (
+                    f" · {titles.get(comment.item_key, comment.item_key)}"
+                    if (comment.item_key)
+                    else ""
+                )
+                c2.text(f"{comment.text}\n— {comment.author}{about}")
+            st.subheader("Listening evidence")
+            if detail.summary:
+                st.caption(
+                    "Measured from the recording: evidence for the conversation, not a verdict."
+                )
+                for line in evidence_lines(detail.summary, list(METRIC_LABELS)):
+                    st.text(line)
+            elif listening.get("error"):
+                st.caption("No listening evidence: the recording could not be analysed.")
+            else:
+                st.caption("No listening evidence for this call.")
+
+        with right:
+            st.subheader("Scores")
+            for n, item in enumerate(detail.items, start=1):
+                with st.container(border=True):
+                    st.markdown(f"**{n}. {item.title}**")
+                    score = item.score if item.na else f"{item.score} / {detail.scale_max}"
+                    st.text(
+                        f"Score: {score}" + (f" · {item.level_label}" if item.level_label else "")
+                    )
+                    if item.anchor:
+                        st.caption(item.anchor)
+                    if item.note:
+                        st.text(f"Note: {item.note}")
+                    for line in item.evidence:
+                        st.caption(f":material/graphic_eq: {line}")
+                    if item.dispute is not None:
+                        d = item.dispute
+                        st.text(
+                            f"Your dispute: {d.status_label.lower()} · opened "
+                            f"{local_date(d.created_at)}"
+                        )
+                        if d.resolution:
+                            st.text(f"Outcome: {d.resolution}")
+
+            st.subheader("Dispute a score")
+            if not detail.can_dispute:
+                st.caption(f"Disputes closed on {local_date(detail.dispute_deadline)}.")
+            elif not detail.disputable_items:
+                st.caption("Every item already has an open dispute.")
+            else:
+                st.caption(
+                    f"You can dispute until {local_date(detail.dispute_deadline)}. "
+                    "Your supervisor reads your reason and decides."
+                )
+                choices = {i.key: i.title for i in detail.disputable_items}
+                with st.form(f"{prefix}_dispute", clear_on_submit=True):
+                    item_key = st.selectbox("Item", list(choices), format_func=choices.get)
+                    reason = st.text_area("Why is this score wrong?", max_chars=2000)
+                    sent = st.form_submit_button("Send dispute", icon=":material/gavel:")
+                if sent:
+                    try:
+                        open_dispute(actor, detail.evaluation_id, item_key, reason)
+                    except (DisputeProblem, NotFound, AccessDenied) as exc:
+                        st.error(str(exc))
+                        st.text(reason)  # the form cleared: give the text back
+                    else:
+                        state["feedback_flash"] = "Dispute sent. You will see the outcome here."
+                        st.rerun()
+
+    if detail is not None:
+        show_evaluation(detail)
+
+else:
+    # ------------------------------------------------------------------ my trend
+    st.divider()
+    st.subheader("My trend")
+    period = st.selectbox("Period", list(PERIODS), index=1, key="feedback_period")
+    days = PERIODS[period]
+    today = datetime.now(UTC).date()
+    trend = agent_trend(
+        actor, since=None if days is None else today - timedelta(days=days), until=today
+    )
+    st.caption("Your weekly average total against your team's average (the team includes you).")
+    st.plotly_chart(agent_trend_chart(trend.weekly), key="feedback_trend")
+    st.caption("Your average level per item against your team's.")
+    st.plotly_chart(agent_items_chart(trend.items), key="feedback_items")

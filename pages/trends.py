@@ -148,56 +148,73 @@ st.download_button(
 )
 
 # ------------------------------------------------------------------ charts
-st.subheader("Weekly totals")
-st.caption(
-    "Each agent's mean total per week; dashed: the team average (all the team's "
-    "evaluations, whatever agent is chosen)."
-)
-chart(
-    weekly_totals_chart(weekly_totals(actor, filters), team_weekly_average(actor, filters)),
-    "trends_weekly",
-)
-
-st.subheader("Agents × items")
-st.caption("Mean level per agent and item; blank where the item was only ever N/A.")
-averages = agent_item_averages(actor, filters)
-st.plotly_chart(item_heatmap(averages), key="trends_heatmap")
-if not averages.empty:
-    with st.expander("Evaluations behind a cell"):
-        cell_agents = dict(zip(averages["agent_id"], averages["agent"], strict=True))
-        cell_items = dict(zip(averages["item_key"], averages["item"], strict=True))
-        a, i = st.columns(2)
-        cell_agent = a.selectbox(
-            "Agent", list(cell_agents), format_func=cell_agents.get, key="trends_cell_agent"
-        )
-        cell_item = i.selectbox(
-            "Item", list(cell_items), format_func=cell_items.get, key="trends_cell_item"
-        )
-        st.dataframe(
-            evaluations_behind(actor, filters, {"agent_id": cell_agent, "item_key": cell_item}),
-            hide_index=True,
-            key="trends_cell_behind",
-            column_config=BEHIND_CONFIG,
-        )
-
-st.subheader("Score distribution per item")
-chart(item_distribution_chart(item_distribution(actor, filters)), "trends_distribution")
-
-st.subheader("Scorers")
-left, right = st.columns(2)
-with left:
-    st.caption("Evaluations submitted per scorer per week.")
-    chart(scorer_volume_chart(scorer_weekly_volume(actor, filters)), "trends_volume")
-with right:
-    st.caption(
-        "Leniency: for each agent and week a scorer shares with other scorers, their mean "
-        "total minus the others' mean; averaged over those agent-weeks. Above zero: more "
-        "lenient than colleagues on the same agents."
+VIEWS = ["Weekly totals", "Agents × items", "Item scores", "Scorers", "Listening"]
+view = (
+    st.segmented_control(
+        "View", VIEWS, default=VIEWS[0], key="trends_view", label_visibility="collapsed"
     )
-    chart(leniency_chart(scorer_leniency(actor, filters)), "trends_leniency")
-
-st.subheader("Listening evidence over time")
-metric = st.selectbox(
-    "Metric", list(LISTENING_LABELS), format_func=LISTENING_LABELS.get, key="trends_metric"
+    or VIEWS[0]
 )
-chart(listening_chart(listening_weekly(actor, filters), metric), "trends_listening")
+# Across every team a line per agent is unreadable (and slow): show the teams until one
+# team or agent is chosen.
+per_agent = not actor.is_admin or team_id is not None or agent_id is not None
+
+if view == "Weekly totals":
+    if per_agent:
+        st.caption(
+            "Each agent's mean total per week; dashed: the team average (all the team's "
+            "evaluations, whatever agent is chosen)."
+        )
+        agents_weekly = weekly_totals(actor, filters)
+    else:
+        st.caption("Each team's mean total per week. Choose a team to see its agents.")
+        agents_weekly = None
+    chart(
+        weekly_totals_chart(agents_weekly, team_weekly_average(actor, filters)),
+        "trends_weekly",
+    )
+
+elif view == "Agents × items":
+    st.caption("Mean level per agent and item; blank where the item was only ever N/A.")
+    averages = agent_item_averages(actor, filters)
+    st.plotly_chart(item_heatmap(averages), key="trends_heatmap")
+    if not averages.empty:
+        with st.expander("Evaluations behind a cell"):
+            cell_agents = dict(zip(averages["agent_id"], averages["agent"], strict=True))
+            cell_items = dict(zip(averages["item_key"], averages["item"], strict=True))
+            a, i = st.columns(2)
+            cell_agent = a.selectbox(
+                "Agent", list(cell_agents), format_func=cell_agents.get, key="trends_cell_agent"
+            )
+            cell_item = i.selectbox(
+                "Item", list(cell_items), format_func=cell_items.get, key="trends_cell_item"
+            )
+            st.dataframe(
+                evaluations_behind(actor, filters, {"agent_id": cell_agent, "item_key": cell_item}),
+                hide_index=True,
+                key="trends_cell_behind",
+                column_config=BEHIND_CONFIG,
+            )
+
+elif view == "Item scores":
+    st.caption("How often each level was given, per item (N/A counted apart).")
+    chart(item_distribution_chart(item_distribution(actor, filters)), "trends_distribution")
+
+elif view == "Scorers":
+    left, right = st.columns(2)
+    with left:
+        st.caption("Evaluations submitted per scorer per week.")
+        chart(scorer_volume_chart(scorer_weekly_volume(actor, filters)), "trends_volume")
+    with right:
+        st.caption(
+            "Leniency: for each agent and week a scorer shares with other scorers, their mean "
+            "total minus the others' mean; averaged over those agent-weeks. Above zero: more "
+            "lenient than colleagues on the same agents."
+        )
+        chart(leniency_chart(scorer_leniency(actor, filters)), "trends_leniency")
+
+else:
+    metric = st.selectbox(
+        "Metric", list(LISTENING_LABELS), format_func=LISTENING_LABELS.get, key="trends_metric"
+    )
+    chart(listening_chart(listening_weekly(actor, filters), metric), "trends_listening")

@@ -129,6 +129,7 @@ def call_player(
     markers: list[dict],
     seek_to: float | None = None,
     seek_nonce: int = 0,
+    allow_pin: bool = True,
     key: str,
 ) -> PlayerState | None:
     """Render the call player; return what the browser last reported.
@@ -138,7 +139,8 @@ def call_player(
     :func:`player.waveform.waveform_peaks`). ``markers``: ``{"t_s", "kind":
     "comment" | "interruption" | "silence", "label"}``; clicking one seeks there.
     To seek from Python, set ``seek_to`` and increase ``seek_nonce``: each nonce
-    seeks once. Returns None only outside a Streamlit script run.
+    seeks once. ``allow_pin`` False hides "Comment here" and the C key (read-only
+    players, e.g. an agent's feedback). Returns None only outside a Streamlit script run.
     """
     if get_script_run_ctx(suppress_warning=True) is None:
         return None
@@ -157,6 +159,7 @@ def call_player(
         "markers": [_marker(m) for m in markers],
         "seek_to": None if seek_to is None else round(_finite(seek_to, "seek_to"), 2),
         "seek_nonce": seek_nonce,
+        "allow_pin": bool(allow_pin),
     }
     result = _mount(
         key=key,

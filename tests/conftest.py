@@ -65,9 +65,14 @@ def pg_engine(pg_server_url: str):
 
 
 def _empty_pg(engine) -> None:  # noqa: ANN001
+    from db.cache import clear_cache
+    from db.models import DataVersion
+
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(DataVersion.__table__.insert().values(id=1, version=0))
+    clear_cache()  # the same engine serves the next test, from version 0 again
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

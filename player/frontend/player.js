@@ -159,6 +159,9 @@ class Player {
     this.duration = finite(data.duration_s) && data.duration_s > 0 ? data.duration_s : 0;
     this.lanes = Array.isArray(data.lanes) ? data.lanes : [];
     this.markers = Array.isArray(data.markers) ? data.markers : [];
+    // Pinning is for scorers; a read-only player (an agent's feedback) hides it.
+    this.allowPin = data.allow_pin !== false;
+    this.root.querySelector(".ep-pin").hidden = !this.allowPin;
 
     const url = String(data.audio_url || "");
     const source = String(data.source_id || url);
@@ -255,7 +258,7 @@ class Player {
   // widget change interrupts the rerun it started (e.g. a pending time_s report), but a
   // state value is still there on the next run. Python hands each nonce out once.
   pin() {
-    if (!this.setStateValue) return;
+    if (!this.setStateValue || !this.allowPin) return;
     const t = round2(this.audio.currentTime || 0);
     pinNonce = Math.max(pinNonce + 1, Date.now()); // unique even across page reloads
     clearTimeout(this.reportTimer); // the playhead goes in the same message

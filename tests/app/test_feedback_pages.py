@@ -140,6 +140,8 @@ def test_an_agent_editing_session_state_still_gets_only_their_own(setup):
 def test_the_agents_trend_against_the_team(setup):
     world, ev, other, _ = setup
     at = open_page(world.agent_north, FEEDBACK)
+    assert not _figures(at)  # the list first; the trend is one click away
+    at.segmented_control(key="feedback_view").set_value("My trend").run()
     trend, items = _figures(at)
     you, team = trend["data"]
     assert you["y"] == [25.0] and team["y"] == [62.5]  # team: 25 and 100
@@ -189,7 +191,8 @@ def test_supervisors_trends_show_their_team_only(setup):
     agent_box.set_value(world.agent_north.id).run()
     names = {t["name"] for t in _figures(at)[0]["data"]}
     assert names == {"Agent.North", "Team average · North"}
-    # The evaluations behind a heatmap cell.
+    # The evaluations behind a heatmap cell, in the agents × items view.
+    at.segmented_control(key="trends_view").set_value("Agents × items").run()
     at.selectbox(key="trends_cell_agent").set_value(world.agent_north.id).run()
     (behind,) = [d.value for d in at.dataframe if "evaluation_id" in d.value.columns]
     assert list(behind["agent"]) == ["Agent.North"]
@@ -199,7 +202,8 @@ def test_admins_trends_show_every_team_and_filter_by_team(setup):
     world, *_ = setup
     at = open_page(world.admin, TRENDS)
     names = {t["name"] for t in _figures(at)[0]["data"]}
-    assert {"Agent.North", "Agent.South", "Team average · South"} <= names
+    # Across all teams the lines are the teams; choosing a team shows its agents.
+    assert names == {"Team average · North", "Team average · South"}
     at.selectbox(key="trends_team").set_value(world.sup_south.team_id).run()
     names = {t["name"] for t in _figures(at)[0]["data"]}
     assert names == {"Agent.South", "Team average · South"}
