@@ -127,12 +127,14 @@ class PageCase:
     issue: str = ""
     query: dict[str, str] = field(default_factory=dict)
     samples: list[float] = field(default_factory=list)
+    cold_s: float | None = None  # the uncounted first open: process-wide caches still empty
     error: str | None = None
     placeholder: bool = False
 
 
-def page_cases(score_call_id: int) -> list[PageCase]:
+def page_cases(score_call_id: int, agent_evaluation_id: int | None = None) -> list[PageCase]:
     call = {"call": str(score_call_id)}
+    one_evaluation = {"evaluation": str(agent_evaluation_id)} if agent_evaluation_id else {}
     return [
         PageCase("Overview (supervisor)", "pages/home.py", "supervisor"),
         PageCase("Overview (agent)", "pages/home.py", "agent"),
@@ -144,6 +146,14 @@ def page_cases(score_call_id: int) -> list[PageCase]:
         PageCase("Trends (supervisor, own team)", "pages/trends.py", "supervisor", 5, "#7"),
         PageCase("Trends (admin, all teams)", "pages/trends.py", "admin", 5, "#7"),
         PageCase("My feedback (agent page)", "pages/my_feedback.py", "agent", 5, "#7"),
+        PageCase(
+            "My feedback (one evaluation open)",
+            "pages/my_feedback.py",
+            "agent",
+            5,
+            "#7",
+            query=one_evaluation,
+        ),
         PageCase("Calibration", "pages/calibration.py", "supervisor"),
         PageCase("Disputes", "pages/disputes.py", "supervisor"),
     ]
@@ -235,7 +245,15 @@ def bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dict
 
 def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dict[str, Any]]:
     actors = {"admin": seeded.admin, "supervisor": seeded.supervisor, "agent": seeded.agent}
-    cases = [c for c in page_cases(seeded.score_call_id) if (WORKBENCH.parent / c.page).exists()]
+    from db.feedback import my_evaluations
+
+    newest = my_evaluations(seeded.agent, limit=1)
+    agent_evaluation_id = newest[0].evaluation_id if newest else None
+    cases = [
+        c
+        for c in page_cases(seeded.score_call_id, agent_evaluation_id)
+        if (WORKBENCH.parent / c.page).exists()
+    ]
     blank: list[float] = []
     rerun: list[float] = []
     rerun_error: str | None = None
@@ -259,6 +277,8 @@ def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dic
                 continue
             if rep:
                 case.samples.append(t)
+            else:
+                case.cold_s = t
             if case.page == "pages/score.py" and not rerun_error:
                 t_re, rerun_error = _score_rerun(at)
                 if rep and not rerun_error:
@@ -302,8 +322,24 @@ def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dic
                     samples_ms=_ms(case.samples),
                     role=case.role,
                     page=case.page,
+                    cold_first_open_ms=None
+                    if case.cold_s is None
+                    else round(case.cold_s * 1000, 2),
                 )
             )
+            if case.target_x and case.cold_s is not None:
+                # Honest about the cache: the first open after a data change pays the
+                # grouped queries; the target row above is the usual, cached open.
+                rows.append(
+                    result(
+                        f"{name}: first open after a data change",
+                        case.cold_s / blank_s,
+                        "× blank",
+                        "report only",
+                        None,
+                        cold_ms=round(case.cold_s * 1000, 2),
+                    )
+                )
     name = "Score page rerun after changing one score"
     target = "≤ 3× blank (#4)"
     if rerun_error or not rerun:

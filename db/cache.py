@@ -11,12 +11,14 @@ from __future__ import annotations
 import copy
 import functools
 import threading
+import time
 import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 from sqlalchemy import update
 from sqlmodel import Session
 
@@ -38,17 +40,38 @@ def _engine_id() -> str:
         return _engine_ids.setdefault(engine, uuid.uuid4().hex)
 
 
+def _copy(value: Any) -> Any:
+    # DataFrame.copy is many times faster than deepcopy for the frames cached here.
+    return value.copy(deep=True) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
+
+
+# A page asks for the version once per cached call; re-reading it within this many seconds
+# reuses the last answer. Changes made in this process reset it at once; another process's
+# change shows within this window.
+VERSION_TTL_S = 1.0
+_last_version: tuple[str, float, int] | None = None  # (engine id, read at, version)
+
+
 def bump_data_version(session: Session) -> None:
     """Mark every cached aggregate stale; call inside the transaction that changes data."""
+    global _last_version
     result = session.exec(update(DataVersion).values(version=DataVersion.version + 1))
     if result.rowcount == 0:
         session.add(DataVersion(id=1, version=1))
+    _last_version = None
 
 
 def data_version() -> int:
+    global _last_version
+    engine_id, now = _engine_id(), time.monotonic()
+    last = _last_version
+    if last is not None and last[0] == engine_id and now - last[1] < VERSION_TTL_S:
+        return last[2]
     with session_scope() as session:
         row = session.get(DataVersion, 1)
-        return row.version if row else 0
+        version = row.version if row else 0
+    _last_version = (engine_id, now, version)
+    return version
 
 
 def cached_by_data_version(fn: F) -> F:
@@ -71,18 +94,20 @@ def cached_by_data_version(fn: F) -> F:
         with _lock:
             if key in _entries:
                 _entries.move_to_end(key)
-                return copy.deepcopy(_entries[key])
+                return _copy(_entries[key])
         value = fn(actor, *args, **kwargs)
         with _lock:
             _entries[key] = value
             while len(_entries) > MAX_ENTRIES:
                 _entries.popitem(last=False)
-        return copy.deepcopy(value)
+        return _copy(value)
 
     return wrapper  # type: ignore[return-value]
 
 
 def clear_cache() -> None:
     """Forget every cached aggregate (tests that empty a database in place; a restore)."""
+    global _last_version
     with _lock:
         _entries.clear()
+        _last_version = None

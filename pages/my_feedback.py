@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
+from charts import memo_figure
 from charts.trends import agent_items_chart, agent_trend_chart
 from db.access import AccessDenied, NotFound
 from db.calls import audio_url_for
@@ -57,68 +58,79 @@ if view == VIEWS[0]:
     elif selected is not None:
         try:
             detail = feedback_detail(actor, selected)
-            mark_viewed(actor, selected)
+            if detail.viewed_at is None:  # the first open only: no write on every rerun
+                mark_viewed(actor, selected)
         except (NotFound, AccessDenied) as exc:
             refusal = str(exc)
 
-    try:
-        rows = my_evaluations(actor, limit=LIST_LIMIT)
-    except AccessDenied as exc:
-        show_denied(exc)
-    ids = [r.evaluation_id for r in rows]
-    labels = {
-        r.evaluation_id: f"{'● ' if r.unread and r.evaluation_id != selected else ''}"
-        f"{r.submitted_at:%Y-%m-%d} · {r.call_external_id} · "
-        f"{'–' if r.total is None else f'{r.total:.1f}'}"
-        for r in rows
-    }
+    def _back_to_list() -> None:
+        st.query_params.pop("evaluation", None)
+        state.pop("feedback_pick", None)
 
-    def _open_selected() -> None:
-        chosen = state.get("feedback_pick")
-        if chosen is None:
-            st.query_params.pop("evaluation", None)
-        else:
-            st.query_params["evaluation"] = str(chosen)
-
-    if not rows:
-        st.info("No evaluations of your calls yet. They appear here once your supervisor submits.")
+    if detail is not None:
+        # One evaluation open: the list (and its query) waits behind one click.
+        st.button("All my evaluations", icon=":material/arrow_back:", on_click=_back_to_list)
     else:
-        unread = sum(r.unread and r.evaluation_id != selected for r in rows)
-        shown = f"Your newest {len(rows)}" if len(rows) >= LIST_LIMIT else f"{len(rows)}"
-        st.caption(f"{shown} evaluations, {unread} new. New ones are marked ●.")
-        if state.get("feedback_pick") not in ids:
-            state.pop("feedback_pick", None)  # only the agent's own evaluations are choices
-        st.selectbox(
-            "Open an evaluation",
-            ids,
-            index=ids.index(selected) if selected in ids else None,
-            format_func=lambda i: labels.get(i, str(i)),
-            placeholder="Choose an evaluation",
-            key="feedback_pick",
-            on_change=_open_selected,
-        )
-        with st.expander("All my evaluations", expanded=detail is None):
-            st.dataframe(
-                [
-                    {
-                        "New": "●" if r.unread and r.evaluation_id != selected else "",
-                        "Submitted": r.submitted_at,
-                        "Call": r.call_external_id,
-                        "Scored by": r.scorer,
-                        "Total": r.total,
-                        "Acknowledged": r.acknowledged_at,
-                        "Open disputes": r.open_disputes,
-                        "Id": r.evaluation_id,
-                    }
-                    for r in rows
-                ],
-                hide_index=True,
-                column_config={
-                    "Total": st.column_config.NumberColumn(format="%.1f"),
-                    "Submitted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                    "Acknowledged": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                },
+        try:
+            rows = my_evaluations(actor, limit=LIST_LIMIT)
+        except AccessDenied as exc:
+            show_denied(exc)
+        ids = [r.evaluation_id for r in rows]
+        labels = {
+            r.evaluation_id: f"{'● ' if r.unread and r.evaluation_id != selected else ''}"
+            f"{r.submitted_at:%Y-%m-%d} · {r.call_external_id} · "
+            f"{'–' if r.total is None else f'{r.total:.1f}'}"
+            for r in rows
+        }
+
+        def _open_selected() -> None:
+            chosen = state.get("feedback_pick")
+            if chosen is None:
+                st.query_params.pop("evaluation", None)
+            else:
+                st.query_params["evaluation"] = str(chosen)
+
+        if not rows:
+            st.info(
+                "No evaluations of your calls yet. They appear here once your supervisor submits."
             )
+        else:
+            unread = sum(r.unread and r.evaluation_id != selected for r in rows)
+            shown = f"Your newest {len(rows)}" if len(rows) >= LIST_LIMIT else f"{len(rows)}"
+            st.caption(f"{shown} evaluations, {unread} new. New ones are marked ●.")
+            if state.get("feedback_pick") not in ids:
+                state.pop("feedback_pick", None)  # only the agent's own evaluations are choices
+            st.selectbox(
+                "Open an evaluation",
+                ids,
+                index=ids.index(selected) if selected in ids else None,
+                format_func=lambda i: labels.get(i, str(i)),
+                placeholder="Choose an evaluation",
+                key="feedback_pick",
+                on_change=_open_selected,
+            )
+            if detail is None:  # the full table while browsing; the picker once one is open
+                st.dataframe(
+                    [
+                        {
+                            "New": "●" if r.unread and r.evaluation_id != selected else "",
+                            "Submitted": r.submitted_at,
+                            "Call": r.call_external_id,
+                            "Scored by": r.scorer,
+                            "Total": r.total,
+                            "Acknowledged": r.acknowledged_at,
+                            "Open disputes": r.open_disputes,
+                            "Id": r.evaluation_id,
+                        }
+                        for r in rows
+                    ],
+                    hide_index=True,
+                    column_config={
+                        "Total": st.column_config.NumberColumn(format="%.1f"),
+                        "Submitted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                        "Acknowledged": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                    },
+                )
 
     if refusal:
         st.error(refusal)
@@ -202,8 +214,7 @@ if view == VIEWS[0]:
                 st.caption(
                     "Measured from the recording: evidence for the conversation, not a verdict."
                 )
-                for line in evidence_lines(detail.summary, list(METRIC_LABELS)):
-                    st.text(line)
+                st.text("\n".join(evidence_lines(detail.summary, list(METRIC_LABELS))))
             elif listening.get("error"):
                 st.caption("No listening evidence: the recording could not be analysed.")
             else:
@@ -215,23 +226,23 @@ if view == VIEWS[0]:
                 with st.container(border=True):
                     st.markdown(f"**{n}. {item.title}**")
                     score = item.score if item.na else f"{item.score} / {detail.scale_max}"
-                    st.text(
-                        f"Score: {score}" + (f" · {item.level_label}" if item.level_label else "")
-                    )
-                    if item.anchor:
-                        st.caption(item.anchor)
-                    if item.note:
-                        st.text(f"Note: {item.note}")
-                    for line in item.evidence:
-                        st.caption(f":material/graphic_eq: {line}")
+                    # Rubric text and measured evidence: system text, fine as a caption.
+                    label = f" · {item.level_label}" if item.level_label else ""
+                    lines = [f"Score: {score}{label}", *([item.anchor] if item.anchor else [])]
+                    lines += [f":material/graphic_eq: {line}" for line in item.evidence]
+                    st.caption("  \n".join(lines))
+                    # What people typed goes out as plain text.
+                    typed = [f"Note: {item.note}"] if item.note else []
                     if item.dispute is not None:
                         d = item.dispute
-                        st.text(
+                        typed.append(
                             f"Your dispute: {d.status_label.lower()} · opened "
                             f"{local_date(d.created_at)}"
                         )
                         if d.resolution:
-                            st.text(f"Outcome: {d.resolution}")
+                            typed.append(f"Outcome: {d.resolution}")
+                    if typed:
+                        st.text("\n".join(typed))
 
             st.subheader("Dispute a score")
             if not detail.can_dispute:
@@ -272,6 +283,6 @@ else:
         actor, since=None if days is None else today - timedelta(days=days), until=today
     )
     st.caption("Your weekly average total against your team's average (the team includes you).")
-    st.plotly_chart(agent_trend_chart(trend.weekly), key="feedback_trend")
+    st.plotly_chart(memo_figure(agent_trend_chart, trend.weekly), key="feedback_trend")
     st.caption("Your average level per item against your team's.")
-    st.plotly_chart(agent_items_chart(trend.items), key="feedback_items")
+    st.plotly_chart(memo_figure(agent_items_chart, trend.items), key="feedback_items")

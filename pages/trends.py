@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
+from charts import memo_figure
 from charts.trends import (
     LISTENING_LABELS,
     click_target,
@@ -170,14 +171,14 @@ if view == "Weekly totals":
         st.caption("Each team's mean total per week. Choose a team to see its agents.")
         agents_weekly = None
     chart(
-        weekly_totals_chart(agents_weekly, team_weekly_average(actor, filters)),
+        memo_figure(weekly_totals_chart, agents_weekly, team_weekly_average(actor, filters)),
         "trends_weekly",
     )
 
 elif view == "Agents × items":
     st.caption("Mean level per agent and item; blank where the item was only ever N/A.")
     averages = agent_item_averages(actor, filters)
-    st.plotly_chart(item_heatmap(averages), key="trends_heatmap")
+    st.plotly_chart(memo_figure(item_heatmap, averages), key="trends_heatmap")
     if not averages.empty:
         with st.expander("Evaluations behind a cell"):
             cell_agents = dict(zip(averages["agent_id"], averages["agent"], strict=True))
@@ -198,23 +199,32 @@ elif view == "Agents × items":
 
 elif view == "Item scores":
     st.caption("How often each level was given, per item (N/A counted apart).")
-    chart(item_distribution_chart(item_distribution(actor, filters)), "trends_distribution")
+    chart(
+        memo_figure(item_distribution_chart, item_distribution(actor, filters)),
+        "trends_distribution",
+    )
 
 elif view == "Scorers":
     left, right = st.columns(2)
     with left:
         st.caption("Evaluations submitted per scorer per week.")
-        chart(scorer_volume_chart(scorer_weekly_volume(actor, filters)), "trends_volume")
+        chart(
+            memo_figure(scorer_volume_chart, scorer_weekly_volume(actor, filters)),
+            "trends_volume",
+        )
     with right:
         st.caption(
             "Leniency: for each agent and week a scorer shares with other scorers, their mean "
             "total minus the others' mean; averaged over those agent-weeks. Above zero: more "
             "lenient than colleagues on the same agents."
         )
-        chart(leniency_chart(scorer_leniency(actor, filters)), "trends_leniency")
+        chart(memo_figure(leniency_chart, scorer_leniency(actor, filters)), "trends_leniency")
 
 else:
     metric = st.selectbox(
         "Metric", list(LISTENING_LABELS), format_func=LISTENING_LABELS.get, key="trends_metric"
     )
-    chart(listening_chart(listening_weekly(actor, filters), metric), "trends_listening")
+    chart(
+        memo_figure(listening_chart, listening_weekly(actor, filters), metric),
+        "trends_listening",
+    )

@@ -183,3 +183,22 @@ def test_empty_data_gives_a_figure_with_a_note():
     ]
     for figure in empties:
         assert not figure.data and figure.layout.annotations
+
+
+def test_memo_figure_reuses_a_figure_only_for_identical_data():
+    from charts import memo_figure
+
+    calls = []
+
+    def build(frame, title=""):
+        calls.append(title)
+        return go.Figure(layout={"title": title})
+
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    first = memo_figure(build, frame, title="t")
+    assert memo_figure(build, frame.copy(), title="t") is first
+    changed = frame.copy()
+    changed.loc[1, "a"] = 3
+    assert memo_figure(build, changed, title="t") is not first
+    assert memo_figure(build, frame, title="other") is not first
+    assert len(calls) == 3
