@@ -105,9 +105,20 @@ def cached_by_data_version(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_other_caches: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Have `clear_cache` also empty another per-process cache of database content."""
+    _other_caches.append(clear)
+
+
 def clear_cache() -> None:
-    """Forget every cached aggregate (tests that empty a database in place; a restore)."""
+    """Forget everything cached from the database (tests that empty a database in place;
+    a restore)."""
     global _last_version
     with _lock:
         _entries.clear()
         _last_version = None
+    for clear in _other_caches:
+        clear()

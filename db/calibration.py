@@ -49,7 +49,7 @@ from db.models import (
     utcnow,
 )
 from db.models import Rubric as RubricRow
-from db.rubrics import latest_rubric_row, rubric_from_row
+from db.rubrics import latest_rubric_row, rubric_by_id
 from scoring.calibration import (
     SessionStatistics,
     calibration_grid,
@@ -631,7 +631,7 @@ def _load(session: Session, cal: CalibrationSession) -> _Loaded:
     seat_ids = _seat_ids(session, cal.id)
     return _Loaded(
         cal=cal,
-        rubric=rubric_from_row(session.get(RubricRow, cal.rubric_id)),
+        rubric=rubric_by_id(session, cal.rubric_id),
         calls=_session_calls(session, cal.id),
         seat_ids=seat_ids,
         evaluations={(ev.call_id, ev.scorer_id): ev for ev in evaluations},
@@ -773,7 +773,7 @@ def record_consensus(
             )
         if session.get(CalibrationCall, (cal.id, call_id)) is None:
             raise NotFound(f"Call {call_id} is not part of this calibration session.")
-        rubric = rubric_from_row(session.get(RubricRow, cal.rubric_id))
+        rubric = rubric_by_id(session, cal.rubric_id)
         cleaned: dict[str, tuple[int | None, str]] = {}
         for key, (value, note) in items.items():
             validate_values(rubric, {key: value})

@@ -38,7 +38,7 @@ from db.models import (
     utcnow,
 )
 from db.models import Rubric as RubricRow
-from db.rubrics import rubric_from_row
+from db.rubrics import rubric_by_id, rubric_from_row
 from scoring.rubric import Rubric
 
 OPEN = "open"
@@ -300,7 +300,7 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
             or ev.status != Status.submitted
         ):
             raise _not_found("Evaluation", evaluation_id)
-        rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
+        rubric = rubric_by_id(session, ev.rubric_id)
         if item_key not in rubric.item_keys:
             raise DisputeProblem(f"This evaluation has no item {item_key!r}.")
         deadline = dispute_deadline(ev.submitted_at)

@@ -33,7 +33,7 @@ from db.models import (
 from db.models import (
     Rubric as RubricRow,
 )
-from db.rubrics import latest_rubric_row, rubric_from_row
+from db.rubrics import latest_rubric_row, rubric_by_id, rubric_from_row
 from scoring.evaluation import score_evaluation, validate_values
 from scoring.rubric import Rubric
 
@@ -167,21 +167,31 @@ def _bump_version(session: Session, ev: Evaluation, expected_version: int) -> No
 # ---------------------------------------------------------------- reading
 
 
-def _view(session: Session, ev: Evaluation) -> EvaluationView:
-    items = session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
+def _view(
+    session: Session,
+    ev: Evaluation,
+    items: list[ItemScore] | None = None,
+    scorer_name: str | None = None,
+) -> EvaluationView:
+    """The evaluation as plain data. `items` and `scorer_name` spare the queries when the
+    caller has just read them (autosave runs on every click)."""
+    if items is None:
+        items = session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
     comments = session.exec(
         select(Comment, User)
         .join(User, User.id == Comment.author_id)
         .where(Comment.evaluation_id == ev.id)
         .order_by(Comment.t_s, Comment.id)
     ).all()
-    scorer = session.get(User, ev.scorer_id)
+    if scorer_name is None:
+        scorer = session.get(User, ev.scorer_id)
+        scorer_name = scorer.display_name if scorer else "?"
     return EvaluationView(
         id=ev.id,
         call_id=ev.call_id,
         agent_id=ev.agent_id,
         scorer_id=ev.scorer_id,
-        scorer=scorer.display_name if scorer else "?",
+        scorer=scorer_name,
         rubric_id=ev.rubric_id,
         purpose=ev.purpose,
         status=ev.status,
@@ -208,7 +218,7 @@ def get_evaluation(actor: Actor, evaluation_id: int) -> EvaluationView:
 def rubric_for(actor: Actor, evaluation_id: int) -> Rubric:
     with session_scope() as session:
         ev = _load_for_read(session, actor, evaluation_id)
-        return rubric_from_row(session.get(RubricRow, ev.rubric_id))
+        return rubric_by_id(session, ev.rubric_id)
 
 
 def open_draft(
@@ -259,16 +269,17 @@ def open_draft(
         for key, value in defaults.items():
             session.add(ItemScore(evaluation_id=ev.id, item_key=key, value=value, na=value is None))
         session.flush()
-        _recompute_total(session, ev)
-        return _view(session, ev)
+        _, rows = _recompute_total(session, ev)
+        return _view(session, ev, items=rows)
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _recompute_total(session: Session, ev: Evaluation) -> Rubric:
-    rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
-    rows = session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
+def _recompute_total(session: Session, ev: Evaluation) -> tuple[Rubric, list[ItemScore]]:
+    """Store the evaluation's total from its item rows; returns the rubric and the rows."""
+    rubric = rubric_by_id(session, ev.rubric_id)
+    rows = list(session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all())
     values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
     answered_numbers = [v for v in values.values() if v is not None]
     if answered_numbers:
@@ -277,7 +288,7 @@ def _recompute_total(session: Session, ev: Evaluation) -> Rubric:
     else:
         ev.total, ev.failed_critical = None, False
     session.add(ev)
-    return rubric
+    return rubric, rows
 
 
 def _clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
@@ -302,7 +313,7 @@ def save_item(
         ev = _load_for_write(session, actor, evaluation_id)
         if ev.status == Status.submitted:
             raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
-        rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
+        rubric = rubric_by_id(session, ev.rubric_id)
         rubric.item(item_key)  # unknown key → KeyError with the key named
         row = session.exec(
             select(ItemScore).where(
@@ -325,8 +336,8 @@ def save_item(
         _bump_version(session, ev, expected_version)
         session.add(row)
         session.flush()
-        _recompute_total(session, ev)
-        return _view(session, ev)
+        _, rows = _recompute_total(session, ev)
+        return _view(session, ev, items=rows, scorer_name=actor.display_name)
 
 
 def _check_comment_time(session: Session, ev: Evaluation, t_s: float) -> float:
@@ -359,7 +370,7 @@ def add_comment(
         if not text:
             raise ValueError("A comment needs some text.")
         if item_key:
-            rubric_from_row(session.get(RubricRow, ev.rubric_id)).item(item_key)
+            rubric_by_id(session, ev.rubric_id).item(item_key)
         _bump_version(session, ev, expected_version)
         session.add(
             Comment(
@@ -425,8 +436,8 @@ def submit(
         ev = _load_for_write(session, actor, evaluation_id)
         if ev.status == Status.submitted:
             raise EvaluationLocked("This evaluation is already submitted.")
-        rubric = _recompute_total(session, ev)
-        values = _view(session, ev).values
+        rubric, rows = _recompute_total(session, ev)
+        values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
         result = score_evaluation(rubric, values)  # all-N/A raises here
         if not result.complete:
             titles = ", ".join(rubric.item(k).title for k in result.open_items)
@@ -470,7 +481,7 @@ def amend(
         if ev.status != Status.submitted:
             raise ValueError("Only submitted evaluations are amended; a draft saves as you go.")
         _refuse_after_reveal(session, ev)
-        rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
+        rubric = rubric_by_id(session, ev.rubric_id)
         rows = {
             r.item_key: r
             for r in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()

@@ -35,8 +35,7 @@ from db.models import (
     utcnow,
 )
 from db.models import EvaluationView as ViewMark
-from db.models import Rubric as RubricRow
-from db.rubrics import rubric_from_row
+from db.rubrics import rubric_by_id
 from scoring.evidence import evidence_lines
 
 NOT_YOURS = "Evaluation {id} was not found or is not yours to open."
@@ -262,9 +261,8 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
     with session_scope() as session:
         actor = reload_actor(session, actor)
         ev = _own(session, actor, evaluation_id)
-        rubric = rubric_from_row(session.get(RubricRow, ev.rubric_id))
+        rubric = rubric_by_id(session, ev.rubric_id)
         call = session.get(Call, ev.call_id)
-        agent = session.get(User, ev.agent_id)
         scorer = session.get(User, ev.scorer_id)
         scores = {
             s.item_key: s
@@ -321,7 +319,7 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
             call.id,
             call.external_id,
             call.agent_id,
-            agent.display_name,
+            actor.display_name,  # _own: the agent is the actor
             call.started_at,
             call.duration_s,
             call.channels,

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from db.access import Actor
 from db.audit import record_audit
+from db.cache import register_cache
 from db.config import REPO_ROOT
 from db.engine import session_scope
 from db.models import Rubric as RubricRow
@@ -61,6 +62,8 @@ def sync_rubrics(actor: Actor | None = None, directory: Path = RUBRIC_DIR) -> li
 
 
 _parsed: dict[tuple[int, str], Rubric] = {}
+_by_id: dict[tuple[str, int], Rubric] = {}
+register_cache(_by_id.clear)  # ids are only reused when a database is emptied or restored
 
 
 def rubric_from_row(row: RubricRow) -> Rubric:
@@ -105,3 +108,15 @@ def list_rubric_versions() -> list[dict]:
             }
             for r in rows
         ]
+
+
+def rubric_by_id(session: Session, rubric_id: int) -> Rubric:
+    """The stored rubric version `rubric_id`. Versions never change, so after the first
+    read in a process no query is needed (every autosave asks)."""
+    cache_key = (str(session.get_bind().url), rubric_id)
+    if cache_key not in _by_id:
+        row = session.get(RubricRow, rubric_id)
+        if row is None:
+            raise LookupError(f"Rubric version {rubric_id} was not found.")
+        _by_id[cache_key] = rubric_from_row(row)
+    return _by_id[cache_key]

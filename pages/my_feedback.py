@@ -31,7 +31,7 @@ PERIODS = {
     "All time": None,
 }
 
-LIST_LIMIT = 200
+LIST_PAGE = 50  # newest first; older ones one click away
 
 actor = require_actor("agent")
 state = st.session_state
@@ -71,8 +71,9 @@ if view == VIEWS[0]:
         # One evaluation open: the list (and its query) waits behind one click.
         st.button("All my evaluations", icon=":material/arrow_back:", on_click=_back_to_list)
     else:
+        limit = state.setdefault("feedback_limit", LIST_PAGE)
         try:
-            rows = my_evaluations(actor, limit=LIST_LIMIT)
+            rows = my_evaluations(actor, limit=limit)
         except AccessDenied as exc:
             show_denied(exc)
         ids = [r.evaluation_id for r in rows]
@@ -96,7 +97,7 @@ if view == VIEWS[0]:
             )
         else:
             unread = sum(r.unread and r.evaluation_id != selected for r in rows)
-            shown = f"Your newest {len(rows)}" if len(rows) >= LIST_LIMIT else f"{len(rows)}"
+            shown = f"Your newest {len(rows)}" if len(rows) >= limit else f"{len(rows)}"
             st.caption(f"{shown} evaluations, {unread} new. New ones are marked ●.")
             if state.get("feedback_pick") not in ids:
                 state.pop("feedback_pick", None)  # only the agent's own evaluations are choices
@@ -131,6 +132,9 @@ if view == VIEWS[0]:
                         "Acknowledged": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                     },
                 )
+                if len(rows) >= limit and st.button("Show older evaluations"):
+                    state["feedback_limit"] = limit + LIST_PAGE
+                    st.rerun()
 
     if refusal:
         st.error(refusal)

@@ -14,8 +14,14 @@ from db.auth import authenticate
 from db.calls import CallRow, import_call
 from db.rubrics import sync_rubrics
 from db.users import create_user
+from scoring.rubric import load_rubric
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 PASSWORD = "correct-horse-battery"
+ALL_ITEMS = list(load_rubric(REPO_ROOT / "rubrics" / "listening.v1.toml").item_keys)
+# Every item a scorer answers with a level on an audio-only call (eye contact is N/A).
+SCORED_ITEMS = [key for key in ALL_ITEMS if key != "eye_contact"]
 
 
 @dataclass
@@ -79,3 +85,23 @@ def make_call(
         external_id=external_id or f"T-{seed}",
         analyse=False,
     )
+
+
+def submit_evaluation(
+    scorer: Actor,
+    call_id: int,
+    level: int = 4,
+    levels: dict[str, int] | None = None,
+    comments: tuple[tuple[float, str, str | None], ...] = (),
+):
+    """Score every item of a call at `level` (or `levels[key]`), pin `comments`
+    (t_s, text, item key) and submit it."""
+    from db.evaluations import add_comment, open_draft, save_item, submit
+
+    ev = open_draft(scorer, call_id)
+    for key in SCORED_ITEMS:
+        value = (levels or {}).get(key, level)
+        ev = save_item(scorer, ev.id, ev.row_version, key, value=value)
+    for t_s, text, item_key in comments:
+        ev = add_comment(scorer, ev.id, ev.row_version, t_s, text, item_key=item_key)
+    return submit(scorer, ev.id, ev.row_version)

@@ -31,20 +31,10 @@ from db.models import Comment, ItemScore, User
 from db.users import create_user
 from scoring.evaluation import score_evaluation
 from tests.conftest import missing_service
-from tests.factories import make_call, make_world
+from tests.factories import SCORED_ITEMS, make_call, make_world
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ITEMS = [
-    "stop_talking",
-    "open_mind",
-    "active_listening",
-    "natural_pauses",
-    "understand_remember",
-    "paraphrase",
-    "not_defensive",
-    "be_patient",
-    "lose_distractions",
-]
+ITEMS = SCORED_ITEMS  # the default rubric's items (eye contact is N/A on audio)
 
 
 @pytest.fixture

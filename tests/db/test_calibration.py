@@ -27,20 +27,9 @@ from db.overview import overview_for
 from db.queue import scoring_queue
 from db.users import create_user
 from scoring.evaluation import ScoreOutOfRange
-from tests.factories import PASSWORD, make_call, make_world
+from tests.factories import ALL_ITEMS, PASSWORD, make_call, make_world
 
-ITEMS = [
-    "stop_talking",
-    "open_mind",
-    "active_listening",
-    "natural_pauses",
-    "eye_contact",
-    "understand_remember",
-    "paraphrase",
-    "not_defensive",
-    "be_patient",
-    "lose_distractions",
-]
+ITEMS = ALL_ITEMS  # the default rubric's items
 SCORED_ITEMS = [key for key in ITEMS if key != "eye_contact"]  # N/A on audio-only calls
 
 

@@ -18,20 +18,9 @@ from db.evaluations import (
 )
 from db.queue import scoring_queue
 from scoring.evaluation import ScoreOutOfRange
-from tests.factories import make_call, make_world
+from tests.factories import ALL_ITEMS, make_call, make_world
 
-ITEMS = [
-    "stop_talking",
-    "open_mind",
-    "active_listening",
-    "natural_pauses",
-    "eye_contact",
-    "understand_remember",
-    "paraphrase",
-    "not_defensive",
-    "be_patient",
-    "lose_distractions",
-]
+ITEMS = ALL_ITEMS  # the default rubric's items
 
 
 @pytest.fixture

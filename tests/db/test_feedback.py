@@ -12,19 +12,9 @@ from db.evaluations import add_comment, open_draft, save_item, submit
 from db.feedback import acknowledge, feedback_detail, mark_viewed, my_evaluations, unread_count
 from db.listening import store_listening_report
 from db.models import Evaluation
-from tests.factories import make_call, make_world
+from tests.factories import SCORED_ITEMS, make_call, make_world
 
-ITEMS = [
-    "stop_talking",
-    "open_mind",
-    "active_listening",
-    "natural_pauses",
-    "understand_remember",
-    "paraphrase",
-    "not_defensive",
-    "be_patient",
-    "lose_distractions",
-]
+ITEMS = SCORED_ITEMS  # the default rubric's items (eye contact is N/A on audio)
 
 
 def scored(scorer, call_id, value=4, comments=(), calibration_id=None, note=""):

@@ -5,9 +5,9 @@ import pytest
 
 from db.disputes import list_disputes
 from db.engine import use_engine
-from db.evaluations import add_comment, get_evaluation, open_draft, save_item, submit
+from db.evaluations import get_evaluation
 from tests.e2e.conftest import log_in, wait_for_app
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, submit_evaluation
 from ui.format import mmss
 
 pytestmark = pytest.mark.browser
@@ -20,31 +20,6 @@ def _services_on_the_app_database(earshot_app):
     use_engine(earshot_app.engine)
 
 
-def _submitted_evaluation(world, call):
-    ev = open_draft(world.sup_north, call.id)
-    for key in (
-        "stop_talking",
-        "open_mind",
-        "active_listening",
-        "natural_pauses",
-        "understand_remember",
-        "paraphrase",
-        "not_defensive",
-        "be_patient",
-        "lose_distractions",
-    ):
-        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=LEVELS.get(key, 3))
-    ev = add_comment(
-        world.sup_north,
-        ev.id,
-        ev.row_version,
-        PINNED_AT,
-        "Here the customer was cut off",
-        item_key="be_patient",
-    )
-    return submit(world.sup_north, ev.id, ev.row_version)
-
-
 def _choose_option(page, selectbox, label: str) -> None:
     """Pick an option of a Streamlit selectbox the way a keyboard user does."""
     field = selectbox.locator("input")
@@ -55,7 +30,13 @@ def _choose_option(page, selectbox, label: str) -> None:
 
 def test_agent_reads_jumps_acknowledges_disputes_and_the_supervisor_decides(chromium, earshot_app):
     world, url = earshot_app.world, earshot_app.url
-    ev = _submitted_evaluation(world, earshot_app.calls[0])
+    ev = submit_evaluation(
+        world.sup_north,
+        earshot_app.calls[0].id,
+        3,
+        LEVELS,
+        comments=((PINNED_AT, "Here the customer was cut off", "be_patient"),),
+    )
 
     agent = chromium.new_context(viewport={"width": 1280, "height": 1100}).new_page()
     agent.set_default_timeout(15_000)

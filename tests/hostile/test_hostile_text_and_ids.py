@@ -37,20 +37,10 @@ from db.media import audio_path_for_call
 from db.users import create_user, list_users
 from player.routes import media_routes
 from player.signing import sign_media_token
-from tests.factories import make_call, make_world
+from tests.factories import SCORED_ITEMS, make_call, make_world
 from tests.hostile import asgi_request
 
-ITEMS = [
-    "stop_talking",
-    "open_mind",
-    "active_listening",
-    "natural_pauses",
-    "understand_remember",
-    "paraphrase",
-    "not_defensive",
-    "be_patient",
-    "lose_distractions",
-]
+ITEMS = SCORED_ITEMS  # the default rubric's items (eye contact is N/A on audio)
 DURATION = 12.0
 
 

@@ -40,7 +40,7 @@ from db.evaluations import (
 from db.models import Evaluation, ItemScore
 from db.users import create_user
 from scoring.evaluation import score_evaluation
-from tests.factories import PASSWORD, make_call, make_world
+from tests.factories import PASSWORD, SCORED_ITEMS, make_call, make_world
 
 SUPERVISORS = 20
 LOAD_SECONDS = float(os.environ.get("EARSHOT_LOAD_SECONDS", "0") or 0)
@@ -48,17 +48,7 @@ SHORT = LOAD_SECONDS <= 0
 BUDGET_S = 12.0 if SHORT else LOAD_SECONDS
 CALLS_EACH = 2 if SHORT else max(2, int(LOAD_SECONDS // 3))  # the deadline ends it
 ROUNDS = 2 if SHORT else 3
-ITEMS = [
-    "stop_talking",
-    "open_mind",
-    "active_listening",
-    "natural_pauses",
-    "understand_remember",
-    "paraphrase",
-    "not_defensive",
-    "be_patient",
-    "lose_distractions",
-]
+ITEMS = SCORED_ITEMS  # the default rubric's items (eye contact is N/A on audio)
 NOTES = [
     "",
     "Talked over the customer at 0:42 <script>alert(1)</script>",

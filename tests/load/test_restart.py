@@ -24,20 +24,10 @@ from db.evaluations import get_evaluation, open_draft, rubric_for, save_item, su
 from db.migrate import upgrade_to_head
 from player.signing import sign_media_token
 from scoring.evaluation import score_evaluation
-from tests.factories import make_call, make_world
+from tests.factories import SCORED_ITEMS, make_call, make_world
 from tests.load import REPO_ROOT, AppServer, http_get
 
-ITEMS = [
-    "stop_talking",
-    "open_mind",
-    "active_listening",
-    "natural_pauses",
-    "understand_remember",
-    "paraphrase",
-    "not_defensive",
-    "be_patient",
-    "lose_distractions",
-]
+ITEMS = SCORED_ITEMS  # the default rubric's items (eye contact is N/A on audio)
 SAVES_BEFORE_CRASH = 40
 
 # Autosaves the draft until killed: write i sets ITEMS[i % 9] to 1 + 3i % 5 and prints
