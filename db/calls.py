@@ -305,14 +305,22 @@ def get_call(actor: Actor, call_id: int) -> CallRow:
         return _call_row(call, session.get(User, call.agent_id))
 
 
-def audio_url_for(actor: Actor, call_id: int, ttl_s: int = 4 * 3600) -> str:
-    """A signed, expiring URL for the call's audio, issued only to users allowed to hear it."""
+AUDIO_URL_TTL_S = 4 * 3600
+
+
+def signed_audio_url(call_id: int, user_id: int, ttl_s: int = AUDIO_URL_TTL_S) -> str:
+    """The audio route's URL for a grant the caller has ALREADY checked (services only)."""
     from player.signing import sign_media_token
 
+    token = sign_media_token(call_id, user_id, settings().secret_key, ttl_s=ttl_s)
+    return f"/audio/{token}"
+
+
+def audio_url_for(actor: Actor, call_id: int, ttl_s: int = AUDIO_URL_TTL_S) -> str:
+    """A signed, expiring URL for the call's audio, issued only to users allowed to hear it."""
     with session_scope() as session:
         try:
             get_visible_call(session, actor, call_id)
         except NotFound as exc:
             raise AccessDenied(str(exc)) from exc
-    token = sign_media_token(call_id, actor.id, settings().secret_key, ttl_s=ttl_s)
-    return f"/audio/{token}"
+    return signed_audio_url(call_id, actor.id, ttl_s)

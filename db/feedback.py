@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, reload_actor
-from db.calls import CallRow
+from db.calls import CallRow, signed_audio_url
 from db.disputes import OPEN, DisputeRow, dispute_deadline, dispute_rows
 from db.engine import session_scope
 from db.evaluations import CommentView
@@ -100,6 +100,7 @@ class FeedbackDetail:
     viewed_at: datetime | None
     dispute_deadline: datetime
     disputes: list[DisputeRow] = field(default_factory=list)
+    audio_url: str = ""  # signed for this agent: their own call
 
     @property
     def can_dispute(self) -> bool:
@@ -350,4 +351,5 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
         viewed_at=mark.at if mark else None,
         dispute_deadline=dispute_deadline(ev.submitted_at),
         disputes=disputes,
+        audio_url=signed_audio_url(call.id, actor.id),  # _own checked: the agent's call
     )

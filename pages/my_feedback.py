@@ -14,7 +14,6 @@ import streamlit as st
 from charts import memo_figure
 from charts.trends import agent_items_chart, agent_trend_chart
 from db.access import AccessDenied, NotFound
-from db.calls import audio_url_for
 from db.disputes import DisputeProblem, open_dispute
 from db.feedback import FeedbackDetail, acknowledge, feedback_detail, mark_viewed, my_evaluations
 from db.trends import agent_trend
@@ -178,13 +177,9 @@ if view == VIEWS[0]:
                 [(c.t_s, c.text) for c in detail.comments],
             )
             seek_to, seek_nonce = state[f"{prefix}_seek"]
-            try:
-                audio_url = audio_url_for(actor, detail.call.id)
-            except AccessDenied as exc:
-                st.error(str(exc))
-            else:
+            if detail.audio_url:
                 call_player(
-                    audio_url=audio_url,
+                    audio_url=detail.audio_url,
                     duration_s=detail.call.duration_s,
                     lanes=lanes,
                     markers=markers,
