@@ -21,6 +21,7 @@ from db.calls import CallRow, signed_audio_url
 from db.disputes import OPEN, DisputeRow, dispute_deadline, dispute_rows
 from db.engine import session_scope
 from db.evaluations import CommentView
+from db.listening import stored_summary
 from db.models import (
     Acknowledgement,
     Call,
@@ -287,10 +288,7 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
             "peaks": report_row.peaks,
             "error": report_row.error,
         }
-        if report_row.report and not report_row.error:
-            from scoring.listening import ListeningReport
-
-            summary = ListeningReport.from_dict(report_row.report).summary()
+        summary = stored_summary(report_row)
     newest_dispute: dict[str, DisputeRow] = {}
     for d in disputes:  # newest first: keep the first seen per item
         newest_dispute.setdefault(d.item_key, d)

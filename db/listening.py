@@ -49,6 +49,22 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
         return row
 
 
+def stored_summary(row: ListeningReportRow) -> dict[str, float | int | None] | None:
+    """The report's headline metrics (`ListeningReport.summary()` names), from the columns
+    stored beside it: no need to rebuild the whole report to show them."""
+    if row.error or not row.report:
+        return None
+    return {
+        "talk_share": row.talk_share,
+        "longest_agent_turn": row.longest_agent_turn,
+        "overtalk": row.overtalk,
+        "interruptions": row.interruptions,
+        "backchannels": row.backchannels,
+        "response_gaps": row.response_gap_median,
+        "long_silences": row.long_silences,
+    }
+
+
 def analyse_missing_calls(progress=None) -> int:  # noqa: ANN001 - callable(done, total)
     """One-off: analyse every call that has no stored report yet. Returns how many."""
     with session_scope() as session:
@@ -72,6 +88,7 @@ def listening_report_for(actor: Actor, call_id: int) -> dict | None:
             "report": row.report,
             "error": row.error,
             "peaks": row.peaks,
+            "summary": stored_summary(row),
             "computed_at": row.computed_at,
         }
 

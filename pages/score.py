@@ -223,11 +223,7 @@ with left:
                     st.error(str(exc))
 
 # ------------------------------------------------------------------ rubric form
-summary = None
-if report:
-    from scoring.listening import ListeningReport
-
-    summary = ListeningReport.from_dict(report).summary()
+summary = listening.get("summary")
 
 
 def draw_summary() -> None:

@@ -143,6 +143,10 @@ def test_listening_evidence_is_computed_at_import_and_on_demand(database, tmp_pa
     stored = listening_report_for(world.sup_north, call.id)
     assert stored["error"] is None and len(stored["peaks"]) == 2
     assert stored["report"]["turns"], "alternating bursts should give turns on both lanes"
+    from scoring.listening import ListeningReport
+
+    # The stored headline columns say what the full report says.
+    assert stored["summary"] == ListeningReport.from_dict(stored["report"]).summary()
     with pytest.raises(AccessDenied):
         recompute_listening_report(world.agent_north, call.id)
     with pytest.raises(LookupError):
