@@ -177,12 +177,7 @@ def _view(
     caller has just read them (autosave runs on every click)."""
     if items is None:
         items = session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
-    comments = session.exec(
-        select(Comment, User)
-        .join(User, User.id == Comment.author_id)
-        .where(Comment.evaluation_id == ev.id)
-        .order_by(Comment.t_s, Comment.id)
-    ).all()
+    comments = comments_of(session, ev.id)
     if scorer_name is None:
         scorer = session.get(User, ev.scorer_id)
         scorer_name = scorer.display_name if scorer else "?"
@@ -203,11 +198,21 @@ def _view(
         submitted_at=ev.submitted_at,
         calibration_session_id=ev.calibration_session_id,
         items={i.item_key: ItemState(i.item_key, i.value, i.na, i.note) for i in items},
-        comments=[
-            CommentView(c.id, c.t_s, c.item_key, c.text, c.author_id, u.display_name)
-            for c, u in comments
-        ],
+        comments=comments,
     )
+
+
+def comments_of(session: Session, evaluation_id: int) -> list[CommentView]:
+    """An evaluation's comments in time order, with their authors' names."""
+    rows = session.exec(
+        select(Comment, User)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.evaluation_id == evaluation_id)
+        .order_by(Comment.t_s, Comment.id)
+    ).all()
+    return [
+        CommentView(c.id, c.t_s, c.item_key, c.text, c.author_id, u.display_name) for c, u in rows
+    ]
 
 
 def get_evaluation(actor: Actor, evaluation_id: int) -> EvaluationView:

@@ -20,12 +20,11 @@ from db.access import AccessDenied, Actor, NotFound, reload_actor
 from db.calls import CallRow, signed_audio_url
 from db.disputes import OPEN, DisputeRow, dispute_deadline, dispute_rows
 from db.engine import session_scope
-from db.evaluations import CommentView
+from db.evaluations import CommentView, comments_of
 from db.listening import stored_summary
 from db.models import (
     Acknowledgement,
     Call,
-    Comment,
     Dispute,
     Evaluation,
     ItemScore,
@@ -270,12 +269,7 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
             s.item_key: s
             for s in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id))
         }
-        comments = session.exec(
-            select(Comment, User)
-            .join(User, User.id == Comment.author_id)
-            .where(Comment.evaluation_id == ev.id)
-            .order_by(Comment.t_s, Comment.id)
-        ).all()
+        comments = comments_of(session, ev.id)
         report_row = session.get(ListeningReportRow, ev.call_id)
         ack = session.get(Acknowledgement, ev.id)
         mark = session.get(ViewMark, ev.id)
@@ -332,17 +326,7 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
         rubric_version=rubric.version,
         scale_max=rubric.scale_max,
         items=items,
-        comments=[
-            CommentView(
-                c.id,
-                c.t_s,
-                c.item_key,
-                c.text,
-                c.author_id,
-                u.display_name,
-            )
-            for c, u in comments
-        ],
+        comments=comments,
         listening=listening,
         summary=summary,
         acknowledged_at=ack.at if ack else None,
