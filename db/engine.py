@@ -56,7 +56,7 @@ def use_engine(engine: Engine | None) -> None:
 ID_MIN, ID_MAX = 1, 2**31 - 1  # every primary key is a 32-bit INTEGER on PostgreSQL
 
 
-def _id_fits(ident: object) -> bool:
+def id_fits(ident: object) -> bool:
     parts = ident if isinstance(ident, tuple | list) else (ident,)
     return all(
         ID_MIN <= part <= ID_MAX
@@ -70,7 +70,7 @@ class EarshotSession(Session):
     instead of a database error (PostgreSQL refuses integers past 2**31 - 1)."""
 
     def get(self, entity, ident, **kwargs):  # noqa: ANN001, ANN003, ANN201 - as Session.get
-        if not _id_fits(ident):
+        if not id_fits(ident):
             return None
         return super().get(entity, ident, **kwargs)
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from db.access import AccessDenied, Actor, NotFound, get_visible_call
 from db.audit import record_audit
 from db.cache import bump_data_version
-from db.engine import session_scope
+from db.engine import id_fits, session_scope
 from db.models import (
     CalibrationCall,
     CalibrationSeat,
@@ -285,6 +285,12 @@ def _recompute_total(session: Session, ev: Evaluation) -> tuple[Rubric, list[Ite
     """Store the evaluation's total from its item rows; returns the rubric and the rows."""
     rubric = rubric_by_id(session, ev.rubric_id)
     rows = list(session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all())
+    _store_total(session, ev, rubric, rows)
+    return rubric, rows
+
+
+def _store_total(session: Session, ev: Evaluation, rubric: Rubric, rows: list[ItemScore]) -> None:
+    """Set the evaluation's live total from `rows` (its items as they are now)."""
     values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
     answered_numbers = [v for v in values.values() if v is not None]
     if answered_numbers:
@@ -293,7 +299,6 @@ def _recompute_total(session: Session, ev: Evaluation) -> tuple[Rubric, list[Ite
     else:
         ev.total, ev.failed_critical = None, False
     session.add(ev)
-    return rubric, rows
 
 
 def _clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
@@ -313,19 +318,41 @@ def save_item(
     na: bool | object = _UNSET,
     note: str | object = _UNSET,
 ) -> EvaluationView:
-    """Autosave one item of a draft: its level (or N/A) and/or its note."""
+    """Autosave one item of a draft: its level (or N/A) and/or its note.
+
+    Runs on every click, so it is five statements: claim the next version (which also
+    checks scorer and status), read the items, write the item, write the total, read the
+    comments for the returned view.
+    """
     with session_scope() as session:
-        ev = _load_for_write(session, actor, evaluation_id)
-        if ev.status == Status.submitted:
-            raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
+        ev = (
+            session.exec(
+                update(Evaluation)
+                .where(
+                    Evaluation.id == evaluation_id,
+                    Evaluation.row_version == expected_version,
+                    Evaluation.scorer_id == actor.id,
+                    Evaluation.status == Status.draft,
+                )
+                .values(row_version=Evaluation.row_version + 1, updated_at=utcnow())
+                .returning(Evaluation)
+            ).scalar_one_or_none()
+            if id_fits(evaluation_id)
+            else None
+        )
+        if ev is None:  # say why: not theirs, submitted, or changed elsewhere
+            ev = _load_for_write(session, actor, evaluation_id)
+            if ev.status == Status.submitted:
+                raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
+            _bump_version(session, ev, expected_version)  # raises StaleEvaluation
+        _refuse_after_reveal(session, ev)
         rubric = rubric_by_id(session, ev.rubric_id)
         rubric.item(item_key)  # unknown key → KeyError with the key named
-        row = session.exec(
-            select(ItemScore).where(
-                ItemScore.evaluation_id == ev.id, ItemScore.item_key == item_key
-            )
-        ).first()
-        row = row or ItemScore(evaluation_id=ev.id, item_key=item_key)
+        rows = list(session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)))
+        row = next((r for r in rows if r.item_key == item_key), None)
+        if row is None:
+            row = ItemScore(evaluation_id=ev.id, item_key=item_key)
+            rows.append(row)
         if na is not _UNSET:
             row.na = bool(na)
             if row.na:
@@ -338,10 +365,9 @@ def save_item(
             validate_values(rubric, {item_key: row.value})
         if note is not _UNSET:
             row.note = _clean_text(note, f"note on {item_key!r}")
-        _bump_version(session, ev, expected_version)
         session.add(row)
+        _store_total(session, ev, rubric, rows)
         session.flush()
-        _, rows = _recompute_total(session, ev)
         return _view(session, ev, items=rows, scorer_name=actor.display_name)
 
 
