@@ -232,13 +232,17 @@ def draw_summary() -> None:
     numbers = [v for v in view.values.values() if v is not None]
     live = score_evaluation(rubric, view.values) if numbers else None
     open_titles = [rubric.item(k).title for k in rubric.item_keys if k not in view.values]
-    m1, m2 = st.columns(2)
-    m1.metric("Total", "–" if live is None or live.total is None else f"{live.total:.1f}")
-    m2.metric("Items still open", len(open_titles))
+    # Few elements on purpose: this fragment redraws after every click.
+    st.metric(
+        "Total",
+        "–" if live is None or live.total is None else f"{live.total:.1f}",
+        help="0–100 from the weighted items answered so far; N/A items drop out.",
+    )
     if live is not None and live.failed:
         st.error("A critical item is at the lowest level: the call fails.")
-    if open_titles and not view.submitted:
-        st.caption("Still open: " + ", ".join(open_titles))
+    if not view.submitted:
+        still = ", ".join(open_titles) if open_titles else "every item is answered"
+        st.caption(f"Items still open: {len(open_titles)} — {still}")
     if not view.submitted and st.button(
         "Submit evaluation", type="primary", disabled=bool(open_titles)
     ):

@@ -10,6 +10,7 @@ where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -248,8 +249,8 @@ def log_in(page, url: str, username: str, password: str) -> None:
 
 
 def open_items(page) -> int:
-    metric = page.locator("[data-testid=stMetric]", has_text="Items still open")
-    return int(metric.locator("[data-testid=stMetricValue]").inner_text())
+    caption = page.locator("[data-testid=stCaptionContainer]", has_text="Items still open:")
+    return int(re.search(r"Items still open: (\d+)", caption.inner_text()).group(1))
 
 
 def score_item(page, item_index: int, level: str) -> None:
@@ -257,7 +258,7 @@ def score_item(page, item_index: int, level: str) -> None:
     before = open_items(page)
     group = page.locator("[data-testid=stRadio]").nth(item_index)
     group.get_by_text(level, exact=True).click()
-    page.locator("[data-testid=stMetric]", has_text="Items still open").locator(
-        "[data-testid=stMetricValue]"
-    ).filter(has_text=str(before - 1)).wait_for()
+    page.locator(
+        "[data-testid=stCaptionContainer]", has_text=f"Items still open: {before - 1} "
+    ).wait_for()
     wait_for_app(page)
