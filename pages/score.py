@@ -256,8 +256,10 @@ def draw_summary() -> None:
             st.rerun(scope="app")  # lock every item, not just this fragment
 
 
-def draw_item(number: int, item) -> None:  # noqa: ANN001 - RubricItem
-    """One rubric item: level or N/A, the chosen anchor, evidence and a note."""
+def draw_item(number: int, item_key: str) -> None:
+    """One rubric item: level or N/A, the chosen anchor, evidence and a note. Takes the
+    key, not the item: Streamlit deep-copies a fragment's arguments on every rerun."""
+    item = rubric.item(item_key)
     stored = state[f"{prefix}_view"].items.get(item.key)
     value_key, note_key = f"{prefix}_{item.key}_v", f"{prefix}_{item.key}_n"
     if value_key not in state:
@@ -303,7 +305,7 @@ with right:
     st.subheader("Rubric")
     st.fragment(draw_summary, key=f"{prefix}_summary")()
     for n, item in enumerate(rubric.items, start=1):
-        st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item)
+        st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item.key)
 
     if ev.submitted:
         st.success(
