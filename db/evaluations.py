@@ -291,14 +291,18 @@ def _recompute_total(session: Session, ev: Evaluation) -> tuple[Rubric, list[Ite
 
 def _store_total(session: Session, ev: Evaluation, rubric: Rubric, rows: list[ItemScore]) -> None:
     """Set the evaluation's live total from `rows` (its items as they are now)."""
-    values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
-    answered_numbers = [v for v in values.values() if v is not None]
-    if answered_numbers:
-        result = score_evaluation(rubric, values)
-        ev.total, ev.failed_critical = result.total, result.failed
-    else:
-        ev.total, ev.failed_critical = None, False
+    ev.total, ev.failed_critical = _total_of(rubric, rows)
     session.add(ev)
+
+
+def _total_of(rubric: Rubric, rows: list[ItemScore]) -> tuple[float | None, bool]:
+    """(live total, failed on a critical item) of a draft's item rows; None until a level
+    has been given."""
+    values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
+    if not any(v is not None for v in values.values()):
+        return None, False
+    result = score_evaluation(rubric, values)
+    return result.total, result.failed
 
 
 def _clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
@@ -320,38 +324,29 @@ def save_item(
 ) -> EvaluationView:
     """Autosave one item of a draft: its level (or N/A) and/or its note.
 
-    Runs on every click, so it is five statements: claim the next version (which also
-    checks scorer and status), read the items, write the item, write the total, read the
-    comments for the returned view.
+    Runs on every click, so it is four statements: read the items (with the rubric
+    version), claim the next version and store the new total in one UPDATE (which also
+    checks scorer and status), write the item, read the comments for the returned view.
+    A change elsewhere between the read and the claim moves the version: refused.
     """
     with session_scope() as session:
-        ev = (
+        found = (
             session.exec(
-                update(Evaluation)
-                .where(
-                    Evaluation.id == evaluation_id,
-                    Evaluation.row_version == expected_version,
-                    Evaluation.scorer_id == actor.id,
-                    Evaluation.status == Status.draft,
-                )
-                .values(row_version=Evaluation.row_version + 1, updated_at=utcnow())
-                .returning(Evaluation)
-            ).scalar_one_or_none()
+                select(Evaluation.rubric_id, ItemScore)
+                .outerjoin(ItemScore, ItemScore.evaluation_id == Evaluation.id)
+                .where(Evaluation.id == evaluation_id)
+            ).all()
             if id_fits(evaluation_id)
-            else None
+            else []
         )
-        if ev is None:  # say why: not theirs, submitted, or changed elsewhere
-            ev = _load_for_write(session, actor, evaluation_id)
-            if ev.status == Status.submitted:
-                raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
-            _bump_version(session, ev, expected_version)  # raises StaleEvaluation
-        _refuse_after_reveal(session, ev)
-        rubric = rubric_by_id(session, ev.rubric_id)
+        if not found:
+            raise AccessDenied("Only the evaluation's own scorer can change it.")
+        rubric = rubric_by_id(session, found[0][0])
         rubric.item(item_key)  # unknown key → KeyError with the key named
-        rows = list(session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)))
+        rows = [r for _, r in found if r is not None]
         row = next((r for r in rows if r.item_key == item_key), None)
         if row is None:
-            row = ItemScore(evaluation_id=ev.id, item_key=item_key)
+            row = ItemScore(evaluation_id=evaluation_id, item_key=item_key)
             rows.append(row)
         if na is not _UNSET:
             row.na = bool(na)
@@ -365,8 +360,32 @@ def save_item(
             validate_values(rubric, {item_key: row.value})
         if note is not _UNSET:
             row.note = _clean_text(note, f"note on {item_key!r}")
+        total, failed = _total_of(rubric, rows)
+        with session.no_autoflush:  # the item is written only after the claim succeeds
+            ev = session.exec(
+                update(Evaluation)
+                .where(
+                    Evaluation.id == evaluation_id,
+                    Evaluation.row_version == expected_version,
+                    Evaluation.scorer_id == actor.id,
+                    Evaluation.status == Status.draft,
+                )
+                .values(
+                    row_version=Evaluation.row_version + 1,
+                    updated_at=utcnow(),
+                    total=total,
+                    failed_critical=failed,
+                )
+                .returning(Evaluation)
+            ).scalar_one_or_none()
+        if ev is None:  # say why: not theirs, submitted, or changed elsewhere
+            session.expunge_all()  # nothing read above may be written
+            ev = _load_for_write(session, actor, evaluation_id)
+            if ev.status == Status.submitted:
+                raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
+            _bump_version(session, ev, expected_version)  # raises StaleEvaluation
+        _refuse_after_reveal(session, ev)
         session.add(row)
-        _store_total(session, ev, rubric, rows)
         session.flush()
         return _view(session, ev, items=rows, scorer_name=actor.display_name)
 
