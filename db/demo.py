@@ -138,6 +138,9 @@ def seed_demo(now: datetime | None = None, history: bool = True) -> str:
                         evaluation_id=evaluation.id, item_key=key, value=spec["quality"].get(key)
                     )
                 )
+            # As a new draft would be: N/A where the rubric says so for audio-only calls.
+            for key in rubric.default_values(audio_only=True):
+                session.add(ItemScore(evaluation_id=evaluation.id, item_key=key, na=True))
             evaluation.total = score_evaluation(rubric, _values(session, evaluation.id)).total
 
     if history:

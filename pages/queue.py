@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, time, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from db.queue import scoring_queue
@@ -29,20 +30,29 @@ if not rows:
     st.info("Nothing waiting: every call in this range has an evaluation.")
     st.stop()
 
-st.caption(f"{len(rows)} call(s) waiting; your drafts come first.")
-for row in rows:
-    with st.container(border=True):
-        c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
-        c1.text(f"{row.external_id} · {row.agent}")
-        c2.text(local_date(row.started_at))
-        if row.draft_id:
-            total = "–" if row.draft_total is None else f"{row.draft_total:.0f}"
-            c3.text(f"{mmss(row.duration_s)} · your draft ({total})")
-        else:
-            c3.text(mmss(row.duration_s))
-        if c4.button(
-            "Resume" if row.draft_id else "Score",
-            key=f"open_{row.call_id}",
-            type="primary" if row.draft_id else "secondary",
-        ):
-            st.switch_page("pages/score.py", query_params={"call": str(row.call_id)})
+st.caption(f"{len(rows)} call(s) waiting; your drafts come first. Pick a row to open it.")
+# One table, not a widget per row: the queue stays quick with hundreds of calls.
+picked = st.dataframe(
+    pd.DataFrame(
+        {
+            "Call": [r.external_id for r in rows],
+            "Agent": [r.agent for r in rows],
+            "Started": [local_date(r.started_at) for r in rows],
+            "Length": [mmss(r.duration_s) for r in rows],
+            "Your draft": [
+                ("draft" if r.draft_total is None else f"draft · {r.draft_total:.0f}")
+                if r.draft_id
+                else ""
+                for r in rows
+            ],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="queue_table",
+)
+if picked.selection.rows:
+    chosen = rows[picked.selection.rows[0]]
+    st.switch_page("pages/score.py", query_params={"call": str(chosen.call_id)})
