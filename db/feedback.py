@@ -263,16 +263,21 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
         actor = reload_actor(session, actor)
         ev = _own(session, actor, evaluation_id)
         rubric = rubric_by_id(session, ev.rubric_id)
-        call = session.get(Call, ev.call_id)
-        scorer = session.get(User, ev.scorer_id)
+        # One round trip for the one-to-one rows around the evaluation (a page run each).
+        call, scorer, report_row, ack, mark = session.exec(
+            select(Call, User, ListeningReportRow, Acknowledgement, ViewMark)
+            .select_from(Call)
+            .join(User, User.id == ev.scorer_id)
+            .outerjoin(ListeningReportRow, ListeningReportRow.call_id == Call.id)
+            .outerjoin(Acknowledgement, Acknowledgement.evaluation_id == ev.id)
+            .outerjoin(ViewMark, ViewMark.evaluation_id == ev.id)
+            .where(Call.id == ev.call_id)
+        ).one()
         scores = {
             s.item_key: s
             for s in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id))
         }
         comments = comments_of(session, ev.id)
-        report_row = session.get(ListeningReportRow, ev.call_id)
-        ack = session.get(Acknowledgement, ev.id)
-        mark = session.get(ViewMark, ev.id)
         disputes = dispute_rows(session, actor, Dispute.evaluation_id == ev.id)
 
     listening = summary = None
