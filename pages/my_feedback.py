@@ -19,6 +19,7 @@ from db.feedback import FeedbackDetail, acknowledge, feedback_detail, mark_viewe
 from db.trends import agent_trend
 from player import call_player
 from scoring.evidence import METRIC_LABELS, evidence_lines, player_timeline
+from ui.comments import comment_row
 from ui.format import local_date, mmss
 from ui.session import require_actor, show_denied
 
@@ -193,21 +194,7 @@ if view == VIEWS[0]:
                 st.caption("Your supervisor pinned no comments on this call.")
             titles = {i.key: i.title for i in detail.items}
             for comment in detail.comments:
-                c1, c2 = st.columns([1.4, 5])
-                if c1.button(
-                    mmss(comment.t_s),
-                    key=f"{prefix}_seek_{comment.id}",
-                    icon=":material/play_arrow:",
-                    help="Play from here",
-                ):
-                    state[f"{prefix}_seek"] = (comment.t_s, seek_nonce + 1)
-                    st.rerun()
-                about = (
-                    f" · {titles.get(comment.item_key, comment.item_key)}"
-                    if (comment.item_key)
-                    else ""
-                )
-                c2.text(f"{comment.text}\n— {comment.author}{about}")
+                comment_row(comment, prefix, titles.get(comment.item_key))
             st.subheader("Listening evidence")
             if detail.summary:
                 st.caption(

@@ -23,6 +23,7 @@ from db.listening import listening_report_for, recompute_listening_report
 from player import call_player
 from scoring.evaluation import score_evaluation
 from scoring.evidence import evidence_lines, player_timeline
+from ui.comments import comment_row
 from ui.format import local_date, mmss
 from ui.session import require_actor
 
@@ -195,17 +196,8 @@ with left:
             "one at the playhead."
         )
     for comment in ev.comments:
-        c1, c2 = st.columns([1, 5])
-        if c1.button(
-            mmss(comment.t_s),
-            key=f"{prefix}_seek_{comment.id}",
-            icon=":material/play_arrow:",
-            help="Play from here",
-        ):
-            state[f"{prefix}_seek"] = (comment.t_s, seek_nonce + 1)
-            st.rerun()
-        about = f" · {rubric.item(comment.item_key).title}" if comment.item_key else ""
-        c2.text(f"{comment.text}\n— {comment.author}{about}")
+        title = rubric.item(comment.item_key).title if comment.item_key else None
+        c2 = comment_row(comment, prefix, title)
         if comment.author_id == actor.id and not ev.submitted:
             with c2.popover("Edit", icon=":material/edit:"):
                 new_text = st.text_area("Text", comment.text, key=f"{prefix}_ct_{comment.id}")
