@@ -42,6 +42,12 @@ MAX_REASON = 2000  # the audit trail's reason column
 _UNSET = object()
 
 
+STALE_MESSAGE = (
+    "This evaluation was changed elsewhere (another tab or another person) after you "
+    "opened it. Your last change was NOT saved; reload to see the current version."
+)
+
+
 class StaleEvaluation(Exception):
     """Someone saved this evaluation since you loaded it; your change was not applied."""
 
@@ -156,10 +162,7 @@ def _bump_version(session: Session, ev: Evaluation, expected_version: int) -> No
         .values(row_version=Evaluation.row_version + 1, updated_at=utcnow())
     )
     if result.rowcount != 1:
-        raise StaleEvaluation(
-            "This evaluation was changed elsewhere (another tab or another person) after you "
-            "opened it. Your last change was NOT saved; reload to see the current version."
-        )
+        raise StaleEvaluation(STALE_MESSAGE)
     # The row now holds exactly this version: record it without reading the row again.
     set_committed_value(ev, "row_version", expected_version + 1)
 
@@ -383,7 +386,9 @@ def save_item(
             ev = _load_for_write(session, actor, evaluation_id)
             if ev.status == Status.submitted:
                 raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
-            _bump_version(session, ev, expected_version)  # raises StaleEvaluation
+            # Theirs and still a draft, so the version moved on: a stale write. (Never
+            # continue from here: the claim above did not store the new total.)
+            raise StaleEvaluation(STALE_MESSAGE)
         _refuse_after_reveal(session, ev)
         session.add(row)
         session.flush()
