@@ -78,17 +78,28 @@ def nav_title(path: str, title: str, actor: Actor) -> str:
 
 
 def pages_for(actor: Actor) -> dict[str, list]:
+    """The role's navigation, sections in order. The st.Page objects are made once per
+    session and set of titles (making one resolves its file path), then reused."""
+    titles = tuple(
+        nav_title(path, title, actor) if actor.role in roles else None
+        for path, (title, _, roles) in PAGES.items()
+    )
+    made = st.session_state.get("_nav_pages")
+    if made is not None and made[0] == (actor.role, titles):
+        return made[1]
     sections: dict[str, list] = {}
-    for path, (title, icon, roles) in PAGES.items():
-        if actor.role in roles:
-            page = st.Page(
-                path,
-                title=nav_title(path, title, actor),
-                icon=icon,
-                default=path == "pages/home.py",
-                url_path=Path(path).stem,  # stable links whatever the title says
-            )
-            sections.setdefault(SECTIONS[path], []).append(page)
+    for (path, (_, icon, _)), title in zip(PAGES.items(), titles, strict=True):
+        if title is None:
+            continue
+        page = st.Page(
+            path,
+            title=title,
+            icon=icon,
+            default=path == "pages/home.py",
+            url_path=Path(path).stem,  # stable links whatever the title says
+        )
+        sections.setdefault(SECTIONS[path], []).append(page)
+    st.session_state["_nav_pages"] = ((actor.role, titles), sections)
     return sections
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -12,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 MAX_FIGURES = 128
-_figures: OrderedDict[tuple, go.Figure] = OrderedDict()
+_figures: OrderedDict[tuple, DrawnFigure] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -21,14 +23,27 @@ def plain_label(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+class DrawnFigure(go.Figure):
+    """A figure that is built once and drawn on many reruns. Streamlit turns the figure
+    into a dict on every draw, a deep copy of every point (most of a chart's cost on a
+    rerun); this one makes that dict once. Do not change it after the first draw."""
+
+    _as_dict: dict | None = None
+
+    def to_dict(self) -> dict:
+        if self._as_dict is None:
+            self._as_dict = super().to_dict()
+        return self._as_dict
+
+
 def _data_key(value: Any) -> Any:
     if isinstance(value, pd.DataFrame):
-        hashed = pd.util.hash_pandas_object(value, index=True)
-        return ("frame", tuple(map(str, value.columns)), len(value), int(hashed.sum()))
+        # The pickle holds columns, index, dtypes and values: equal frames, equal bytes.
+        return ("frame", hashlib.blake2b(pickle.dumps(value, protocol=5)).digest())
     return value
 
 
-def memo_figure(builder: Callable[..., go.Figure], *data: Any, **options: Any) -> go.Figure:
+def memo_figure(builder: Callable[..., go.Figure], *data: Any, **options: Any) -> DrawnFigure:
     """`builder(*data, **options)`, built once per distinct data and reused after.
 
     Building a figure (Plotly validates every property) costs more than fetching cached
@@ -45,7 +60,7 @@ def memo_figure(builder: Callable[..., go.Figure], *data: Any, **options: Any) -
         if key in _figures:
             _figures.move_to_end(key)
             return _figures[key]
-    figure = builder(*data, **options)
+    figure = DrawnFigure(builder(*data, **options))
     with _lock:
         _figures[key] = figure
         while len(_figures) > MAX_FIGURES:

@@ -48,7 +48,11 @@ class Actor:
 
 def reload_actor(session: Session, actor: Actor) -> Actor:
     """The actor as the database has them now; a deactivated user is refused."""
-    user = session.get(User, actor.id)
+    return active_actor(session.get(User, actor.id))
+
+
+def active_actor(user: User | None) -> Actor:
+    """The actor of a user row just read; a missing or deactivated user is refused."""
     if user is None or not user.active:
         raise AccessDenied("Your account is not active. Ask an administrator.")
     return Actor.of(user)

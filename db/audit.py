@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from db.access import Actor, require_role
-from db.engine import session_scope
+from db.engine import read_scope
 from db.models import AuditEvent, Role
 
 
@@ -37,7 +37,7 @@ def record_audit(
 def audit_trail(actor: Actor, entity: str, entity_id: int) -> list[dict[str, Any]]:
     """Every audit event for one entity, oldest first. Admins and supervisors only."""
     require_role(actor, Role.admin, Role.supervisor)
-    with session_scope() as session:
+    with read_scope() as session:
         rows = session.exec(
             select(AuditEvent)
             .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from db.access import Actor
 from db.config import settings
-from db.engine import session_scope
+from db.engine import read_scope, session_scope
 from db.models import User, utcnow
 
 MAX_FAILED_LOGINS = 5
@@ -129,6 +129,6 @@ def end_sessions(actor: Actor) -> None:
 
 def current_actor_state(actor: Actor) -> Actor | None:
     """The actor as stored now (role or team may have changed); None once deactivated."""
-    with session_scope() as session:
+    with read_scope() as session:
         user = session.get(User, actor.id)
         return Actor.of(user) if user is not None and user.active else None

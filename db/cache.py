@@ -4,6 +4,9 @@ Trend queries group hundreds of thousands of rows; the answer only changes when 
 evaluation is submitted or amended (or a listening report or a user's team changes).
 Those writes call `bump_data_version` in their own transaction, so a cached answer is
 reused exactly as long as nothing it depends on has changed, in any app process.
+
+`cached_by_versions` is the same idea for answers keyed on versions the caller reads itself
+(an agent's feedback: their `User.feedback_version`, moved by `bump_feedback_version`).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ import pandas as pd
 from sqlalchemy import update
 from sqlmodel import Session
 
-from db.engine import get_engine, session_scope
-from db.models import DataVersion
+from db.engine import get_engine, read_scope
+from db.models import DataVersion, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_ENTRIES = 256
@@ -61,22 +64,39 @@ def bump_data_version(session: Session) -> None:
     _last_version = None
 
 
+def bump_feedback_version(session: Session, agent_id: int) -> None:
+    """Mark the agent's cached feedback (list, unread count, detail) stale; call inside the
+    transaction that changes it, once its own rows are written or locked: taking the agent's
+    row last keeps two such writers from waiting on each other in opposite order."""
+    session.flush()
+    session.exec(
+        update(User)
+        .where(User.id == agent_id)
+        .values(feedback_version=User.feedback_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def data_version() -> int:
     global _last_version
     engine_id, now = _engine_id(), time.monotonic()
     last = _last_version
     if last is not None and last[0] == engine_id and now - last[1] < VERSION_TTL_S:
         return last[2]
-    with session_scope() as session:
+    with read_scope() as session:
         row = session.get(DataVersion, 1)
         version = row.version if row else 0
     _last_version = (engine_id, now, version)
     return version
 
 
-def cached_by_data_version(fn: F) -> F:
+def cached_by_data_version(fn: F | None = None, *, shared: bool = False) -> F:
     """Cache `fn(actor, *args)` per actor scope (id, role, team) and arguments, until the
-    data version moves. Results are copied out so callers cannot change the cache."""
+    data version moves. Results are copied out so callers cannot change the cache;
+    `shared=True` hands out the cached value itself, for immutable results only."""
+    if fn is None:
+        return functools.partial(cached_by_data_version, shared=shared)  # type: ignore[return-value]
+    hand_out = (lambda value: value) if shared else _copy
 
     @functools.wraps(fn)
     def wrapper(actor, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
@@ -94,15 +114,48 @@ def cached_by_data_version(fn: F) -> F:
         with _lock:
             if key in _entries:
                 _entries.move_to_end(key)
-                return _copy(_entries[key])
+                return hand_out(_entries[key])
         value = fn(actor, *args, **kwargs)
         with _lock:
             _entries[key] = value
             while len(_entries) > MAX_ENTRIES:
                 _entries.popitem(last=False)
-        return _copy(value)
+        return hand_out(value)
 
     return wrapper  # type: ignore[return-value]
+
+
+T = TypeVar("T")
+MAX_VERSIONED_ENTRIES = 512
+# scope -> (versions, value): one answer per scope, the newest computed; a superseded one
+# is replaced, not kept until the LRU drops it.
+_versioned: OrderedDict[tuple, tuple[tuple, Any]] = OrderedDict()
+
+
+def cached_by_versions(
+    scope: tuple, versions: tuple, compute: Callable[[], T], copy_out: Callable[[T], T] = _copy
+) -> T:
+    """`compute()`, or the answer it gave for the same `scope` (plus this database) and
+    equal `versions`. The caller reads `versions` from the database just before, and every
+    write that could change the answer must move one of them in its own transaction: then
+    a reused answer is never stale, even across processes. `copy_out` copies the cached
+    answer (deepcopy by default; `int` or `list` of frozen rows suffice for those)."""
+    scope = (_engine_id(), *scope)
+    with _lock:
+        found = _versioned.get(scope)
+        if found is not None and found[0] == versions:
+            _versioned.move_to_end(scope)
+    if found is not None and found[0] == versions:
+        return copy_out(found[1])  # outside the lock: cached values are never changed
+    value = compute()
+    with _lock:
+        # Versions read before a concurrent write may store an answer that is already old:
+        # harmless, as its versions no longer match what the next caller reads.
+        _versioned[scope] = (versions, value)
+        _versioned.move_to_end(scope)
+        while len(_versioned) > MAX_VERSIONED_ENTRIES:
+            _versioned.popitem(last=False)
+    return copy_out(value)
 
 
 _other_caches: list[Callable[[], None]] = []
@@ -119,6 +172,7 @@ def clear_cache() -> None:
     global _last_version
     with _lock:
         _entries.clear()
+        _versioned.clear()
         _last_version = None
     for clear in _other_caches:
         clear()

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call, reload_actor, require_role
 from db.audit import record_audit
-from db.engine import session_scope
+from db.engine import read_scope, session_scope
 from db.models import (
     CalibrationCall,
     CalibrationSeat,
@@ -364,7 +364,7 @@ def _unique(ids: Sequence[int]) -> list[int]:
 
 def scorer_candidates(actor: Actor) -> list[ScorerOption]:
     """Everyone a facilitator may seat: active supervisors and admins, by name."""
-    with session_scope() as session:
+    with read_scope() as session:
         _start(session, actor)
         rows = session.exec(
             select(User, Team)
@@ -450,7 +450,7 @@ def create_session(
 
 def list_sessions(actor: Actor) -> list[SessionSummary]:
     """Sessions where the actor sits or facilitates (admins: all), newest first."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _start(session, actor)
         query = select(CalibrationSession).order_by(
             CalibrationSession.created_at.desc(), CalibrationSession.id.desc()
@@ -464,7 +464,7 @@ def list_sessions(actor: Actor) -> list[SessionSummary]:
 
 
 def get_session(actor: Actor, session_id: int) -> SessionSummary:
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _start(session, actor)
         return _summary(session, actor, _load_visible(session, actor, session_id))
 
@@ -475,7 +475,7 @@ def submission_status(actor: Actor, session_id: int) -> list[SubmissionRow]:
     Facilitator and admins see every seat; before reveal a seat holder sees only their own
     rows (after reveal, everyone's).
     """
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _start(session, actor)
         cal = _load_visible(session, actor, session_id)
         seat_ids = _seat_ids(session, cal.id)
@@ -647,7 +647,7 @@ def session_results(actor: Actor, session_id: int) -> SessionResults:
     Seat holders, the facilitator and admins only (others: NotFound); before reveal,
     AccessDenied for everyone: this is the blind rule.
     """
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _start(session, actor)
         cal = _load_visible(session, actor, session_id)
         if not cal.revealed:
@@ -847,7 +847,7 @@ def scorer_accuracy(actor: Actor, scorer_ids: Sequence[int] | None = None) -> pd
     benchmark, else group median (the benchmark is not compared with themselves). A
     supervisor sees their team's scorers and themselves; admins everyone.
     """
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _start(session, actor)
         scope = _accuracy_scope(session, actor, scorer_ids)
         if not scope:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call, require_role
 from db.config import settings
-from db.engine import session_scope
+from db.engine import read_scope, session_scope
 from db.listening import store_listening_report
 from db.media import extension_for, sha256_of, store_file
 from db.models import Call, Role, User
@@ -289,7 +289,7 @@ def bulk_import(
 
 def list_calls(actor: Actor, limit: int = 500) -> list[CallRow]:
     """Calls the actor may see, newest first."""
-    with session_scope() as session:
+    with read_scope() as session:
         query = select(Call, User).join(User, User.id == Call.agent_id)
         if actor.is_agent:
             query = query.where(Call.agent_id == actor.id)
@@ -300,7 +300,7 @@ def list_calls(actor: Actor, limit: int = 500) -> list[CallRow]:
 
 
 def get_call(actor: Actor, call_id: int) -> CallRow:
-    with session_scope() as session:
+    with read_scope() as session:
         call = get_visible_call(session, actor, call_id)
         return _call_row(call, session.get(User, call.agent_id))
 
@@ -318,7 +318,7 @@ def signed_audio_url(call_id: int, user_id: int, ttl_s: int = AUDIO_URL_TTL_S) -
 
 def audio_url_for(actor: Actor, call_id: int, ttl_s: int = AUDIO_URL_TTL_S) -> str:
     """A signed, expiring URL for the call's audio, issued only to users allowed to hear it."""
-    with session_scope() as session:
+    with read_scope() as session:
         try:
             get_visible_call(session, actor, call_id)
         except NotFound as exc:

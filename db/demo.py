@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from db.cache import bump_data_version
 from db.config import REPO_ROOT
-from db.engine import session_scope
+from db.engine import read_scope, session_scope
 from db.listening import store_listening_report
 from db.media import extension_for, sha256_of, store_file
 from db.models import (
@@ -66,7 +67,7 @@ COMMENTS = [
 
 
 def database_is_empty() -> bool:
-    with session_scope() as session:
+    with read_scope() as session:
         return session.exec(select(User.id)).first() is None
 
 
@@ -261,3 +262,5 @@ def _seed_history(
                                 updated_at=submitted,
                             )
                         )
+        # Submitted evaluations, written directly: cached trends and feedback are stale now.
+        bump_data_version(session)

@@ -23,9 +23,10 @@ from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, reload_actor
 from db.audit import record_audit
+from db.cache import bump_feedback_version
 from db.config import settings
-from db.engine import session_scope
-from db.evaluations import amend
+from db.engine import read_scope, session_scope
+from db.evaluations import amend_in
 from db.models import (
     Call,
     Dispute,
@@ -242,7 +243,7 @@ def list_disputes(
     """Disputes the actor may see. Open ones oldest first (a queue); otherwise newest first."""
     if status is not None and status not in STATUSES:
         raise DisputeProblem(f"Unknown dispute status {status!r}; use {', '.join(STATUSES)}.")
-    with session_scope() as session:
+    with read_scope() as session:
         actor = reload_actor(session, actor)
         conditions = []
         if status is not None:
@@ -253,7 +254,7 @@ def list_disputes(
 
 
 def get_dispute(actor: Actor, dispute_id: int) -> DisputeRow:
-    with session_scope() as session:
+    with read_scope() as session:
         actor = reload_actor(session, actor)
         rows = dispute_rows(session, actor, Dispute.id == dispute_id)
         if not rows:
@@ -264,7 +265,7 @@ def get_dispute(actor: Actor, dispute_id: int) -> DisputeRow:
 def open_dispute_count(actor: Actor) -> int:
     """Open disputes waiting for this actor: a supervisor's team, everything for admins,
     an agent's own. For the navigation badge."""
-    with session_scope() as session:
+    with read_scope() as session:
         query = select(func.count(Dispute.id)).where(Dispute.status == OPEN)
         if actor.is_agent:
             query = query.where(Dispute.agent_id == actor.id)
@@ -333,6 +334,7 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
             after={"evaluation_id": ev.id, "item_key": item_key, "status": OPEN},
             reason=reason,
         )
+        bump_feedback_version(session, actor.id)
         return dispute_rows(session, actor, Dispute.id == dispute.id)[0]
 
 
@@ -370,7 +372,8 @@ def resolve_dispute(
     """Decide an open dispute.
 
     ``accepted`` / ``partly_accepted``: the item becomes ``new_value`` (or N/A with
-    ``na=True``) through :func:`db.evaluations.amend`, whose audit event names the dispute;
+    ``na=True``) through :func:`db.evaluations.amend_in` in the same transaction, whose audit
+    event names the dispute;
     ``partly_accepted`` also needs a resolution text. ``rejected``: a resolution text (the
     reason) is required and no score changes. Each decision writes a ``resolve_dispute``
     audit event. Raises DisputeProblem (bad input, already decided), NotFound (not the
@@ -423,36 +426,18 @@ def resolve_dispute(
                 **(after_score if changes_score else before_score),
             },
         }
-        if not changes_score:
-            record_audit(
-                session, actor, "resolve_dispute", "dispute", dispute.id, reason=text, **audit
+        if changes_score:
+            # The score changes through the audited amend path, in this same transaction:
+            # the decision and the new score commit together, or (if amend refuses, e.g.
+            # a stale version) neither does and the dispute stays open.
+            label = STATUS_LABELS[decision].lower()
+            amend_reason = f"Dispute #{dispute.id} {label}. {text or 'Accepted.'} "
+            amend_reason = (amend_reason + "Agent's reason: " + dispute.reason)[:5000]
+            change = {"na": True} if na else {"value": new_value}
+            amend_in(
+                session, actor, ev.id, expected_version, {dispute.item_key: change}, amend_reason
             )
-            session.flush()
-            return dispute_rows(session, actor, Dispute.id == dispute.id)[0]
-        agent_reason = dispute.reason
-        evaluation_id, item_key = ev.id, dispute.item_key
-
-    # The score changes through the audited amend path, in its own transaction. The dispute
-    # is claimed first (so two deciders cannot both amend); if the amend fails it reopens.
-    label = STATUS_LABELS[decision].lower()
-    amend_reason = f"Dispute #{dispute_id} {label}. {text or 'Accepted.'} Agent's reason: "
-    amend_reason = (amend_reason + agent_reason)[:5000]
-    change = {"na": True} if na else {"value": new_value}
-    try:
-        amend(actor, evaluation_id, expected_version, {item_key: change}, amend_reason)
-    except BaseException:
-        with session_scope() as session:
-            session.exec(
-                update(Dispute)
-                .where(
-                    Dispute.id == dispute_id,
-                    Dispute.status == decision,
-                    Dispute.resolver_id == actor.id,
-                )
-                .values(status=OPEN, resolution="", resolver_id=None, resolved_at=None)
-            )
-        raise
-    with session_scope() as session:
-        record_audit(session, actor, "resolve_dispute", "dispute", dispute_id, reason=text, **audit)
+        bump_feedback_version(session, dispute.agent_id)  # after the other row locks
+        record_audit(session, actor, "resolve_dispute", "dispute", dispute.id, reason=text, **audit)
         session.flush()
-        return dispute_rows(session, actor, Dispute.id == dispute_id)[0]
+        return dispute_rows(session, actor, Dispute.id == dispute.id)[0]

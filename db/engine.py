@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from db.config import settings
@@ -37,7 +39,29 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_use_lifo=True)
+    event.listen(engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def server_closed(dbapi_conn) -> bool:  # noqa: ANN001 - a psycopg connection
+    """Whether the server has ended this idle pooled connection (a restart, an idle
+    timeout, pg_terminate_backend). An idle connection's socket is readable only when
+    the server sent something unasked: its goodbye, or end of file."""
+    if getattr(dbapi_conn, "closed", False) or getattr(dbapi_conn, "broken", False):
+        return True
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _refuse_closed_connection(dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+    # Instead of pool_pre_ping's round trip on every checkout (a quarter of a millisecond
+    # per service call here): a dead connection is dropped and the pool connects again.
+    if server_closed(dbapi_conn):
+        raise DisconnectionError("the database server closed this pooled connection")
 
 
 def get_engine() -> Engine:
@@ -85,6 +109,46 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A session for reads only. On PostgreSQL its statements run in autocommit: under
+    READ COMMITTED a transaction gives reads nothing (each statement takes its own
+    snapshot either way), and skipping BEGIN and COMMIT saves two round trips per call.
+    Flushing ORM changes from it is refused."""
+    with _autocommit_session(ReadSession) as session:
+        yield session
+
+
+@contextmanager
+def statement_scope() -> Iterator[Session]:
+    """PostgreSQL only: a session whose every statement commits on its own, for a write
+    that is ONE statement (atomic by itself) and so needs no BEGIN or COMMIT."""
+    if get_engine().dialect.name != "postgresql":
+        raise RuntimeError("statement_scope() is for PostgreSQL; use session_scope()")
+    with _autocommit_session(EarshotSession) as session:
+        yield session
+
+
+@contextmanager
+def _autocommit_session(session_class: type[Session]) -> Iterator[Session]:
+    engine = get_engine()
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with session_class(bind=conn, expire_on_commit=False) as session:
+            yield session
+
+
+class ReadSession(EarshotSession):
+    """The session of `read_scope`: flushing a change from it is a programming error."""
+
+
+@event.listens_for(ReadSession, "before_flush")
+def _refuse_writes(session, _context, _instances) -> None:  # noqa: ANN001
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("read_scope() is for reads; write in session_scope()")
 
 
 def is_postgres() -> bool:

@@ -6,17 +6,18 @@ locking), so two scorers can never silently overwrite each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, exists, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call
 from db.audit import record_audit
 from db.cache import bump_data_version
-from db.engine import id_fits, session_scope
+from db.engine import get_engine, id_fits, read_scope, session_scope, statement_scope
 from db.models import (
     CalibrationCall,
     CalibrationSeat,
@@ -78,25 +79,17 @@ class CommentView:
     author: str
 
 
-@dataclass(frozen=True)
-class EvaluationView:
+@dataclass(frozen=True, kw_only=True)
+class DraftState:
+    """An evaluation's scores as stored: what an autosave returns (no comments reread)."""
+
     id: int
-    call_id: int
-    agent_id: int
-    scorer_id: int
-    scorer: str
     rubric_id: int
-    purpose: str
+    row_version: int
     status: str
     total: float | None
     failed_critical: bool
-    row_version: int
-    review_seconds: int
-    started_at: datetime
-    submitted_at: datetime | None
-    calibration_session_id: int | None
     items: dict[str, ItemState] = field(default_factory=dict)
-    comments: list[CommentView] = field(default_factory=list)
 
     @property
     def values(self) -> dict[str, int | None]:
@@ -106,6 +99,22 @@ class EvaluationView:
     @property
     def submitted(self) -> bool:
         return self.status == Status.submitted
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluationView(DraftState):
+    """The whole evaluation, with who scored it and its comments."""
+
+    call_id: int
+    agent_id: int
+    scorer_id: int
+    scorer: str
+    purpose: str
+    review_seconds: int
+    started_at: datetime
+    submitted_at: datetime | None
+    calibration_session_id: int | None
+    comments: list[CommentView] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- access
@@ -219,12 +228,12 @@ def comments_of(session: Session, evaluation_id: int) -> list[CommentView]:
 
 
 def get_evaluation(actor: Actor, evaluation_id: int) -> EvaluationView:
-    with session_scope() as session:
+    with read_scope() as session:
         return _view(session, _load_for_read(session, actor, evaluation_id))
 
 
 def rubric_for(actor: Actor, evaluation_id: int) -> Rubric:
-    with session_scope() as session:
+    with read_scope() as session:
         ev = _load_for_read(session, actor, evaluation_id)
         return rubric_by_id(session, ev.rubric_id)
 
@@ -294,14 +303,14 @@ def _recompute_total(session: Session, ev: Evaluation) -> tuple[Rubric, list[Ite
 
 def _store_total(session: Session, ev: Evaluation, rubric: Rubric, rows: list[ItemScore]) -> None:
     """Set the evaluation's live total from `rows` (its items as they are now)."""
-    ev.total, ev.failed_critical = _total_of(rubric, rows)
+    answered = {r.item_key: r.value for r in rows if r.value is not None or r.na}
+    ev.total, ev.failed_critical = _total_of(rubric, answered)
     session.add(ev)
 
 
-def _total_of(rubric: Rubric, rows: list[ItemScore]) -> tuple[float | None, bool]:
-    """(live total, failed on a critical item) of a draft's item rows; None until a level
-    has been given."""
-    values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
+def _total_of(rubric: Rubric, values: dict[str, int | None]) -> tuple[float | None, bool]:
+    """(live total, failed on a critical item) of a draft's answered items (None = N/A);
+    no total until a level has been given."""
     if not any(v is not None for v in values.values()):
         return None, False
     result = score_evaluation(rubric, values)
@@ -315,6 +324,87 @@ def _clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
     return text
 
 
+# Autosave runs on every click: its statements are built once, on the tables.
+_EV = Evaluation.__table__
+_ITEM = ItemScore.__table__
+_CAL = CalibrationSession.__table__
+_READ_ITEMS = (
+    select(
+        _EV.c.rubric_id,
+        _EV.c.row_version,
+        _ITEM.c.item_key,
+        _ITEM.c.value,
+        _ITEM.c.na,
+        _ITEM.c.note,
+    )
+    .select_from(_EV.outerjoin(_ITEM, _ITEM.c.evaluation_id == _EV.c.id))
+    .where(_EV.c.id == bindparam("b_evaluation_id"))
+)
+_CLAIM = (
+    update(_EV)
+    .where(
+        _EV.c.id == bindparam("b_evaluation_id"),
+        _EV.c.row_version == bindparam("b_expected_version"),
+        _EV.c.scorer_id == bindparam("b_scorer_id"),
+        _EV.c.status == Status.draft,
+        ~exists().where(_CAL.c.id == _EV.c.calibration_session_id, _CAL.c.revealed.is_(True)),
+    )
+    .values(
+        row_version=_EV.c.row_version + 1,
+        updated_at=bindparam("now", type_=_EV.c.updated_at.type),
+        total=bindparam("new_total", type_=_EV.c.total.type),
+        failed_critical=bindparam("new_failed", type_=_EV.c.failed_critical.type),
+    )
+    .returning(_EV.c.id, _EV.c.row_version)
+)
+_ITEM_VALUES = {
+    "new_value": _ITEM.c.value.type,
+    "new_na": _ITEM.c.na.type,
+    "new_note": _ITEM.c.note.type,
+}
+_UPDATE_ITEM = (
+    update(_ITEM)
+    .where(
+        _ITEM.c.evaluation_id == bindparam("b_evaluation_id"),
+        _ITEM.c.item_key == bindparam("b_key"),
+    )
+    .values(value=bindparam("new_value"), na=bindparam("new_na"), note=bindparam("new_note"))
+)
+_INSERT_ITEM = insert(_ITEM).values(
+    evaluation_id=bindparam("b_evaluation_id"),
+    item_key=bindparam("b_key"),
+    value=bindparam("new_value"),
+    na=bindparam("new_na"),
+    note=bindparam("new_note"),
+)
+
+
+def _claim_and_write_in_one_statement():  # noqa: ANN202 - a Select with two DML CTEs
+    """PostgreSQL: claim the version and upsert the item in ONE statement, so it is
+    atomic without a transaction (no BEGIN or COMMIT round trips)."""
+    claim = _CLAIM.cte("claim")
+    chosen = select(
+        claim.c.id,
+        bindparam("b_key", type_=_ITEM.c.item_key.type),
+        *(bindparam(name, type_=kind) for name, kind in _ITEM_VALUES.items()),
+    )
+    upsert = pg_insert(_ITEM).from_select(
+        ["evaluation_id", "item_key", "value", "na", "note"], chosen
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[_ITEM.c.evaluation_id, _ITEM.c.item_key],
+        set_={
+            "value": upsert.excluded.value,
+            "na": upsert.excluded.na,
+            "note": upsert.excluded.note,
+        },
+    )
+    return select(claim.c.row_version).add_cte(upsert.cte("upsert"))
+
+
+_CLAIM_AND_WRITE = _claim_and_write_in_one_statement()
+
+
 def save_item(
     actor: Actor,
     evaluation_id: int,
@@ -324,75 +414,121 @@ def save_item(
     value: int | None | object = _UNSET,
     na: bool | object = _UNSET,
     note: str | object = _UNSET,
-) -> EvaluationView:
+    stored: DraftState | None = None,
+) -> DraftState:
     """Autosave one item of a draft: its level (or N/A) and/or its note.
 
-    Runs on every click, so it is four statements: read the items (with the rubric
-    version), claim the next version and store the new total in one UPDATE (which also
-    checks scorer and status), write the item, read the comments for the returned view.
-    A change elsewhere between the read and the claim moves the version: refused.
+    Read the items with the version they belong to (one statement, one snapshot); then
+    claim the next version, store the new total and write the item, but only if the
+    version is still the one read, the actor is the scorer, it is a draft and no
+    calibration reveal closed it. Otherwise nothing is written and the reason is raised.
+    On PostgreSQL the second step is one statement in autocommit; on SQLite it is a
+    short transaction.
+
+    `stored`: the draft as the caller last had it from `open_draft` or `save_item`. When
+    its version is `expected_version` the read is skipped (a click is one round trip):
+    a version names one stored state, and the claim writes only if the row still has it.
     """
+    if not id_fits(evaluation_id):
+        raise AccessDenied("Only the evaluation's own scorer can change it.")
+    engine = get_engine()
+    postgres = engine.dialect.name == "postgresql"
+    scope = statement_scope() if postgres else session_scope()
+    with scope as session:
+        conn = session.connection()
+        if stored is not None and (stored.id, stored.row_version) == (
+            evaluation_id,
+            expected_version,
+        ):
+            rubric_id, version_read, items = stored.rubric_id, expected_version, stored.items
+        else:
+            found = conn.execute(_READ_ITEMS, {"b_evaluation_id": evaluation_id}).all()
+            if not found:
+                raise AccessDenied("Only the evaluation's own scorer can change it.")
+            rubric_id, version_read = found[0].rubric_id, found[0].row_version
+            items = {
+                r.item_key: ItemState(r.item_key, r.value, bool(r.na), r.note or "")
+                for r in found
+                if r.item_key is not None
+            }
+        rubric = rubric_by_id(session, rubric_id)
+        state = _draft_after_change(rubric, items, item_key, value=value, na=na, note=note)
+        params = {
+            "b_evaluation_id": evaluation_id,
+            "b_expected_version": expected_version,
+            "b_scorer_id": actor.id,
+            "b_key": item_key,
+            "now": utcnow(),
+            "new_total": state.total,
+            "new_failed": state.failed_critical,
+            "new_value": state.items[item_key].value,
+            "new_na": state.items[item_key].na,
+            "new_note": state.items[item_key].note,
+        }
+        claimed = None
+        if version_read == expected_version:  # else stale already: write nothing
+            if postgres:  # one statement in autocommit: atomic by itself
+                claimed = conn.execute(_CLAIM_AND_WRITE, params).scalar_one_or_none()
+            else:
+                row = conn.execute(_CLAIM, params).one_or_none()
+                if row is not None:
+                    claimed = row.row_version
+                    write = _UPDATE_ITEM if item_key in items else _INSERT_ITEM
+                    conn.execute(write, params)
+    if claimed is None:
+        _why_not_saved(actor, evaluation_id)
+    return replace(state, id=evaluation_id, rubric_id=rubric_id, row_version=claimed)
+
+
+def _draft_after_change(
+    rubric: Rubric,
+    items: dict[str, ItemState],
+    item_key: str,
+    *,
+    value: object,
+    na: object,
+    note: object,
+) -> DraftState:
+    """The draft's items and live total once this change is applied (not yet stored; the
+    caller fills in id, rubric and version)."""
+    rubric.item(item_key)  # unknown key → KeyError with the key named
+    items = dict(items)
+    stored = items.get(item_key)
+    new_value, new_na = (stored.value, stored.na) if stored else (None, False)
+    new_note = stored.note if stored else ""
+    if na is not _UNSET:
+        new_na = bool(na)
+        if new_na:
+            new_value = None
+    if value is not _UNSET:
+        new_value = value
+        if value is not None:
+            new_na = False
+    if new_value is not None or new_na:
+        validate_values(rubric, {item_key: new_value})
+    if note is not _UNSET:
+        new_note = _clean_text(note, f"note on {item_key!r}")
+    items[item_key] = ItemState(item_key, new_value, new_na, new_note)
+    total, failed = _total_of(rubric, {k: i.value for k, i in items.items() if i.answered})
+    return DraftState(
+        id=0,
+        rubric_id=0,
+        row_version=0,
+        status=Status.draft,
+        total=total,
+        failed_critical=failed,
+        items=items,
+    )
+
+
+def _why_not_saved(actor: Actor, evaluation_id: int) -> None:
+    """Raise the reason an autosave claim was refused: not theirs, submitted, revealed,
+    or (theirs and still open) changed elsewhere since it was read."""
     with session_scope() as session:
-        found = (
-            session.exec(
-                select(Evaluation.rubric_id, ItemScore)
-                .outerjoin(ItemScore, ItemScore.evaluation_id == Evaluation.id)
-                .where(Evaluation.id == evaluation_id)
-            ).all()
-            if id_fits(evaluation_id)
-            else []
-        )
-        if not found:
-            raise AccessDenied("Only the evaluation's own scorer can change it.")
-        rubric = rubric_by_id(session, found[0][0])
-        rubric.item(item_key)  # unknown key → KeyError with the key named
-        rows = [r for _, r in found if r is not None]
-        row = next((r for r in rows if r.item_key == item_key), None)
-        if row is None:
-            row = ItemScore(evaluation_id=evaluation_id, item_key=item_key)
-            rows.append(row)
-        if na is not _UNSET:
-            row.na = bool(na)
-            if row.na:
-                row.value = None
-        if value is not _UNSET:
-            row.value = value
-            if value is not None:
-                row.na = False
-        if row.value is not None or row.na:
-            validate_values(rubric, {item_key: row.value})
-        if note is not _UNSET:
-            row.note = _clean_text(note, f"note on {item_key!r}")
-        total, failed = _total_of(rubric, rows)
-        with session.no_autoflush:  # the item is written only after the claim succeeds
-            ev = session.exec(
-                update(Evaluation)
-                .where(
-                    Evaluation.id == evaluation_id,
-                    Evaluation.row_version == expected_version,
-                    Evaluation.scorer_id == actor.id,
-                    Evaluation.status == Status.draft,
-                )
-                .values(
-                    row_version=Evaluation.row_version + 1,
-                    updated_at=utcnow(),
-                    total=total,
-                    failed_critical=failed,
-                )
-                .returning(Evaluation)
-            ).scalar_one_or_none()
-        if ev is None:  # say why: not theirs, submitted, or changed elsewhere
-            session.expunge_all()  # nothing read above may be written
-            ev = _load_for_write(session, actor, evaluation_id)
-            if ev.status == Status.submitted:
-                raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
-            # Theirs and still a draft, so the version moved on: a stale write. (Never
-            # continue from here: the claim above did not store the new total.)
-            raise StaleEvaluation(STALE_MESSAGE)
-        _refuse_after_reveal(session, ev)
-        session.add(row)
-        session.flush()
-        return _view(session, ev, items=rows, scorer_name=actor.display_name)
+        ev = _load_for_write(session, actor, evaluation_id)
+        if ev.status == Status.submitted:
+            raise EvaluationLocked("This evaluation is submitted: use Amend, with a reason.")
+    raise StaleEvaluation(STALE_MESSAGE)
 
 
 def _check_comment_time(session: Session, ev: Evaluation, t_s: float) -> float:
@@ -512,67 +648,80 @@ def amend(
 ) -> EvaluationView:
     """Change a submitted evaluation. `changes` maps item key → any of value/na/note.
     Needs a reason; writes an audit event with the before and after values."""
+    with session_scope() as session:
+        return amend_in(session, actor, evaluation_id, expected_version, changes, reason)
+
+
+def amend_in(
+    session: Session,
+    actor: Actor,
+    evaluation_id: int,
+    expected_version: int,
+    changes: dict[str, dict],
+    reason: str,
+) -> EvaluationView:
+    """`amend` inside the caller's transaction (a dispute decision and its score change
+    commit together, or not at all)."""
     reason = _clean_text(reason, "reason", limit=MAX_REASON)
     if len(reason) < 5:
         raise ValueError("Amending a submitted evaluation needs a reason (a few words at least).")
-    with session_scope() as session:
-        ev = session.get(Evaluation, evaluation_id)
-        if ev is None:
-            raise NotFound(f"Evaluation {evaluation_id} was not found.")
-        # The scorer, or (for dispute decisions) an admin or the agent's team supervisor.
-        agent = session.get(User, ev.agent_id)
-        allowed = (
-            ev.scorer_id == actor.id
-            or actor.is_admin
-            or (
-                actor.is_supervisor
-                and agent is not None
-                and agent.team_id == actor.team_id
-                and ev.purpose == Purpose.regular
-            )
+    ev = session.get(Evaluation, evaluation_id)
+    if ev is None:
+        raise NotFound(f"Evaluation {evaluation_id} was not found.")
+    # The scorer, or (for dispute decisions) an admin or the agent's team supervisor.
+    agent = session.get(User, ev.agent_id)
+    allowed = (
+        ev.scorer_id == actor.id
+        or actor.is_admin
+        or (
+            actor.is_supervisor
+            and agent is not None
+            and agent.team_id == actor.team_id
+            and ev.purpose == Purpose.regular
         )
-        if not allowed:
-            raise AccessDenied("You may not amend this evaluation.")
-        if ev.status != Status.submitted:
-            raise ValueError("Only submitted evaluations are amended; a draft saves as you go.")
-        _refuse_after_reveal(session, ev)
-        rubric = rubric_by_id(session, ev.rubric_id)
-        rows = {
-            r.item_key: r
-            for r in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
-        }
-        before_items = {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()}
-        for key, change in changes.items():
-            rubric.item(key)
-            row = rows.get(key) or ItemScore(evaluation_id=ev.id, item_key=key)
-            if "na" in change:
-                row.na = bool(change["na"])
-                if row.na:
-                    row.value = None
-            if "value" in change:
-                row.value = change["value"]
-                if row.value is not None:
-                    row.na = False
-            if "note" in change:
-                row.note = _clean_text(change["note"], f"note on {key!r}")
-            validate_values(rubric, {key: row.value})
-            rows[key] = row
-            session.add(row)
-        values = {k: r.value for k, r in rows.items() if r.value is not None or r.na}
-        result = score_evaluation(rubric, values)
-        if not result.complete:
-            raise ValueError("An amended evaluation must still answer every item.")
-        before = {"total": ev.total, "items": before_items}
-        _bump_version(session, ev, expected_version)
-        ev.total, ev.failed_critical = result.total, result.failed
-        session.add(ev)
-        session.flush()
-        after = {
-            "total": ev.total,
-            "items": {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()},
-        }
-        bump_data_version(session)
-        record_audit(
-            session, actor, "amend", "evaluation", ev.id, before=before, after=after, reason=reason
-        )
-        return _view(session, ev)
+    )
+    if not allowed:
+        raise AccessDenied("You may not amend this evaluation.")
+    if ev.status != Status.submitted:
+        raise ValueError("Only submitted evaluations are amended; a draft saves as you go.")
+    _refuse_after_reveal(session, ev)
+    rubric = rubric_by_id(session, ev.rubric_id)
+    rows = {
+        r.item_key: r
+        for r in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id)).all()
+    }
+    before_items = {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()}
+    for key, change in changes.items():
+        rubric.item(key)
+        row = rows.get(key) or ItemScore(evaluation_id=ev.id, item_key=key)
+        if "na" in change:
+            row.na = bool(change["na"])
+            if row.na:
+                row.value = None
+        if "value" in change:
+            row.value = change["value"]
+            if row.value is not None:
+                row.na = False
+        if "note" in change:
+            row.note = _clean_text(change["note"], f"note on {key!r}")
+        validate_values(rubric, {key: row.value})
+        rows[key] = row
+        session.add(row)
+    values = {k: r.value for k, r in rows.items() if r.value is not None or r.na}
+    result = score_evaluation(rubric, values)
+    if not result.complete:
+        raise ValueError("An amended evaluation must still answer every item.")
+    before = {"total": ev.total, "items": before_items}
+    _bump_version(session, ev, expected_version)
+    ev.total, ev.failed_critical = result.total, result.failed
+    session.add(ev)
+    session.flush()
+    after = {
+        "total": ev.total,
+        "items": {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()},
+    }
+    bump_data_version(session)
+    record_audit(
+        session, actor, "amend", "evaluation", ev.id, before=before, after=after, reason=reason
+    )
+    return _view(session, ev)

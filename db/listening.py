@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from db.access import AccessDenied, Actor, get_visible_call
 from db.cache import bump_data_version
-from db.engine import session_scope
+from db.engine import read_scope, session_scope
 from db.media import media_root
 from db.models import Call, ListeningReportRow, utcnow
 
@@ -79,7 +79,7 @@ def analyse_missing_calls(progress=None) -> int:  # noqa: ANN001 - callable(done
 
 def listening_report_for(actor: Actor, call_id: int) -> dict | None:
     """The stored report for a call the actor may see: {'report':..., 'error':...} or None."""
-    with session_scope() as session:
+    with read_scope() as session:
         get_visible_call(session, actor, call_id)
         row = session.get(ListeningReportRow, call_id)
         if row is None:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from db.config import settings
-from db.engine import session_scope
+from db.engine import read_scope
 from db.models import Call
 
 CHUNK = 1 << 20
@@ -61,7 +61,7 @@ def store_file(source: Path, sha256: str, extension: str) -> str:
 
 def audio_path_for_call(call_id: int) -> Path | None:
     """The file behind a call, for the audio route (which has already checked the grant)."""
-    with session_scope() as session:
+    with read_scope() as session:
         call = session.get(Call, call_id)
         if call is None:
             return None

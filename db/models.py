@@ -78,6 +78,10 @@ class User(SQLModel, table=True):
     session_epoch: int = 0  # bumped on logout/deactivation: every remembered login ends
     locked_until: datetime | None = ts_field(nullable=True)
     created_at: datetime = ts_field()
+    # An agent's; bumped by every write that changes their feedback (a read mark, an
+    # acknowledgement, a dispute opened or decided) but not the data version, so cached
+    # "My feedback" answers are reused exactly while they are true. Last, as migrated.
+    feedback_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class Rubric(SQLModel, table=True):

@@ -6,12 +6,12 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from db.access import Actor
-from db.engine import session_scope
+from db.engine import read_scope
 from db.models import Call, Evaluation, Purpose, Status, User
 
 
 def overview_for(actor: Actor) -> dict[str, int | str]:
-    with session_scope() as session:
+    with read_scope() as session:
         if actor.is_agent:
             mine = select(func.count(Evaluation.id)).where(
                 Evaluation.agent_id == actor.id,

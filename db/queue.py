@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from db.access import Actor, require_role, team_scope
-from db.engine import session_scope
+from db.engine import read_scope
 from db.models import Call, Evaluation, Purpose, Role, Status, User
 
 
@@ -69,7 +69,7 @@ def scoring_queue(
     if until is not None:
         query = query.where(Call.started_at < until)
     query = query.order_by(Evaluation.id.is_(None), Call.started_at.desc()).limit(limit)
-    with session_scope() as session:
+    with read_scope() as session:
         return [
             QueueRow(
                 c.id,

@@ -11,7 +11,7 @@ from db.access import Actor
 from db.audit import record_audit
 from db.cache import register_cache
 from db.config import REPO_ROOT
-from db.engine import session_scope
+from db.engine import read_scope, session_scope
 from db.models import Rubric as RubricRow
 from scoring.rubric import Rubric, load_rubric_dir, parse_rubric
 
@@ -87,7 +87,7 @@ def latest_rubric_row(session: Session, key: str = DEFAULT_RUBRIC_KEY) -> Rubric
 
 
 def load_rubric_version(rubric_id: int) -> Rubric:
-    with session_scope() as session:
+    with read_scope() as session:
         row = session.get(RubricRow, rubric_id)
         if row is None:
             raise LookupError(f"Rubric version {rubric_id} was not found.")
@@ -95,7 +95,7 @@ def load_rubric_version(rubric_id: int) -> Rubric:
 
 
 def list_rubric_versions() -> list[dict]:
-    with session_scope() as session:
+    with read_scope() as session:
         rows = session.exec(select(RubricRow).order_by(RubricRow.key, RubricRow.version)).all()
         return [
             {
@@ -113,7 +113,7 @@ def list_rubric_versions() -> list[dict]:
 def rubric_by_id(session: Session, rubric_id: int) -> Rubric:
     """The stored rubric version `rubric_id`. Versions never change, so after the first
     read in a process no query is needed (every autosave asks)."""
-    cache_key = (str(session.get_bind().url), rubric_id)
+    cache_key = (str(session.get_bind().engine.url), rubric_id)
     if cache_key not in _by_id:
         row = session.get(RubricRow, rubric_id)
         if row is None:

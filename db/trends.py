@@ -48,7 +48,7 @@ from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, reload_actor
 from db.cache import cached_by_data_version
-from db.engine import session_scope
+from db.engine import read_scope
 from db.models import (
     Call,
     Evaluation,
@@ -99,12 +99,13 @@ class TrendFilters:
 
 @dataclass(frozen=True)
 class TrendOptions:
-    """What the filters may offer this actor: (id, label) pairs."""
+    """What the filters may offer this actor: (id, label) pairs. Immutable, so the cache
+    hands out the one copy it holds."""
 
-    teams: list[tuple[int, str]]
-    agents: list[tuple[int, str]]
-    scorers: list[tuple[int, str]]
-    rubrics: list[tuple[int, str]]
+    teams: tuple[tuple[int, str], ...]
+    agents: tuple[tuple[int, str], ...]
+    scorers: tuple[tuple[int, str], ...]
+    rubrics: tuple[tuple[int, str], ...]
 
 
 @dataclass(frozen=True)
@@ -228,10 +229,10 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 # ---------------------------------------------------------------- filters
 
 
-@cached_by_data_version
+@cached_by_data_version(shared=True)
 def filter_options(actor: Actor) -> TrendOptions:
     """Teams, agents, scorers and rubric versions the actor may filter by."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         teams = select(Team.id, Team.name).order_by(Team.name)
         agents = select(User.id, User.display_name).where(User.role == Role.agent)
@@ -251,15 +252,19 @@ def filter_options(actor: Actor) -> TrendOptions:
             )
         ).all()
         return TrendOptions(
-            teams=list(session.exec(teams).all()),
-            agents=list(session.exec(agents.order_by(User.display_name)).all()),
-            scorers=list(session.exec(scorers.order_by(User.display_name)).all()),
-            rubrics=[(rid, f"{title} v{version}") for rid, title, version in rubrics],
+            teams=_pairs(session.exec(teams)),
+            agents=_pairs(session.exec(agents.order_by(User.display_name))),
+            scorers=_pairs(session.exec(scorers.order_by(User.display_name))),
+            rubrics=tuple((rid, f"{title} v{version}") for rid, title, version in rubrics),
         )
 
 
+def _pairs(rows) -> tuple[tuple[int, str], ...]:  # noqa: ANN001 - result rows (id, label)
+    return tuple((int(ident), str(label)) for ident, label in rows)
+
+
 def item_titles() -> dict[str, str]:
-    with session_scope() as session:
+    with read_scope() as session:
         return _item_titles(session)[0]
 
 
@@ -269,7 +274,7 @@ def item_titles() -> dict[str, str]:
 @cached_by_data_version
 def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean total per agent per week (WEEKLY_COLUMNS), by agent then week."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         week = _week_expr(session).label("week")
         rows = session.exec(
@@ -300,7 +305,7 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
 def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean total per team per week over all the team's agents (TEAM_WEEKLY_COLUMNS).
     Reads every filter except the agent filter."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         if actor.is_agent:  # an agent compares with their own team, never another
             if actor.team_id is None:
@@ -342,7 +347,7 @@ def _as_admin(actor: Actor) -> Actor:
 @cached_by_data_version
 def agent_item_averages(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Agent × item: mean level, how many scored, how many N/A (ITEM_AVERAGE_COLUMNS)."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         rows = session.exec(
             select(
@@ -380,7 +385,7 @@ def agent_item_averages(actor: Actor, f: TrendFilters) -> pd.DataFrame:
 def item_distribution(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Per item, how many evaluations gave each level, N/A included (DISTRIBUTION_COLUMNS).
     ``level`` is the level as text ("1".."5") or "N/A"."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         rows = session.exec(
             select(ItemScore.item_key, ItemScore.value, ItemScore.na, func.count(ItemScore.id))
@@ -413,7 +418,7 @@ def item_distribution(actor: Actor, f: TrendFilters) -> pd.DataFrame:
 @cached_by_data_version
 def scorer_weekly_volume(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Evaluations submitted per scorer per week (SCORER_VOLUME_COLUMNS)."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         week = _week_expr(session).label("week")
         rows = session.exec(
@@ -458,7 +463,7 @@ def leniency_from_cells(
 @cached_by_data_version
 def scorer_leniency(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Each scorer's leniency (LENIENCY_COLUMNS), most lenient first."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         week = _week_expr(session).label("week")
         rows = session.exec(
@@ -498,7 +503,7 @@ def scorer_leniency(actor: Actor, f: TrendFilters) -> pd.DataFrame:
 def listening_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean listening metrics per agent per week over evaluated calls (LISTENING_COLUMNS)."""
     metrics = [getattr(ListeningReportRow, m) for m in LISTENING_METRICS]
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         week = _week_expr(session).label("week")
         rows = session.exec(
@@ -560,7 +565,7 @@ def evaluations_behind(
         if agent_id is not None or team_id is None
         else TrendFilters(f.team_id, None, f.scorer_id, f.rubric_id, f.since, f.until)
     )
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         agent = aliased(User)
         scorer = aliased(User)
@@ -626,7 +631,7 @@ def evaluations_behind(
 def export_rows(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """The filtered evaluations, one row per evaluation: who, when, the total, every item
     (level or "N/A") and the call's listening metrics. The numbers behind every chart."""
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         where = _conditions(actor, f)
         week = _week_expr(session).label("week")
@@ -768,7 +773,7 @@ def agent_trend(
     Agents always get their own trend (``agent_id`` is ignored); supervisors an agent of
     their team; admins any agent. The team average includes the agent.
     """
-    with session_scope() as session:
+    with read_scope() as session:
         actor = _scope(session, actor)
         target = actor.id if actor.is_agent else agent_id
         agent = session.get(User, target) if target is not None else None

@@ -11,7 +11,7 @@ from db.access import AccessDenied, Actor, NotFound, require_role
 from db.audit import record_audit
 from db.auth import hash_password
 from db.cache import bump_data_version
-from db.engine import session_scope
+from db.engine import read_scope, session_scope
 from db.models import Role, Team, User
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -169,7 +169,7 @@ def _row(session: Session, user: User) -> UserRow:
 
 def list_users(actor: Actor) -> list[UserRow]:
     """Admins see everyone; supervisors see their own team; agents only themselves."""
-    with session_scope() as session:
+    with read_scope() as session:
         query = select(User).order_by(User.role, User.username)
         if actor.is_agent:
             query = query.where(User.id == actor.id)
@@ -183,7 +183,7 @@ def list_agents(actor: Actor) -> list[UserRow]:
 
 
 def list_teams(actor: Actor) -> list[tuple[int, str]]:
-    with session_scope() as session:
+    with read_scope() as session:
         query = select(Team).order_by(Team.name)
         if not actor.is_admin:
             query = query.where(Team.id == actor.team_id)
@@ -191,5 +191,5 @@ def list_teams(actor: Actor) -> list[tuple[int, str]]:
 
 
 def count_admins() -> int:
-    with session_scope() as session:
+    with read_scope() as session:
         return len(session.exec(select(User.id).where(User.role == Role.admin)).all())

@@ -9,6 +9,7 @@ never someone else's data. Text people typed is drawn with st.text or in tables.
 
 from datetime import UTC, datetime, timedelta
 
+import pyarrow as pa
 import streamlit as st
 
 from charts import memo_figure
@@ -32,6 +33,24 @@ PERIODS = {
 }
 
 LIST_PAGE = 50  # newest first; older ones one click away
+
+
+def evaluations_table(rows: list, selected: int | None) -> pa.Table:
+    """The list as an Arrow table: st.dataframe sends Arrow, and building it from columns
+    skips a pandas conversion of row dicts that cost more than the rest of the page."""
+    return pa.table(
+        {
+            "New": ["●" if r.unread and r.evaluation_id != selected else "" for r in rows],
+            "Submitted": pa.array([r.submitted_at for r in rows], pa.timestamp("us", "UTC")),
+            "Call": [r.call_external_id for r in rows],
+            "Scored by": [r.scorer for r in rows],
+            "Total": pa.array([r.total for r in rows], pa.float64()),
+            "Acknowledged": pa.array([r.acknowledged_at for r in rows], pa.timestamp("us", "UTC")),
+            "Open disputes": pa.array([r.open_disputes for r in rows], pa.int64()),
+            "Id": pa.array([r.evaluation_id for r in rows], pa.int64()),
+        }
+    )
+
 
 actor = require_actor("agent")
 state = st.session_state
@@ -112,19 +131,7 @@ if view == VIEWS[0]:
             )
             if detail is None:  # the full table while browsing; the picker once one is open
                 st.dataframe(
-                    [
-                        {
-                            "New": "●" if r.unread and r.evaluation_id != selected else "",
-                            "Submitted": r.submitted_at,
-                            "Call": r.call_external_id,
-                            "Scored by": r.scorer,
-                            "Total": r.total,
-                            "Acknowledged": r.acknowledged_at,
-                            "Open disputes": r.open_disputes,
-                            "Id": r.evaluation_id,
-                        }
-                        for r in rows
-                    ],
+                    evaluations_table(rows, selected),
                     hide_index=True,
                     column_config={
                         "Total": st.column_config.NumberColumn(format="%.1f"),
@@ -210,13 +217,14 @@ if view == VIEWS[0]:
             st.subheader("Scores")
             for n, item in enumerate(detail.items, start=1):
                 with st.container(border=True):
-                    st.markdown(f"**{n}. {item.title}**")
                     score = item.score if item.na else f"{item.score} / {detail.scale_max}"
-                    # Rubric text and measured evidence: system text, fine as a caption.
+                    # Rubric text and measured evidence: system text, fine as markdown. One
+                    # element per item (this page draws eleven of them on every run).
                     label = f" · {item.level_label}" if item.level_label else ""
-                    lines = [f"Score: {score}{label}", *([item.anchor] if item.anchor else [])]
+                    lines = [f"**{n}. {item.title}**", f"Score: **{score}**{label}"]
+                    lines += [item.anchor] if item.anchor else []
                     lines += [f":material/graphic_eq: {line}" for line in item.evidence]
-                    st.caption("  \n".join(lines))
+                    st.markdown("  \n".join(lines))
                     # What people typed goes out as plain text.
                     typed = [f"Note: {item.note}"] if item.note else []
                     if item.dispute is not None:

@@ -21,7 +21,6 @@ from db.evaluations import (
 )
 from db.listening import listening_report_for, recompute_listening_report
 from player import call_player
-from scoring.evaluation import score_evaluation
 from scoring.evidence import evidence_lines, player_timeline
 from ui.comments import comment_row
 from ui.format import local_date, mmss
@@ -56,7 +55,7 @@ state.setdefault(f"{prefix}_opened", time.monotonic())
 state.setdefault(f"{prefix}_seek", (None, 0))
 
 
-def _remember(view) -> None:  # noqa: ANN001 - EvaluationView
+def _remember(view) -> None:  # noqa: ANN001 - a DraftState or EvaluationView
     state[f"{prefix}_version"] = view.row_version
     state[f"{prefix}_view"] = view
 
@@ -70,7 +69,14 @@ def _save_value(item_key: str) -> None:
     choice = state[f"{prefix}_{item_key}_v"]
     kwargs = {"na": True} if choice == NA else {"value": choice}
     try:
-        view = save_item(actor, ev.id, state[f"{prefix}_version"], item_key, **kwargs)
+        view = save_item(
+            actor,
+            ev.id,
+            state[f"{prefix}_version"],
+            item_key,
+            stored=state[f"{prefix}_view"],  # spares re-reading the items (a round trip)
+            **kwargs,
+        )
     except SAVE_ERRORS as exc:
         _report_error(exc)
         st.rerun()  # the whole page, so the message shows at the top
@@ -87,6 +93,7 @@ def _save_note(item_key: str) -> None:
                 state[f"{prefix}_version"],
                 item_key,
                 note=state[f"{prefix}_{item_key}_n"],
+                stored=state[f"{prefix}_view"],
             )
         )
     except SAVE_ERRORS as exc:
@@ -220,17 +227,15 @@ summary = listening.get("summary")
 
 def draw_summary() -> None:
     """Live total, what is still open, and Submit. Reruns alone after each saved score."""
-    view = state[f"{prefix}_view"]
-    numbers = [v for v in view.values.values() if v is not None]
-    live = score_evaluation(rubric, view.values) if numbers else None
+    view = state[f"{prefix}_view"]  # its total is the one stored with its items
     open_titles = [rubric.item(k).title for k in rubric.item_keys if k not in view.values]
     # Few elements on purpose: this fragment redraws after every click.
     st.metric(
         "Total",
-        "–" if live is None or live.total is None else f"{live.total:.1f}",
+        "–" if view.total is None else f"{view.total:.1f}",
         help="0–100 from the weighted items answered so far; N/A items drop out.",
     )
-    if live is not None and live.failed:
+    if view.failed_critical:
         st.error("A critical item is at the lowest level: the call fails.")
     if not view.submitted:
         still = ", ".join(open_titles) if open_titles else "every item is answered"

@@ -92,6 +92,15 @@ def database(request, tmp_path):
 
 
 @pytest.fixture
+def postgres_database(pg_engine):
+    """PostgreSQL only: for behaviour SQLite does not have (pooled server connections)."""
+    _empty_pg(pg_engine)
+    use_engine(pg_engine)
+    yield pg_engine
+    use_engine(None)
+
+
+@pytest.fixture
 def sqlite_database(tmp_path):
     """SQLite only: for page tests where the backend does not change what is shown."""
     engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")

@@ -3,6 +3,7 @@ edits the query parameter or the session state to reach someone else's evaluatio
 
 import json
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -52,6 +53,19 @@ def test_the_agent_sees_their_list_and_opens_one_evaluation(setup):
     at = open_page(world.agent_north, FEEDBACK)
     assert at.selectbox(key="feedback_pick").options  # one evaluation listed
     assert "1 new" in _texts(at)
+    (table,) = [d.value for d in at.dataframe]
+    (row,) = table.to_dict("records")
+    listed = my_evaluations(world.agent_north)[0]
+    assert row["Submitted"].to_pydatetime() == listed.submitted_at  # aware UTC, to the µs
+    assert {k: v for k, v in row.items() if k not in ("Submitted", "Acknowledged")} == {
+        "New": "●",
+        "Call": listed.call_external_id,
+        "Scored by": "Sup.North",
+        "Total": 25.0,
+        "Open disputes": 0,
+        "Id": ev.id,
+    }
+    assert row["Acknowledged"] is pd.NaT  # not yet
     at.selectbox(key="feedback_pick").set_value(ev.id).run()
     assert not at.exception
     assert at.query_params["evaluation"] == str(ev.id)

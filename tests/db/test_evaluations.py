@@ -13,11 +13,12 @@ from db.evaluations import (
     edit_comment,
     get_evaluation,
     open_draft,
+    rubric_for,
     save_item,
     submit,
 )
 from db.queue import scoring_queue
-from scoring.evaluation import ScoreOutOfRange
+from scoring.evaluation import ScoreOutOfRange, score_evaluation
 from tests.factories import ALL_ITEMS, make_call, make_world
 
 ITEMS = ALL_ITEMS  # the default rubric's items
@@ -64,6 +65,41 @@ def test_a_stale_save_is_refused_and_loses_nothing(scored):
         save_item(world.sup_north, ev.id, ev.row_version, "open_mind", value=1)
     assert get_evaluation(world.sup_north, ev.id).items["open_mind"].value == 5
     assert first.row_version == ev.row_version + 1
+
+
+def test_a_save_from_the_state_last_returned_matches_one_that_reads_it(scored):
+    world, call = scored
+    sup = world.sup_north
+    ev = open_draft(sup, call.id)
+    # The page passes what it last had; each step continues from the previous result.
+    kept = save_item(sup, ev.id, ev.row_version, "open_mind", value=4, stored=ev)
+    kept = save_item(sup, ev.id, kept.row_version, "be_patient", value=2, stored=kept)
+    kept = save_item(sup, ev.id, kept.row_version, "be_patient", note="Cut in", stored=kept)
+    fresh = get_evaluation(sup, ev.id)
+    assert (kept.row_version, kept.total, kept.items) == (
+        fresh.row_version,
+        fresh.total,
+        fresh.items,
+    )
+    expected = score_evaluation(rubric_for(sup, ev.id), fresh.values).total
+    assert kept.rubric_id == fresh.rubric_id and fresh.total == pytest.approx(expected)
+
+
+def test_a_save_from_an_outdated_state_is_refused_and_writes_nothing(scored):
+    world, call = scored
+    sup = world.sup_north
+    ev = open_draft(sup, call.id)
+    other_tab = save_item(sup, ev.id, ev.row_version, "open_mind", value=5)
+    # This tab still holds version 1: its state and expected version agree, so it is not
+    # re-read, and the claim (which checks the stored version) refuses it.
+    with pytest.raises(StaleEvaluation):
+        save_item(sup, ev.id, ev.row_version, "stop_talking", value=1, stored=ev)
+    stored = get_evaluation(sup, ev.id)
+    assert stored.row_version == other_tab.row_version
+    assert stored.items["open_mind"].value == 5 and "stop_talking" not in stored.values
+    # A state that does not match the expected version is ignored: the items are read.
+    saved = save_item(sup, ev.id, other_tab.row_version, "stop_talking", value=3, stored=ev)
+    assert saved.items["open_mind"].value == 5 and saved.total == get_evaluation(sup, ev.id).total
 
 
 def test_out_of_range_scores_and_unknown_items_are_refused(scored):

@@ -47,8 +47,8 @@ def saved(database, media_dir, tmp_path):
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, seconds=5, seed=99)
     ev = open_draft(world.sup_north, call.id)
-    ev = save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=4, note="kept")
-    return world, call, ev
+    save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=4, note="kept")
+    return world, call, get_evaluation(world.sup_north, ev.id)
 
 
 def _files(folder: Path) -> set[str]:

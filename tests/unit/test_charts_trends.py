@@ -202,3 +202,28 @@ def test_memo_figure_reuses_a_figure_only_for_identical_data():
     assert memo_figure(build, changed, title="t") is not first
     assert memo_figure(build, frame, title="other") is not first
     assert len(calls) == 3
+
+
+def test_a_memoised_figure_serialises_once_and_draws_the_same_chart():
+    import plotly.io
+
+    from charts import memo_figure
+
+    weeks = pd.DataFrame(
+        {
+            "agent_id": [1, 1, 2],
+            "agent": ["Ana", "Ana", "<b>Ben</b>"],
+            "week": [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 2)],
+            "n": [2, 1, 3],
+            "mean_total": [80.0, float("nan"), 65.5],
+        }
+    )
+    plain = weekly_totals_chart(weeks)
+    drawn = memo_figure(weekly_totals_chart, weeks)
+    assert drawn.to_dict() is drawn.to_dict()  # built once, not per rerun
+    assert drawn.to_dict() == plain.to_dict()
+    # What st.plotly_chart sends: the dict form, serialised.
+    sent = plotly.io.to_json(drawn.to_dict(), validate=False)
+    assert json.loads(sent) == json.loads(plotly.io.to_json(plain, validate=False))
+    # NaN in the data still finds the memoised figure (equal frames, equal key).
+    assert memo_figure(weekly_totals_chart, weeks.copy()) is drawn
