@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,17 @@ from scoring.audio import AudioProblem, probe_audio
 
 MANIFEST_COLUMNS = ("file", "agent", "started_at", "external_id", "agent_channel")
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,119}$")
+
+
+def external_id_from_name(file_name: str) -> str:
+    """A call id from a recording's file name, for when none is given.
+
+    "Call with Müller (2).wav" → "Call-with-Muller-2": accents folded, every run of other
+    characters one dash, at most 120 characters. "" when nothing usable is left.
+    """
+    folded = unicodedata.normalize("NFKD", Path(file_name).stem)
+    folded = folded.encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._:/-]+", "-", folded).strip("-._:/")[:120].rstrip("-._:/")
 
 
 class IntakeProblem(ValueError):
@@ -101,7 +113,9 @@ def import_call(
             f"{original_name}: agent channel {agent_channel} does not exist "
             f"(the file has {info.channels} channel(s); channels count from 0)"
         )
-    external_id = (external_id or Path(original_name).stem).strip()
+    external_id = (external_id or external_id_from_name(original_name)).strip()
+    if not external_id:
+        raise IntakeProblem(f"{original_name}: no call id can be made from this file name")
     if not EXTERNAL_ID_RE.match(external_id):
         raise IntakeProblem(f"{original_name}: external id {external_id!r} has unusual characters")
     sha256 = sha256_of(source)
@@ -226,7 +240,11 @@ def parse_manifest(
                 ) from exc
             if file in seen_files:
                 raise IntakeProblem(f"file {file!r} is listed twice")
-            external_id = row["external_id"] or Path(file).stem
+            external_id = row["external_id"] or external_id_from_name(file)
+            if not external_id:
+                raise IntakeProblem(
+                    f"no call id can be made from {file!r}; fill in the external_id column"
+                )
             if external_id in seen_ids:
                 raise IntakeProblem(f"external id {external_id!r} is listed twice")
             if not row["agent"]:

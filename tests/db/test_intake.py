@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from db.access import AccessDenied
-from db.calls import IntakeProblem, bulk_import, get_call, import_call, list_calls
+from db.calls import (
+    IntakeProblem,
+    bulk_import,
+    external_id_from_name,
+    get_call,
+    import_call,
+    list_calls,
+)
 from db.media import media_root
 from tests.factories import make_call, make_world, write_speechlike_wav
 
@@ -41,6 +48,54 @@ def test_the_same_recording_twice_is_named_as_a_duplicate(database, tmp_path):
     first = _import(world.admin, path)
     with pytest.raises(IntakeProblem, match=f"already imported as {first.external_id}"):
         _import(world.admin, path, external_id="OTHER-ID")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Call with customer (2).wav", "Call-with-customer-2"),
+        ("Anruf Müller – Störung.mp3", "Anruf-Muller-Storung"),
+        ("  ..hidden call.ogg", "hidden-call"),
+        ("2026-11-01 09:00 north.opus", "2026-11-01-09:00-north"),
+        ("x" * 300 + ".wav", "x" * 120),
+        ("電話.wav", ""),
+        ('<b onload=x>call&2".wav', "b-onload-x-call-2"),
+        ("sub/folder/Call 5.wav", "Call-5"),  # the file's own name, not its folders
+    ],
+)
+def test_a_call_id_is_made_from_any_file_name(name, expected):
+    assert external_id_from_name(name) == expected
+
+
+def test_uploads_named_with_spaces_or_accents_import_under_a_clean_id(database, tmp_path):
+    world = make_world()
+    spaced = write_speechlike_wav(tmp_path / "Call with Müller 3.wav", 3, seed=4)
+    assert _import(world.admin, spaced).external_id == "Call-with-Muller-3"
+    unnamed = write_speechlike_wav(tmp_path / "電話.wav", 3, seed=5)
+    with pytest.raises(IntakeProblem, match="電話.wav: no call id can be made"):
+        _import(world.admin, unnamed)
+    assert _import(world.admin, unnamed, external_id="PHONE-1").external_id == "PHONE-1"
+    with pytest.raises(IntakeProblem, match="external id 'a b' has unusual characters"):
+        _import(world.admin, write_speechlike_wav(tmp_path / "c.wav", 3, seed=6), external_id="a b")
+
+
+def test_a_manifest_without_ids_names_calls_after_their_files(database, tmp_path):
+    world = make_world()
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    write_speechlike_wav(folder / "north call 1.wav", 3, seed=7)
+    write_speechlike_wav(folder / "電話.wav", 3, seed=8)
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "file,agent,started_at,external_id,agent_channel\n"
+        "north call 1.wav,agent.north,2026-11-01T09:00:00Z,,0\n"
+        "電話.wav,agent.north,2026-11-01T09:10:00Z,,0\n",
+        encoding="utf-8",
+    )
+    report = bulk_import(world.admin, folder, manifest, lambda *_: None)
+    assert [r.status for r in report.rows] == ["imported", "error"]
+    assert "fill in the external_id column" in report.rows[1].message
+    assert [c.external_id for c in list_calls(world.admin)] == ["north-call-1"]
 
 
 @pytest.mark.parametrize(
