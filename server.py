@@ -13,10 +13,10 @@ from player.routes import media_routes
 from ui.remembered_login import session_routes
 
 
-def resolve_audio(call_id: int) -> Path | None:
-    from db.media import audio_path_for_call  # lazy: the db layer loads on first request
+def resolve_audio(call_id: int, user_id: int) -> Path | None:
+    from db.media import audio_path_for_grant  # lazy: the db layer loads on first request
 
-    return audio_path_for_call(call_id)
+    return audio_path_for_grant(call_id, user_id)
 
 
 def media_secret() -> bytes:

@@ -8,9 +8,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from db.access import AccessDenied, active_actor, can_see_call
 from db.config import settings
 from db.engine import read_scope
-from db.models import Call
+from db.models import Call, User
 
 CHUNK = 1 << 20
 
@@ -59,12 +60,18 @@ def store_file(source: Path, sha256: str, extension: str) -> str:
     return relative
 
 
-def audio_path_for_call(call_id: int) -> Path | None:
-    """The file behind a call, for the audio route (which has already checked the grant)."""
+def audio_path_for_grant(call_id: int, user_id: int) -> Path | None:
+    """The file behind a call, for the audio route, checked against the grant's user as
+    they are NOW: a link signed before its user was deactivated, or moved off the call's
+    team, is refused (AccessDenied) though its signature is still good. None when the
+    call or its file is missing."""
     with read_scope() as session:
+        actor = active_actor(session.get(User, user_id))
         call = session.get(Call, call_id)
         if call is None:
             return None
+        if not can_see_call(session, actor, call):
+            raise AccessDenied("You may no longer hear this call.")
         path = (media_root() / call.audio_path).resolve()
         if not path.is_relative_to(media_root().resolve()) or not path.exists():
             return None

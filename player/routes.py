@@ -1,8 +1,9 @@
 """Starlette route that streams a call's audio to holders of a signed media token.
 
-``GET|HEAD /audio/{token}``: 403 for a bad or expired token, 404 when the call has no
-audio file, otherwise a :class:`~starlette.responses.FileResponse`, which streams the
-file in chunks and answers ``Range`` requests with 206 + ``Content-Range``.
+``GET|HEAD /audio/{token}``: 403 for a bad or expired token or a user who may no longer
+hear the call, 404 when the call has no audio file, otherwise a
+:class:`~starlette.responses.FileResponse`, which streams the file in chunks and answers
+``Range`` requests with 206 + ``Content-Range``.
 
 Streamlit reserves ``/_stcore/``, ``/media/``, ``/component/`` and ``/static/``
 (``_RESERVED_ROUTE_PREFIXES`` in streamlit/web/server/starlette/starlette_app.py), so
@@ -44,14 +45,16 @@ def audio_url(token: str) -> str:
 
 
 def media_routes(
-    resolve_audio: Callable[[int], Path | None],
+    resolve_audio: Callable[[int, int], Path | None],
     secret_provider: Callable[[], bytes],
 ) -> list[Route]:
     """Routes for ``st.App(..., routes=...)``.
 
-    ``resolve_audio(call_id)`` returns the audio file's path or None; it may block (it
-    runs in a worker thread). ``secret_provider()`` returns the HMAC key the tokens were
-    signed with; it is called per request so a rotated key takes effect at once.
+    ``resolve_audio(call_id, user_id)`` returns the audio file's path or None, and raises
+    PermissionError when the token's user may no longer hear the call (the signature only
+    proves who was allowed when it was issued); it may block (it runs in a worker thread).
+    ``secret_provider()`` returns the HMAC key the tokens were signed with; it is called
+    per request so a rotated key takes effect at once.
     """
 
     async def audio(request: Request) -> Response:
@@ -63,7 +66,14 @@ def media_routes(
                 status_code=403,
                 headers={"Cache-Control": "no-store"},
             )
-        path = await run_in_threadpool(resolve_audio, grant.call_id)
+        try:
+            path = await run_in_threadpool(resolve_audio, grant.call_id, grant.user_id)
+        except PermissionError:
+            return PlainTextResponse(
+                "Forbidden: you may no longer hear this call.",
+                status_code=403,
+                headers={"Cache-Control": "no-store"},
+            )
         if path is None or not await run_in_threadpool(Path(path).is_file):
             return PlainTextResponse(
                 "Not found: no audio for this call.",

@@ -39,7 +39,7 @@ def _secret() -> bytes:
     return os.environ["EARSHOT_MEDIA_SECRET"].encode()
 
 
-def _resolve(call_id: int) -> Path | None:
+def _resolve(call_id: int, _user_id: int = 0) -> Path | None:
     folder = Path(os.environ["PLAYER_DEMO_AUDIO_DIR"])
     for ext in AUDIO_EXTENSIONS:
         path = folder / f"{call_id}{ext}"

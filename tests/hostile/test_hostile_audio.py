@@ -22,7 +22,7 @@ from db.calls import IntakeProblem, get_call, import_call, list_calls
 from db.engine import session_scope
 from db.evaluations import get_evaluation, open_draft, save_item
 from db.listening import listening_report_for
-from db.media import audio_path_for_call, sha256_of
+from db.media import audio_path_for_grant, sha256_of
 from db.models import Call
 from player.routes import media_routes
 from player.signing import sign_media_token
@@ -159,7 +159,7 @@ def test_a_directory_or_a_missing_file_is_refused(saved, media_dir, tmp_path):
 
 def _content_type(call_id: int, user_id: int) -> str:
     secret = db.config.settings().secret_key
-    app = Starlette(routes=media_routes(audio_path_for_call, lambda: secret))
+    app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
     status, headers, _ = asgi_request(app, f"/audio/{sign_media_token(call_id, user_id, secret)}")
     assert status == 200
     return headers["content-type"]

@@ -33,8 +33,8 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.media import audio_path_for_call
-from db.users import create_user, list_users
+from db.media import audio_path_for_grant
+from db.users import create_user, list_users, set_active, set_role
 from player.routes import media_routes
 from player.signing import sign_media_token
 from tests.factories import SCORED_ITEMS, make_call, make_world
@@ -352,7 +352,7 @@ def _tampered_tokens(call_id: int, other_call: int, user_id: int, secret: bytes)
 def test_forged_expired_and_altered_audio_tokens_are_refused(scored, media_dir):
     world, call, ev = scored
     secret = db.config.settings().secret_key
-    app = Starlette(routes=media_routes(audio_path_for_call, lambda: secret))
+    app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
     good = sign_media_token(call.id, world.sup_north.id, secret, ttl_s=600)
     status, headers, body = asgi_request(app, f"/audio/{good}", headers={"Range": "bytes=0-99"})
     assert status == 206 and body[:4] == b"RIFF" and len(body) == 100
@@ -367,10 +367,41 @@ def test_forged_expired_and_altered_audio_tokens_are_refused(scored, media_dir):
                 assert b"RIFF" not in body and len(body) < 200, name
 
 
+def test_a_signed_link_stops_working_once_its_user_may_no_longer_hear_the_call(scored, media_dir):
+    """The signature proves who was allowed when the link was made; each request asks
+    again, so deactivating a user or moving them off the team ends their links at once."""
+    world, call, ev = scored
+    secret = db.config.settings().secret_key
+    app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
+    links = {
+        user.username: f"/audio/{sign_media_token(call.id, user.id, secret, ttl_s=600)}"
+        for user in (world.sup_north, world.sup_south, world.agent_north, world.agent_south)
+    }
+
+    def status_of(username: str) -> int:
+        status, headers, body = asgi_request(app, links[username], headers={"Range": "bytes=0-9"})
+        if status == 403:
+            assert b"no longer hear" in body and b"RIFF" not in body
+            assert headers.get("cache-control") == "no-store"
+        return status
+
+    north_sup, south_sup = world.sup_north.username, world.sup_south.username
+    north_agent, south_agent = world.agent_north.username, world.agent_south.username
+    assert [status_of(u) for u in (north_sup, north_agent)] == [206, 206]
+    # Signed for users who were never allowed (a signing bug must not become a leak).
+    assert [status_of(u) for u in (south_sup, south_agent)] == [403, 403]
+    set_role(world.admin, world.sup_north.id, "supervisor", "South")
+    assert status_of(north_sup) == 403
+    set_active(world.admin, world.agent_north.id, False)
+    assert status_of(north_agent) == 403
+    set_active(world.admin, world.agent_north.id, True)
+    assert status_of(north_agent) == 206
+
+
 def test_a_valid_token_for_a_call_whose_file_is_gone_is_not_found(scored, media_dir):
     world, call, ev = scored
     secret = db.config.settings().secret_key
-    app = Starlette(routes=media_routes(audio_path_for_call, lambda: secret))
+    app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
     for path in media_dir.rglob("*.wav"):
         path.unlink()
     for call_id in (call.id, call.id + 99):
