@@ -20,6 +20,15 @@ from tests.factories import make_call, make_world, write_speechlike_wav
 WHEN = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
 
 
+def _batch_folder(tmp_path: Path, seeds_by_name: dict[str, int]) -> Path:
+    """A bulk-import folder holding a short, distinct recording under each name."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for name, seed in seeds_by_name.items():
+        write_speechlike_wav(folder / name, 4, seed=seed)
+    return folder
+
+
 def _import(actor, path: Path, agent="agent.north", **kw):
     return import_call(
         actor,
@@ -81,10 +90,7 @@ def test_uploads_named_with_spaces_or_accents_import_under_a_clean_id(database, 
 
 def test_a_manifest_without_ids_names_calls_after_their_files(database, tmp_path):
     world = make_world()
-    folder = tmp_path / "batch"
-    folder.mkdir()
-    write_speechlike_wav(folder / "north call 1.wav", 3, seed=7)
-    write_speechlike_wav(folder / "電話.wav", 3, seed=8)
+    folder = _batch_folder(tmp_path, {"north call 1.wav": 7, "電話.wav": 8})
     manifest = folder / "manifest.csv"
     manifest.write_text(
         "file,agent,started_at,external_id,agent_channel\n"
@@ -145,10 +151,7 @@ def test_agents_see_only_their_own_calls(database, tmp_path):
 
 def test_bulk_import_imports_good_rows_and_names_bad_ones(database, tmp_path):
     world = make_world()
-    folder = tmp_path / "batch"
-    folder.mkdir()
-    write_speechlike_wav(folder / "one.wav", 4, seed=1)
-    write_speechlike_wav(folder / "two.wav", 4, seed=2)
+    folder = _batch_folder(tmp_path, {"one.wav": 1, "two.wav": 2})
     (folder / "broken.wav").write_bytes(b"not audio")
     (tmp_path / "outside.wav").write_bytes(b"x")
     manifest = folder / "manifest.csv"
