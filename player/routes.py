@@ -44,6 +44,13 @@ def audio_url(token: str) -> str:
     return f"{AUDIO_ROUTE_PREFIX}{token}"
 
 
+def _refusal(status_code: int, message: str) -> Response:
+    """A plain-text refusal that no cache keeps (the answer may change on the next try)."""
+    return PlainTextResponse(
+        message, status_code=status_code, headers={"Cache-Control": "no-store"}
+    )
+
+
 def media_routes(
     resolve_audio: Callable[[int, int], Path | None],
     secret_provider: Callable[[], bytes],
@@ -61,25 +68,15 @@ def media_routes(
         try:
             grant = verify_media_token(request.path_params["token"], secret_provider())
         except InvalidMediaToken:
-            return PlainTextResponse(
-                "Forbidden: this audio link is invalid or has expired. Reload the page.",
-                status_code=403,
-                headers={"Cache-Control": "no-store"},
+            return _refusal(
+                403, "Forbidden: this audio link is invalid or has expired. Reload the page."
             )
         try:
             path = await run_in_threadpool(resolve_audio, grant.call_id, grant.user_id)
         except PermissionError:
-            return PlainTextResponse(
-                "Forbidden: you may no longer hear this call.",
-                status_code=403,
-                headers={"Cache-Control": "no-store"},
-            )
+            return _refusal(403, "Forbidden: you may no longer hear this call.")
         if path is None or not await run_in_threadpool(Path(path).is_file):
-            return PlainTextResponse(
-                "Not found: no audio for this call.",
-                status_code=404,
-                headers={"Cache-Control": "no-store"},
-            )
+            return _refusal(404, "Not found: no audio for this call.")
         path = Path(path)
         return FileResponse(
             path,
