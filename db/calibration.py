@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call, reload_actor, require_role
 from db.audit import record_audit
+from db.cache import bump_data_version, cached_by_data_version
 from db.engine import read_scope, session_scope
 from db.models import (
     CalibrationCall,
@@ -522,6 +523,7 @@ def reveal(actor: Actor, session_id: int) -> SessionSummary:
         cal.revealed, cal.revealed_at = True, utcnow()
         session.add(cal)
         session.flush()
+        bump_data_version(session)  # the session now counts in scorer accuracy
         expected = len(_seat_ids(session, cal.id)) * len(_session_calls(session, cal.id))
         record_audit(
             session,
@@ -794,6 +796,7 @@ def record_consensus(
             session.add(row)
             after[key] = {"value": row.value, "na": row.na, "note": row.note}
         session.flush()
+        bump_data_version(session)  # the consensus is the new reference for accuracy
         record_audit(
             session,
             actor,
@@ -846,7 +849,16 @@ def scorer_accuracy(actor: Actor, scorer_ids: Sequence[int] | None = None) -> pd
     the session date being its reveal time. Reference per call and item: consensus, else
     benchmark, else group median (the benchmark is not compared with themselves). A
     supervisor sees their team's scorers and themselves; admins everyone.
+
+    Cached until the data version moves (submit, reveal, consensus, user changes): it reads
+    every revealed session, which made it most of the Calibration page's time.
     """
+    wanted = None if scorer_ids is None else tuple(scorer_ids)
+    return _scorer_accuracy(actor, wanted)
+
+
+@cached_by_data_version
+def _scorer_accuracy(actor: Actor, scorer_ids: tuple[int, ...] | None) -> pd.DataFrame:
     with read_scope() as session:
         actor = _start(session, actor)
         scope = _accuracy_scope(session, actor, scorer_ids)

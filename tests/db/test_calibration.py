@@ -372,3 +372,26 @@ def test_scorer_accuracy_follows_the_reference_across_revealed_sessions(room):
         scorer_accuracy(world.sup_south, scorer_ids=[world.sup_north.id])
     with pytest.raises(AccessDenied):
         scorer_accuracy(world.agent_north)
+
+
+def test_scorer_accuracy_is_never_stale_after_a_reveal_or_a_consensus(room):
+    """It is cached per process; reveal and consensus must move what the cache keys on."""
+    world, north2, calls = room
+    first = _open(world, north2, calls[:1], title="First")
+    _score(world.sup_north, calls[0].id, first, level=3)
+    _score(north2, calls[0].id, first, level=3)
+    _score(world.sup_south, calls[0].id, first, level=5)
+    assert scorer_accuracy(world.admin).empty  # nothing revealed yet: read and cached
+
+    reveal(world.sup_north, first)
+    table = scorer_accuracy(world.admin).set_index("scorer")
+    assert table.loc["Sup.South", "exact_agreement"] == 0.0  # the median, 3, is the reference
+
+    record_consensus(world.sup_north, first, calls[0].id, dict.fromkeys(SCORED_ITEMS, (5, "")))
+    table = scorer_accuracy(world.admin).set_index("scorer")
+    assert table.loc["Sup.South", "exact_agreement"] == 1.0  # now the consensus, 5
+    assert table.loc["Sup.North", "mean_abs_deviation"] == 2.0
+
+    table["exact_agreement"] = -1.0  # a caller's change never reaches the cache
+    assert scorer_accuracy(world.admin).set_index("scorer").loc["Sup.North", "within_1"] == 0.0
+    assert list(scorer_accuracy(world.admin, [north2.id])["scorer"]) == ["Nora North"]
