@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call, reload_actor, require_role
@@ -314,39 +315,125 @@ def _submitted_evaluations(session: Session, cal: CalibrationSession) -> list[Ev
 
 
 def _summary(session: Session, actor: Actor, cal: CalibrationSession) -> SessionSummary:
-    seat_ids = _seat_ids(session, cal.id)
-    calls = _session_calls(session, cal.id)
+    return _summaries(session, actor, [cal])[0]
+
+
+def _summaries(
+    session: Session, actor: Actor, cals: Sequence[CalibrationSession]
+) -> list[SessionSummary]:
+    """Summaries of several sessions in five grouped queries, however many sessions."""
+    ids = [cal.id for cal in cals]
+    if not ids:
+        return []
+    seats: dict[int, list[int]] = defaultdict(list)
+    for session_id, scorer_id in session.exec(
+        select(CalibrationSeat.session_id, CalibrationSeat.scorer_id)
+        .where(CalibrationSeat.session_id.in_(ids))
+        .order_by(CalibrationSeat.scorer_id)
+    ):
+        seats[session_id].append(scorer_id)
+    calls: dict[int, list[SessionCall]] = defaultdict(list)
+    for session_id, call, agent in session.exec(
+        select(CalibrationCall.session_id, Call, User)
+        .join(Call, Call.id == CalibrationCall.call_id)
+        .join(User, User.id == Call.agent_id)
+        .where(CalibrationCall.session_id.in_(ids))
+        .order_by(Call.started_at, Call.id)
+    ):
+        calls[session_id].append(
+            SessionCall(
+                call.id, call.external_id, agent.display_name, call.started_at, call.duration_s
+            )
+        )
     people = {
         u.id: u
-        for u in _users(session, [*seat_ids, cal.facilitator_id, cal.benchmark_scorer_id or 0])
+        for u in _users(
+            session,
+            [
+                *(i for seat_ids in seats.values() for i in seat_ids),
+                *(cal.facilitator_id for cal in cals),
+                *(cal.benchmark_scorer_id for cal in cals if cal.benchmark_scorer_id),
+            ],
+        )
     }
-    labels = _labels(people.values())
-    rubric = session.get(RubricRow, cal.rubric_id)
-    submitted = _submitted_evaluations(session, cal)
-    facilitates = _facilitates(actor, cal)
-    return SessionSummary(
-        id=cal.id,
-        title=cal.title,
-        facilitator_id=cal.facilitator_id,
-        facilitator=labels.get(cal.facilitator_id, "?"),
-        rubric_id=cal.rubric_id,
-        rubric_title=rubric.title,
-        rubric_version=rubric.version,
-        benchmark_scorer_id=cal.benchmark_scorer_id,
-        benchmark=labels.get(cal.benchmark_scorer_id) if cal.benchmark_scorer_id else None,
-        due_at=cal.due_at,
-        revealed=cal.revealed,
-        revealed_at=cal.revealed_at,
-        created_at=cal.created_at,
-        scorer_ids=tuple(seat_ids),
-        scorers=tuple(labels[i] for i in seat_ids if i in labels),
-        calls=tuple(calls),
-        i_facilitate=facilitates,
-        my_seat=actor.id in seat_ids,
-        my_submitted=sum(1 for ev in submitted if ev.scorer_id == actor.id),
-        submitted=len(submitted) if facilitates else None,
-        expected=len(seat_ids) * len(calls) if facilitates else None,
+    rubrics = {
+        r.id: r
+        for r in session.exec(
+            select(RubricRow).where(RubricRow.id.in_({cal.rubric_id for cal in cals}))
+        )
+    }
+    submitted = _submitted_counts(session, ids)
+    summaries = []
+    for cal in cals:
+        seat_ids = seats[cal.id]
+        labels = _labels(
+            people[i]
+            for i in {*seat_ids, cal.facilitator_id, cal.benchmark_scorer_id}
+            if i in people
+        )
+        facilitates = _facilitates(actor, cal)
+        by_scorer = submitted[cal.id]
+        rubric = rubrics[cal.rubric_id]
+        summaries.append(
+            SessionSummary(
+                id=cal.id,
+                title=cal.title,
+                facilitator_id=cal.facilitator_id,
+                facilitator=labels.get(cal.facilitator_id, "?"),
+                rubric_id=cal.rubric_id,
+                rubric_title=rubric.title,
+                rubric_version=rubric.version,
+                benchmark_scorer_id=cal.benchmark_scorer_id,
+                benchmark=labels.get(cal.benchmark_scorer_id) if cal.benchmark_scorer_id else None,
+                due_at=cal.due_at,
+                revealed=cal.revealed,
+                revealed_at=cal.revealed_at,
+                created_at=cal.created_at,
+                scorer_ids=tuple(seat_ids),
+                scorers=tuple(labels[i] for i in seat_ids if i in labels),
+                calls=tuple(calls[cal.id]),
+                i_facilitate=facilitates,
+                my_seat=actor.id in seat_ids,
+                my_submitted=by_scorer.get(actor.id, 0),
+                submitted=sum(by_scorer.values()) if facilitates else None,
+                expected=len(seat_ids) * len(calls[cal.id]) if facilitates else None,
+            )
+        )
+    return summaries
+
+
+def _submitted_counts(session: Session, ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """Session id → scorer id → submitted evaluations that count, by the same rule as
+    `_submitted_evaluations` (seat holders, session calls, before the reveal)."""
+    rows = session.exec(
+        select(Evaluation.calibration_session_id, Evaluation.scorer_id, func.count())
+        .join(CalibrationSession, CalibrationSession.id == Evaluation.calibration_session_id)
+        .join(
+            CalibrationSeat,
+            (CalibrationSeat.session_id == Evaluation.calibration_session_id)
+            & (CalibrationSeat.scorer_id == Evaluation.scorer_id),
+        )
+        .join(
+            CalibrationCall,
+            (CalibrationCall.session_id == Evaluation.calibration_session_id)
+            & (CalibrationCall.call_id == Evaluation.call_id),
+        )
+        .where(
+            Evaluation.calibration_session_id.in_(ids),
+            Evaluation.purpose == Purpose.calibration,
+            Evaluation.status == Status.submitted,
+            or_(
+                CalibrationSession.revealed.is_(False),
+                CalibrationSession.revealed_at.is_(None),
+                Evaluation.submitted_at <= CalibrationSession.revealed_at,
+            ),
+        )
+        .group_by(Evaluation.calibration_session_id, Evaluation.scorer_id)
     )
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for session_id, scorer_id, n in rows:
+        counts[session_id][scorer_id] = int(n)
+    return counts
 
 
 def _clean(text: str | None, limit: int, what: str) -> str:
@@ -461,7 +548,7 @@ def list_sessions(actor: Actor) -> list[SessionSummary]:
             query = query.where(
                 (CalibrationSession.facilitator_id == actor.id) | CalibrationSession.id.in_(seated)
             )
-        return [_summary(session, actor, cal) for cal in session.exec(query).all()]
+        return _summaries(session, actor, session.exec(query).all())
 
 
 def get_session(actor: Actor, session_id: int) -> SessionSummary:

@@ -21,12 +21,14 @@ from db.calibration import (
     session_results,
     submission_status,
 )
+from db.engine import get_engine
 from db.evaluations import EvaluationLocked, add_comment, get_evaluation, open_draft, save_item
 from db.evaluations import submit as submit_evaluation
 from db.overview import overview_for
 from db.queue import scoring_queue
 from db.users import create_user
 from scoring.evaluation import ScoreOutOfRange
+from tests.db.test_feedback_cache import statements
 from tests.factories import ALL_ITEMS, PASSWORD, make_call, make_world
 
 ITEMS = ALL_ITEMS  # the default rubric's items
@@ -395,3 +397,36 @@ def test_scorer_accuracy_is_never_stale_after_a_reveal_or_a_consensus(room):
     table["exact_agreement"] = -1.0  # a caller's change never reaches the cache
     assert scorer_accuracy(world.admin).set_index("scorer").loc["Sup.North", "within_1"] == 0.0
     assert list(scorer_accuracy(world.admin, [north2.id])["scorer"]) == ["Nora North"]
+
+
+def test_listing_sessions_takes_the_same_few_queries_however_many_there_are(room):
+    world, north2, calls = room
+    first = _open(world, north2, calls[:1], title="First")
+    _score(world.sup_north, calls[0].id, first)
+    with statements(get_engine()) as for_one:
+        assert [s.id for s in list_sessions(world.admin)] == [first]
+
+    second = _open(world, north2, calls, benchmark=north2.id, title="Second")
+    third = _open(world, north2, calls[1:], title="Third")
+    _score(world.sup_south, calls[1].id, second)
+    _score(world.sup_south, calls[0].id, second)
+    _score(north2, calls[0].id, first)
+    reveal(world.sup_north, first)
+    with statements(get_engine()) as for_three:
+        listed = {s.id: s for s in list_sessions(world.admin)}
+    assert len(for_three) == len(for_one)
+
+    assert list(listed) == [third, second, first]  # newest first
+    counts = {i: (s.submitted, s.expected, s.revealed) for i, s in listed.items()}
+    assert counts == {first: (2, 3, True), second: (2, 6, False), third: (0, 3, False)}
+    assert listed[second].benchmark == "Nora North"
+    assert [c.call_id for c in listed[second].calls] == [c.id for c in calls]
+    assert set(listed[third].scorers) == {"Sup.North", "Sup.South", "Nora North"}
+    # A scorer's own view: only their seats' counts, and no one else's totals.
+    south = {s.id: s for s in list_sessions(world.sup_south)}
+    assert {i: (s.my_submitted, s.submitted) for i, s in south.items()} == {
+        first: (0, None),
+        second: (2, None),
+        third: (0, None),
+    }
+    assert listed == {s.id: get_session(world.admin, s.id) for s in listed.values()}
