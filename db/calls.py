@@ -308,13 +308,23 @@ def bulk_import(
 def list_calls(actor: Actor, limit: int = 500) -> list[CallRow]:
     """Calls the actor may see, newest first."""
     with read_scope() as session:
-        query = select(Call, User).join(User, User.id == Call.agent_id)
+        # Only CallRow's columns: whole Call rows would carry their metadata along.
+        query = select(
+            Call.id,
+            Call.external_id,
+            Call.agent_id,
+            User.display_name,
+            Call.started_at,
+            Call.duration_s,
+            Call.channels,
+            Call.agent_channel,
+        ).join(User, User.id == Call.agent_id)
         if actor.is_agent:
             query = query.where(Call.agent_id == actor.id)
         elif actor.is_supervisor:
             query = query.where(User.team_id == actor.team_id)
         query = query.order_by(Call.started_at.desc()).limit(limit)
-        return [_call_row(c, u) for c, u in session.exec(query).all()]
+        return [CallRow(*row) for row in session.exec(query).all()]
 
 
 def get_call(actor: Actor, call_id: int) -> CallRow:

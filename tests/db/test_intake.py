@@ -47,7 +47,9 @@ def test_upload_is_stored_by_content_hash_and_listed(database, tmp_path):
     assert row.channels == 2 and 11.9 < row.duration_s < 12.1
     stored = list(media_root().rglob("*.wav"))
     assert any(p.stem.startswith(p.parent.name) for p in stored)
-    assert [c.external_id for c in list_calls(world.sup_north)] == ["T-0"]
+    listed = list_calls(world.sup_north)
+    assert [(c.external_id, c.agent, c.id) for c in listed] == [("T-0", "Agent.North", row.id)]
+    assert listed[0].started_at == row.started_at and listed[0].started_at.tzinfo is not None
     assert list_calls(world.sup_south) == []  # another team's call stays invisible
 
 
