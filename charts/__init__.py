@@ -7,7 +7,7 @@ import html
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -40,6 +40,8 @@ def _data_key(value: Any) -> Any:
     if isinstance(value, pd.DataFrame):
         # The pickle holds columns, index, dtypes and values: equal frames, equal bytes.
         return ("frame", hashlib.blake2b(pickle.dumps(value, protocol=5)).digest())
+    if isinstance(value, Mapping):
+        return ("mapping", tuple((k, _data_key(v)) for k, v in value.items()))
     return value
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 import pandas as pd
 import streamlit as st
 
+from charts import memo_figure
 from charts.calibration import ACCURACY_METRICS, calibration_heatmap, scorer_accuracy_chart
 from db.access import AccessDenied, NotFound
 from db.calibration import (
@@ -414,7 +415,7 @@ def call_section(s: SessionSummary, results: SessionResults, call: CallResults) 
             else call.reference
         )
         st.plotly_chart(
-            calibration_heatmap(call.grid, reference),
+            memo_figure(calibration_heatmap, call.grid, reference),
             key=f"cal_heat_{s.id}_{call.call.call_id}",
             width="stretch",
         )
@@ -507,7 +508,11 @@ accuracy = scorer_accuracy(actor)
 metric = st.selectbox(
     "Measure", list(ACCURACY_METRICS), format_func=ACCURACY_METRICS.get, key="cal_accuracy_metric"
 )
-st.plotly_chart(scorer_accuracy_chart(accuracy, metric), key="cal_accuracy_chart", width="stretch")
+st.plotly_chart(
+    memo_figure(scorer_accuracy_chart, accuracy, metric),
+    key="cal_accuracy_chart",
+    width="stretch",
+)
 if not accuracy.empty:
     st.dataframe(
         accuracy.assign(session_date=accuracy["session_date"].map(local_date)).rename(

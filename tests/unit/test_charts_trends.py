@@ -203,6 +203,17 @@ def test_memo_figure_reuses_a_figure_only_for_identical_data():
     assert memo_figure(build, frame, title="other") is not first
     assert len(calls) == 3
 
+    def build_against(frame, reference):
+        calls.append(reference)
+        return go.Figure()
+
+    # A mapping (a reference level per item) keys by its items, in order.
+    by_item = memo_figure(build_against, frame, {"a": 3, "b": None})
+    assert memo_figure(build_against, frame, {"a": 3, "b": None}) is by_item
+    assert memo_figure(build_against, frame, {"a": 4, "b": None}) is not by_item
+    assert memo_figure(build_against, frame, None) is not by_item
+    assert len(calls) == 6
+
 
 def test_a_memoised_figure_serialises_once_and_draws_the_same_chart():
     import plotly.io
