@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench.apptest import server_like_script_cache
 from db.access import Actor
 
 APP = str(Path(__file__).resolve().parents[2] / "workbench.py")
@@ -34,3 +35,12 @@ def open_page(
 def app_db(sqlite_database):
     """Page tests run on SQLite; the services they call are tested on both databases."""
     return sqlite_database
+
+
+@pytest.fixture(autouse=True)
+def pages_run_as_the_server_runs_them():
+    """workbench.py (login check, role navigation) runs before every page, as on the
+    server; without this AppTest would run a page's file alone."""
+    with server_like_script_cache() as patched:
+        assert patched, "this Streamlit's AppTest cannot be made to run workbench.py first"
+        yield

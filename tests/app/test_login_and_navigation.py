@@ -1,7 +1,12 @@
 """Login, logout and role-based navigation through the real workbench script."""
 
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
 from db.auth import LOGIN_FAILED
-from tests.app.conftest import open_page
+from tests.app.conftest import APP, TIMEOUT, open_page
 from tests.factories import PASSWORD, make_world
 
 
@@ -23,9 +28,20 @@ def test_login_shows_the_role_navigation_and_logout_ends_it(app_db):
     at.sidebar.button(key="logout").click()
     at.run()
     assert "actor" not in at.session_state
-    # The page that was open refuses to draw anything for a logged-out session.
+    # Back to the login form; nothing of the page that was open is drawn.
+    assert at.text_input(key="login_username").value == ""
+    assert not at.metric and not any("Welcome" in t.value for t in at.title)
+
+
+@pytest.mark.parametrize("page", ["pages/home.py", "pages/score.py", "pages/my_feedback.py"])
+def test_a_page_run_without_the_login_refuses_to_draw(app_db, page):
+    """Navigation never offers a page to a logged-out session; should a page run anyway,
+    its own check stops it before any data is read."""
+    make_world()
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=TIMEOUT).run()
+    assert not at.exception
     assert [w.value for w in at.warning] == ["Please log in."]
-    assert not at.metric
+    assert not at.metric and not at.dataframe and not at.radio
 
 
 def test_wrong_credentials_say_so_without_saying_which(app_db):
