@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import func, or_
+from sqlalchemy import Select, func, or_
 from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call, reload_actor, require_role
@@ -287,31 +287,40 @@ def _users(session: Session, ids: Iterable[int]) -> list[User]:
     return list(session.exec(select(User).where(User.id.in_(ids))).all())
 
 
-def _submitted_evaluations(session: Session, cal: CalibrationSession) -> list[Evaluation]:
-    """The session's submitted evaluations by seat holders on session calls; after reveal,
-    only those submitted before it (later ones were not scored blind)."""
-    query = (
-        select(Evaluation)
+def _counted_submissions(query: Select) -> Select:
+    """`query` (over Evaluation) narrowed to the calibration submissions that count: by
+    seat holders, on the session's calls, and after a reveal only those submitted before
+    it (later ones were not scored blind)."""
+    return (
+        query.join(CalibrationSession, CalibrationSession.id == Evaluation.calibration_session_id)
         .join(
             CalibrationSeat,
-            (CalibrationSeat.session_id == cal.id)
+            (CalibrationSeat.session_id == Evaluation.calibration_session_id)
             & (CalibrationSeat.scorer_id == Evaluation.scorer_id),
         )
         .join(
             CalibrationCall,
-            (CalibrationCall.session_id == cal.id)
+            (CalibrationCall.session_id == Evaluation.calibration_session_id)
             & (CalibrationCall.call_id == Evaluation.call_id),
         )
         .where(
-            Evaluation.calibration_session_id == cal.id,
             Evaluation.purpose == Purpose.calibration,
             Evaluation.status == Status.submitted,
+            or_(
+                CalibrationSession.revealed.is_(False),
+                CalibrationSession.revealed_at.is_(None),
+                Evaluation.submitted_at <= CalibrationSession.revealed_at,
+            ),
         )
-        .order_by(Evaluation.id)
     )
-    if cal.revealed and cal.revealed_at is not None:
-        query = query.where(Evaluation.submitted_at <= cal.revealed_at)
-    return list(session.exec(query).all())
+
+
+def _submitted_evaluations(session: Session, cal: CalibrationSession) -> list[Evaluation]:
+    """The session's submitted evaluations that count (`_counted_submissions`)."""
+    query = _counted_submissions(select(Evaluation)).where(
+        Evaluation.calibration_session_id == cal.id
+    )
+    return list(session.exec(query.order_by(Evaluation.id)).all())
 
 
 def _summary(session: Session, actor: Actor, cal: CalibrationSession) -> SessionSummary:
@@ -403,31 +412,12 @@ def _summaries(
 
 
 def _submitted_counts(session: Session, ids: Sequence[int]) -> dict[int, dict[int, int]]:
-    """Session id → scorer id → submitted evaluations that count, by the same rule as
-    `_submitted_evaluations` (seat holders, session calls, before the reveal)."""
+    """Session id → scorer id → how many submitted evaluations count (`_counted_submissions`)."""
     rows = session.exec(
-        select(Evaluation.calibration_session_id, Evaluation.scorer_id, func.count())
-        .join(CalibrationSession, CalibrationSession.id == Evaluation.calibration_session_id)
-        .join(
-            CalibrationSeat,
-            (CalibrationSeat.session_id == Evaluation.calibration_session_id)
-            & (CalibrationSeat.scorer_id == Evaluation.scorer_id),
+        _counted_submissions(
+            select(Evaluation.calibration_session_id, Evaluation.scorer_id, func.count())
         )
-        .join(
-            CalibrationCall,
-            (CalibrationCall.session_id == Evaluation.calibration_session_id)
-            & (CalibrationCall.call_id == Evaluation.call_id),
-        )
-        .where(
-            Evaluation.calibration_session_id.in_(ids),
-            Evaluation.purpose == Purpose.calibration,
-            Evaluation.status == Status.submitted,
-            or_(
-                CalibrationSession.revealed.is_(False),
-                CalibrationSession.revealed_at.is_(None),
-                Evaluation.submitted_at <= CalibrationSession.revealed_at,
-            ),
-        )
+        .where(Evaluation.calibration_session_id.in_(ids))
         .group_by(Evaluation.calibration_session_id, Evaluation.scorer_id)
     )
     counts: dict[int, dict[int, int]] = defaultdict(dict)

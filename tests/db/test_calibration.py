@@ -337,12 +337,18 @@ def test_calibration_scores_never_count_toward_agents_or_the_queue(room):
 # ---------------------------------------------------------------- accuracy over time
 
 
+def _scored_three_ways(world, north2, call) -> int:
+    """A one-call session "First", submitted: both North supervisors at 3, South at 5."""
+    first = _open(world, north2, [call], title="First")
+    _score(world.sup_north, call.id, first, level=3)
+    _score(north2, call.id, first, level=3)
+    _score(world.sup_south, call.id, first, level=5)
+    return first
+
+
 def test_scorer_accuracy_follows_the_reference_across_revealed_sessions(room):
     world, north2, calls = room
-    first = _open(world, north2, calls[:1], title="First")
-    _score(world.sup_north, calls[0].id, first, level=3)
-    _score(north2, calls[0].id, first, level=3)
-    _score(world.sup_south, calls[0].id, first, level=5)
+    first = _scored_three_ways(world, north2, calls[0])
     reveal(world.sup_north, first)
     second = _open(world, north2, calls[1:], benchmark=world.sup_south.id, title="Second")
     _score(world.sup_north, calls[1].id, second, level=4)
@@ -379,10 +385,7 @@ def test_scorer_accuracy_follows_the_reference_across_revealed_sessions(room):
 def test_scorer_accuracy_is_never_stale_after_a_reveal_or_a_consensus(room):
     """It is cached per process; reveal and consensus must move what the cache keys on."""
     world, north2, calls = room
-    first = _open(world, north2, calls[:1], title="First")
-    _score(world.sup_north, calls[0].id, first, level=3)
-    _score(north2, calls[0].id, first, level=3)
-    _score(world.sup_south, calls[0].id, first, level=5)
+    first = _scored_three_ways(world, north2, calls[0])
     assert scorer_accuracy(world.admin).empty  # nothing revealed yet: read and cached
 
     reveal(world.sup_north, first)
