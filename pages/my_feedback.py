@@ -45,9 +45,11 @@ def evaluations_table(rows: list, selected: int | None) -> pa.Table:
             "Call": [r.call_external_id for r in rows],
             "Scored by": [r.scorer for r in rows],
             "Total": pa.array([r.total for r in rows], pa.float64()),
-            "Acknowledged": pa.array([r.acknowledged_at for r in rows], pa.timestamp("us", "UTC")),
+            # Text, so a pending one reads "Not yet" rather than a grey "None".
+            "Acknowledged": [
+                local_date(r.acknowledged_at) if r.acknowledged_at else "Not yet" for r in rows
+            ],
             "Open disputes": pa.array([r.open_disputes for r in rows], pa.int64()),
-            "Id": pa.array([r.evaluation_id for r in rows], pa.int64()),
         }
     )
 
@@ -136,7 +138,6 @@ if view == VIEWS[0]:
                     column_config={
                         "Total": st.column_config.NumberColumn(format="%.1f"),
                         "Submitted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                        "Acknowledged": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                     },
                 )
                 if len(rows) >= limit and st.button("Show older evaluations"):
