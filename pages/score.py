@@ -27,6 +27,7 @@ from ui.format import local_date, mmss
 from ui.session import require_actor
 
 NA = "N/A"
+RUBRIC_PANE_PX = 640
 SAVE_ERRORS = (StaleEvaluation, EvaluationLocked, ValueError, KeyError, AccessDenied)
 
 actor = require_actor("admin", "supervisor")
@@ -228,7 +229,7 @@ summary = listening.get("summary")
 def draw_summary() -> None:
     """Live total, what is still open, and Submit. Reruns alone after each saved score."""
     view = state[f"{prefix}_view"]  # its total is the one stored with its items
-    open_titles = [rubric.item(k).title for k in rubric.item_keys if k not in view.values]
+    open_numbers = [str(n) for n, k in enumerate(rubric.item_keys, 1) if k not in view.values]
     # Few elements on purpose: this fragment redraws after every click.
     st.metric(
         "Total",
@@ -238,10 +239,11 @@ def draw_summary() -> None:
     if view.failed_critical:
         st.error("A critical item is at the lowest level: the call fails.")
     if not view.submitted:
-        still = ", ".join(open_titles) if open_titles else "every item is answered"
-        st.caption(f"Items still open: {len(open_titles)} — {still}")
+        # Numbers, as the items are headed: one short line, so the pane below stays tall.
+        still = f"({', '.join(open_numbers)})" if open_numbers else "— every item is answered"
+        st.caption(f"Items still open: {len(open_numbers)} {still}")
     if not view.submitted and st.button(
-        "Submit evaluation", type="primary", disabled=bool(open_titles)
+        "Submit evaluation", type="primary", disabled=bool(open_numbers)
     ):
         try:
             elapsed = int(time.monotonic() - state[f"{prefix}_opened"])
@@ -301,8 +303,11 @@ def draw_item(number: int, item_key: str) -> None:
 with right:
     st.subheader("Rubric")
     st.fragment(draw_summary, key=f"{prefix}_summary")()
-    for n, item in enumerate(rubric.items, start=1):
-        st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item.key)
+    # The items scroll in a pane of their own, so the player, the comments and the total
+    # stay in view while the scorer works down the rubric and listens.
+    with st.container(height=RUBRIC_PANE_PX, border=False, key=f"{prefix}_items"):
+        for n, item in enumerate(rubric.items, start=1):
+            st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item.key)
 
     if ev.submitted:
         st.success(

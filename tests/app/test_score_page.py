@@ -45,6 +45,8 @@ def test_every_change_is_saved_and_resumed_in_a_new_session(setup):
     assert _note(again, "be_patient").value == "Talked over the customer at 0:12"
     assert _radio(again, "eye_contact").value == "N/A"  # audio-only default
     assert any(m.label == "Total" and m.value == "25.0" for m in again.metric)
+    # Items as numbered on the page: 5 (eye contact, N/A) and 9 (be patient) are answered.
+    assert "Items still open: 8 (1, 2, 3, 4, 6, 7, 8, 10)" in [c.value for c in again.caption]
 
 
 def test_submit_locks_and_amend_writes_the_audit_trail(setup):

@@ -110,6 +110,12 @@ def test_score_pin_reload_and_submit(page, earshot_app):
     for index in range(4, groups.count()):
         if index != 4:  # eye contact is N/A already on an audio-only call
             score_item(page, index, "3")
+    # The items scroll in their own pane: scoring the last one leaves the player and the
+    # Submit button where they were, in view.
+    viewport = page.viewport_size
+    for control in (page.locator(".ep-play"), page.get_by_role("button", name="Submit evaluation")):
+        box = control.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
     page.get_by_role("button", name="Submit evaluation").click()
     page.get_by_text("Submitted", exact=False).first.wait_for()
 
