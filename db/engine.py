@@ -51,9 +51,19 @@ def server_closed(dbapi_conn) -> bool:  # noqa: ANN001 - a psycopg connection
     if getattr(dbapi_conn, "closed", False) or getattr(dbapi_conn, "broken", False):
         return True
     try:
-        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+        return _readable_now(dbapi_conn.fileno())
     except (OSError, ValueError):
         return True
+
+
+def _readable_now(fd: int) -> bool:
+    """Whether `fd` has something to read (or hung up), without waiting. poll, not select:
+    select refuses descriptors above 1023, which a busy server's connections reach."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)  # Windows: no poll, no such limit
     return bool(readable)
 
 

@@ -1,6 +1,9 @@
 """Sessions: reads run without a transaction on PostgreSQL, refuse to write, and a pooled
 connection the server has ended is replaced instead of failing the next user's request."""
 
+import os
+import resource
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -77,6 +80,33 @@ def test_server_closed_notices_a_closed_connection(postgres_database):
         assert server_closed(raw.driver_connection)
     finally:
         raw.invalidate()
+
+
+@pytest.mark.postgres
+def test_a_live_connection_on_a_high_descriptor_is_not_taken_for_closed(postgres_database):
+    """A busy server (many listeners' sockets, WebSockets, files) hands the database
+    connection a descriptor above 1023, where select() refuses to look; were that read as
+    "closed", every checkout would be thrown away and the app could not reach its database."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        engine = create_engine(postgres_database.url, poolclass=NullPool)
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            assert conn.fileno() > 1023
+            assert not server_closed(conn)
+            conn.close()
+            assert server_closed(conn)
+        finally:
+            raw.invalidate()
+            engine.dispose()
+    finally:
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 @pytest.mark.postgres
