@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session
 
 from db.engine import get_engine, read_scope
@@ -57,11 +57,22 @@ _last_version: tuple[str, float, int] | None = None  # (engine id, read at, vers
 
 def bump_data_version(session: Session) -> None:
     """Mark every cached aggregate stale; call inside the transaction that changes data."""
-    global _last_version
     result = session.exec(update(DataVersion).values(version=DataVersion.version + 1))
     if result.rowcount == 0:
         session.add(DataVersion(id=1, version=1))
+    _forget_version()
+    # Again once committed: a reader between this bump and the commit still saw (and kept
+    # for VERSION_TTL_S) the old version.
+    event.listen(session, "after_commit", _forget_version_after_commit, once=True)
+
+
+def _forget_version() -> None:
+    global _last_version
     _last_version = None
+
+
+def _forget_version_after_commit(_session: Session) -> None:
+    _forget_version()
 
 
 def bump_feedback_version(session: Session, agent_id: int) -> None:

@@ -1,6 +1,7 @@
 """Cached trend aggregates are reused until data changes, then recomputed at once."""
 
-from db.cache import data_version
+from db.cache import bump_data_version, data_version
+from db.engine import session_scope
 from db.trends import TrendFilters, weekly_totals
 from tests.factories import make_call, make_world, submit_evaluation
 
@@ -21,3 +22,14 @@ def test_a_submit_makes_cached_trends_fresh(database, tmp_path):
     assert list(after["n"]) == [2] and list(after["mean_total"]) == [50.0]
     # Scoped per actor: another team's supervisor never sees the cached North numbers.
     assert weekly_totals(world.sup_south, TrendFilters()).empty
+
+
+def test_a_version_read_while_a_bump_commits_is_not_kept(database):
+    """Another request may read the version between a write's bump and its commit; this
+    process must still see the new version at once after the commit, not a second later."""
+    make_world()
+    before = data_version()
+    with session_scope() as session:
+        bump_data_version(session)
+        assert data_version() == before  # read on another connection: not committed yet
+    assert data_version() == before + 1
