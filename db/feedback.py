@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from db.access import AccessDenied, Actor, NotFound, active_actor, reload_actor
+from db.access import AccessDenied, Actor, NotFound, active_actor, reload_actor, require_role
 from db.cache import bump_feedback_version, cached_by_versions
 from db.calls import CallRow, signed_audio_url
 from db.disputes import OPEN, DisputeRow, dispute_deadline, dispute_rows
@@ -38,6 +38,7 @@ from db.models import (
     ItemScore,
     ListeningReportRow,
     Purpose,
+    Role,
     Status,
     User,
     utcnow,
@@ -265,6 +266,61 @@ def unread_count(actor: Actor) -> int:
         return cached_by_versions(
             ("unread_count", actor.id), versions, lambda: _unread_count(session, actor), int
         )
+
+
+@dataclass(frozen=True)
+class FeedbackCounts:
+    """Where an agent stands: their submitted evaluations, how many they have not opened
+    or not acknowledged, their open disputes, and the mean total (0–100; None before the
+    first evaluation)."""
+
+    evaluations: int
+    unread: int
+    unacknowledged: int
+    open_disputes: int
+    mean_total: float | None
+
+
+def feedback_counts(actor: Actor) -> FeedbackCounts:
+    """The agent's own counts, in one query, cached like the rest of their feedback."""
+    require_role(actor, Role.agent)
+    with read_scope() as session:
+        actor, versions = _actor_and_versions(session, actor)
+        require_role(actor, Role.agent)  # as stored now, not as when they logged in
+        return cached_by_versions(
+            ("feedback_counts", actor.id),
+            versions,
+            lambda: _feedback_counts(session, actor),
+            lambda counts: counts,  # frozen
+        )
+
+
+def _feedback_counts(session: Session, actor: Actor) -> FeedbackCounts:
+    open_disputes = (
+        select(func.count(Dispute.id))
+        .where(Dispute.agent_id == actor.id, Dispute.status == OPEN)
+        .scalar_subquery()
+    )
+    n, viewed, acknowledged, mean, disputes = session.exec(
+        select(
+            func.count(Evaluation.id),
+            func.count(ViewMark.evaluation_id),
+            func.count(Acknowledgement.evaluation_id),
+            func.avg(Evaluation.total),
+            open_disputes,
+        )
+        .select_from(Evaluation)
+        .outerjoin(ViewMark, ViewMark.evaluation_id == Evaluation.id)
+        .outerjoin(Acknowledgement, Acknowledgement.evaluation_id == Evaluation.id)
+        .where(*_mine(actor))
+    ).one()
+    return FeedbackCounts(
+        evaluations=int(n),
+        unread=int(n) - int(viewed),
+        unacknowledged=int(n) - int(acknowledged),
+        open_disputes=int(disputes or 0),
+        mean_total=None if mean is None else float(mean),
+    )
 
 
 def _unread_count(session: Session, actor: Actor) -> int:

@@ -1,46 +1,73 @@
-"""Headline counts for the overview page, scoped to who is asking."""
+"""What waits for this user, for the overview page: a few counts, each with the page where
+it is dealt with. Scoped to who is asking."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import select
 
 from db.access import Actor
+from db.calibration import list_sessions
+from db.disputes import open_dispute_count
 from db.engine import read_scope
+from db.feedback import feedback_counts
 from db.models import Call, Evaluation, Purpose, Status, User
 
+MY_FEEDBACK = "pages/my_feedback.py"
 
-def overview_for(actor: Actor) -> dict[str, int | str]:
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline count; `page` is where the user acts on it (None: nothing to do)."""
+
+    label: str
+    value: int | str
+    page: str | None = None
+    action: str = ""
+
+
+def overview_for(actor: Actor) -> dict[str, Figure]:
+    """The actor's headline figures by label, in the order the page shows them."""
+    figures = _agent_figures(actor) if actor.is_agent else _scorer_figures(actor)
+    return {f.label: f for f in figures}
+
+
+def _agent_figures(actor: Actor) -> list[Figure]:
+    counts = feedback_counts(actor)
+    mean = "–" if counts.mean_total is None else f"{counts.mean_total:.1f}"
+    return [
+        Figure("New feedback", counts.unread, MY_FEEDBACK, "Read your feedback"),
+        Figure("Not yet acknowledged", counts.unacknowledged, MY_FEEDBACK, "Acknowledge"),
+        Figure("Your open disputes", counts.open_disputes, MY_FEEDBACK, "Follow them"),
+        Figure("Your average", mean, MY_FEEDBACK, f"Your evaluations ({counts.evaluations})"),
+    ]
+
+
+def _scorer_figures(actor: Actor) -> list[Figure]:
     with read_scope() as session:
-        if actor.is_agent:
-            mine = select(func.count(Evaluation.id)).where(
-                Evaluation.agent_id == actor.id,
-                Evaluation.purpose == Purpose.regular,
-                Evaluation.status == Status.submitted,
-            )
-            avg = select(func.avg(Evaluation.total)).where(
-                Evaluation.agent_id == actor.id,
-                Evaluation.purpose == Purpose.regular,
-                Evaluation.status == Status.submitted,
-            )
-            mean = session.exec(avg).one()
-            return {
-                "Evaluations of your calls": session.exec(mine).one(),
-                "Your average": f"{mean:.1f}" if mean is not None else "–",
-            }
-        calls = select(func.count(Call.id)).join(User, User.id == Call.agent_id)
         drafts = select(func.count(Evaluation.id)).where(
-            Evaluation.scorer_id == actor.id, Evaluation.status == Status.draft
+            Evaluation.scorer_id == actor.id,
+            Evaluation.status == Status.draft,
+            Evaluation.purpose == Purpose.regular,
         )
         submitted = select(func.count(Evaluation.id)).where(
             Evaluation.scorer_id == actor.id,
             Evaluation.status == Status.submitted,
             Evaluation.purpose == Purpose.regular,
         )
+        calls = select(func.count(Call.id)).join(User, User.id == Call.agent_id)
         if actor.is_supervisor:
             calls = calls.where(User.team_id == actor.team_id)
-        return {
-            "Calls you can see": session.exec(calls).one(),
-            "Your drafts": session.exec(drafts).one(),
-            "Your submitted evaluations": session.exec(submitted).one(),
-        }
+        n_drafts, n_submitted, n_calls = (session.exec(q).one() for q in (drafts, submitted, calls))
+    to_score = sum(
+        len(s.calls) - s.my_submitted for s in list_sessions(actor) if s.my_seat and not s.revealed
+    )
+    return [
+        Figure("Your drafts", n_drafts, "pages/queue.py", "Continue scoring"),
+        Figure("Disputes waiting", open_dispute_count(actor), "pages/disputes.py", "Decide"),
+        Figure("Calibration calls to score", to_score, "pages/calibration.py", "Score blind"),
+        Figure("Your submitted evaluations", n_submitted),
+        Figure("Calls you can see", n_calls, "pages/calls.py", "Browse calls"),
+    ]

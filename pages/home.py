@@ -1,4 +1,4 @@
-"""Overview: what needs this user's attention."""
+"""Overview: what needs this user's attention, each with a link to where it is done."""
 
 import streamlit as st
 
@@ -7,7 +7,9 @@ from ui.session import require_actor
 
 actor = require_actor()
 st.title(f"Welcome, {actor.display_name}")
-figures = overview_for(actor)
-cols = st.columns(len(figures))
-for col, (label, value) in zip(cols, figures.items(), strict=True):
-    col.metric(label, value)
+figures = list(overview_for(actor).values())
+for col, figure in zip(st.columns(len(figures)), figures, strict=True):
+    with col:
+        st.metric(figure.label, figure.value)
+        if figure.page:
+            st.page_link(figure.page, label=figure.action, icon=":material/arrow_forward:")

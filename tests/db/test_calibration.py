@@ -329,9 +329,10 @@ def test_calibration_scores_never_count_toward_agents_or_the_queue(room):
     reveal(world.sup_north, session_id)
     # The call still waits for its regular evaluation.
     assert calls[0].id in [row.call_id for row in scoring_queue(world.sup_north)]
-    assert overview_for(world.sup_north)["Your submitted evaluations"] == 0
+    assert overview_for(world.sup_north)["Your submitted evaluations"].value == 0
     agent_view = overview_for(world.agent_north)
-    assert agent_view["Evaluations of your calls"] == 0 and agent_view["Your average"] == "–"
+    assert agent_view["Your average"].value == "–"
+    assert agent_view["New feedback"].value == 0
 
 
 # ---------------------------------------------------------------- accuracy over time
