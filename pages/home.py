@@ -11,5 +11,5 @@ figures = list(overview_for(actor).values())
 for col, figure in zip(st.columns(len(figures)), figures, strict=True):
     with col:
         st.metric(figure.label, figure.value)
-        if figure.page:
+        if figure.page and figure.value not in (0, ""):  # nothing waiting: no call to act
             st.page_link(figure.page, label=figure.action, icon=":material/arrow_forward:")

@@ -44,4 +44,6 @@ def test_a_supervisor_sees_the_disputes_and_drafts_waiting(app_db, tmp_path):
     metrics = _metrics(at)
     assert (metrics["Disputes waiting"], metrics["Your drafts"]) == ("1", "0")
     assert _links(at)["Decide"].endswith("disputes")
-    assert _metrics(open_page(world.sup_south, HOME))["Disputes waiting"] == "0"
+    assert "Continue scoring" not in _links(at)  # no drafts: nothing to continue
+    south = open_page(world.sup_south, HOME)
+    assert _metrics(south)["Disputes waiting"] == "0" and "Decide" not in _links(south)
