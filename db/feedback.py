@@ -251,23 +251,6 @@ def _my_evaluations(session: Session, actor: Actor, limit: int) -> list[Feedback
     ]
 
 
-def unread_count(actor: Actor) -> int:
-    """How many of the agent's evaluations they have not opened yet (0 for other roles,
-    and for an account deactivated since it logged in: a badge, never an error)."""
-    if not actor.is_agent:
-        return 0
-    with read_scope() as session:
-        try:
-            actor, versions = _actor_and_versions(session, actor)
-        except AccessDenied:
-            return 0
-        if not actor.is_agent:
-            return 0
-        return cached_by_versions(
-            ("unread_count", actor.id), versions, lambda: _unread_count(session, actor), int
-        )
-
-
 @dataclass(frozen=True)
 class FeedbackCounts:
     """Where an agent stands: their submitted evaluations, how many they have not opened
@@ -295,6 +278,33 @@ def feedback_counts(actor: Actor) -> FeedbackCounts:
         )
 
 
+def unread_count(actor: Actor) -> int:
+    """How many of the agent's evaluations they have not opened yet (0 for other roles,
+    and for an account deactivated or re-roled since it logged in: a badge, never an
+    error)."""
+    if not actor.is_agent:
+        return 0
+    try:
+        return feedback_counts(actor).unread
+    except AccessDenied:
+        return 0
+
+
+def _marked(mark: type) -> Any:  # noqa: ANN401 - a correlated scalar subquery
+    """The evaluation's row in `mark` (view or acknowledgement), or NULL.
+
+    A scalar subquery, not an outer or anti-join: PostgreSQL may plan those as a hash
+    join reading every agent's marks (it does for custom plans, ~2x slower at bench
+    scale). This probes the mark's primary key once per evaluation of this agent,
+    whatever the planner estimates."""
+    return (
+        select(mark.evaluation_id)
+        .where(mark.evaluation_id == Evaluation.id)
+        .correlate(Evaluation)
+        .scalar_subquery()
+    )
+
+
 def _feedback_counts(session: Session, actor: Actor) -> FeedbackCounts:
     open_disputes = (
         select(func.count(Dispute.id))
@@ -304,14 +314,12 @@ def _feedback_counts(session: Session, actor: Actor) -> FeedbackCounts:
     n, viewed, acknowledged, mean, disputes = session.exec(
         select(
             func.count(Evaluation.id),
-            func.count(ViewMark.evaluation_id),
-            func.count(Acknowledgement.evaluation_id),
+            func.count(_marked(ViewMark)),
+            func.count(_marked(Acknowledgement)),
             func.avg(Evaluation.total),
             open_disputes,
         )
         .select_from(Evaluation)
-        .outerjoin(ViewMark, ViewMark.evaluation_id == Evaluation.id)
-        .outerjoin(Acknowledgement, Acknowledgement.evaluation_id == Evaluation.id)
         .where(*_mine(actor))
     ).one()
     return FeedbackCounts(
@@ -321,21 +329,6 @@ def _feedback_counts(session: Session, actor: Actor) -> FeedbackCounts:
         open_disputes=int(disputes or 0),
         mean_total=None if mean is None else float(mean),
     )
-
-
-def _unread_count(session: Session, actor: Actor) -> int:
-    # A scalar subquery, not an anti-join (NOT EXISTS becomes one too): PostgreSQL may
-    # plan that as a hash anti-join reading every agent's view marks (it does for custom
-    # plans, ~2x slower at bench scale). This probes the view marks' primary key once per
-    # evaluation of this agent, whatever the planner estimates.
-    view_mark = (
-        select(ViewMark.evaluation_id)
-        .where(ViewMark.evaluation_id == Evaluation.id)
-        .correlate(Evaluation)
-        .scalar_subquery()
-    )
-    query = select(func.count()).select_from(Evaluation).where(*_mine(actor), view_mark.is_(None))
-    return int(session.exec(query).one())
 
 
 def mark_viewed(actor: Actor, evaluation_id: int) -> datetime:
