@@ -541,6 +541,26 @@ def list_sessions(actor: Actor) -> list[SessionSummary]:
         return _summaries(session, actor, session.exec(query).all())
 
 
+def calls_to_score_blind(actor: Actor) -> int:
+    """How many calls the actor still has to score in sessions not yet revealed: their
+    seats' calls less the submissions that count. Two counts, not a list of sessions."""
+    with read_scope() as session:
+        open_seats = (
+            select(CalibrationSeat.session_id)
+            .join(CalibrationSession, CalibrationSession.id == CalibrationSeat.session_id)
+            .where(CalibrationSeat.scorer_id == actor.id, CalibrationSession.revealed.is_(False))
+        )
+        seat_calls = (
+            select(func.count())
+            .select_from(CalibrationCall)
+            .where(CalibrationCall.session_id.in_(open_seats))
+        )
+        done = _counted_submissions(select(func.count(Evaluation.id))).where(
+            Evaluation.scorer_id == actor.id, Evaluation.calibration_session_id.in_(open_seats)
+        )
+        return int(session.exec(seat_calls).one()) - int(session.exec(done).one())
+
+
 def get_session(actor: Actor, session_id: int) -> SessionSummary:
     with read_scope() as session:
         actor = _start(session, actor)

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from db.access import Actor
-from db.calibration import list_sessions
+from db.calibration import calls_to_score_blind
 from db.disputes import open_dispute_count
 from db.engine import read_scope
 from db.feedback import feedback_counts
@@ -61,13 +61,15 @@ def _scorer_figures(actor: Actor) -> list[Figure]:
         if actor.is_supervisor:
             calls = calls.where(User.team_id == actor.team_id)
         n_drafts, n_submitted, n_calls = (session.exec(q).one() for q in (drafts, submitted, calls))
-    to_score = sum(
-        len(s.calls) - s.my_submitted for s in list_sessions(actor) if s.my_seat and not s.revealed
-    )
     return [
         Figure("Your drafts", n_drafts, "pages/queue.py", "Continue scoring"),
         Figure("Disputes waiting", open_dispute_count(actor), "pages/disputes.py", "Decide"),
-        Figure("Calibration calls to score", to_score, "pages/calibration.py", "Score blind"),
+        Figure(
+            "Calibration calls to score",
+            calls_to_score_blind(actor),
+            "pages/calibration.py",
+            "Score blind",
+        ),
         Figure("Your submitted evaluations", n_submitted),
         Figure("Calls you can see", n_calls, "pages/calls.py", "Browse calls"),
     ]
