@@ -40,6 +40,7 @@ MAX_LEVELS = 11
 MAX_ITEMS = 50
 MAX_WEIGHT = 1000.0  # keeps weighted sums far from float overflow
 MAX_FILE_BYTES = 1_000_000
+MAX_VERSION = 1_000_000  # far below the database's 32-bit integer column (2**31 - 1)
 
 DEFAULT_SCALE_MIN = 1
 DEFAULT_SCALE_MAX = 5
@@ -494,6 +495,8 @@ def parse_rubric(data: Mapping[str, Any], source: str = "<rubric>") -> Rubric:
     version = checker.integer(data, "version", None, "version", _MISSING)
     if version is not None and version < 1:
         checker.add(None, "version", f"must be 1 or more, got {version}")
+    elif version is not None and version > MAX_VERSION:
+        checker.add(None, "version", f"must be at most {MAX_VERSION}, got {version}")
     title = checker.text(data, "title", None, max_chars=MAX_TITLE_CHARS)
     description = checker.text(
         data, "description", None, max_chars=MAX_DESCRIPTION_CHARS, required=False
