@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from db.access import AccessDenied, Actor, NotFound, get_visible_call, require_role
 from db.config import settings
 from db.engine import read_scope, session_scope
-from db.listening import store_listening_report
 from db.media import extension_for, sha256_of, store_file
 from db.models import Call, Role, User
 from scoring.audio import AudioProblem, probe_audio
 
 MANIFEST_COLUMNS = ("file", "agent", "started_at", "external_id", "agent_channel")
+OPTIONAL_MANIFEST_COLUMNS = ("transcript",)  # a transcript file beside the recording
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,119}$")
 
 
@@ -86,10 +86,15 @@ def import_call(
     agent_channel: int = 0,
     external_id: str | None = None,
     analyse: bool = True,
+    transcript: tuple[bytes, str] | None = None,
 ) -> CallRow:
-    """Validate the audio, store it by content hash and record the call.
+    """Validate the audio, store it by content hash and record the call, with its
+    transcript when one is given as (file bytes, file name). Then queue the background
+    work: listening analysis (`analyse`), and speech recognition when no transcript came
+    and recognition is enabled (EARSHOT_ASR_ENABLED).
 
-    Raises IntakeProblem naming `original_name` and what is wrong; nothing is stored then.
+    Raises IntakeProblem naming `original_name` and what is wrong (for a bad transcript,
+    its file name and where); nothing is stored then.
     """
     require_role(actor, Role.admin, Role.supervisor)
     limit = settings().max_upload_mb * 1024 * 1024
@@ -118,6 +123,19 @@ def import_call(
         raise IntakeProblem(f"{original_name}: no call id can be made from this file name")
     if not EXTERNAL_ID_RE.match(external_id):
         raise IntakeProblem(f"{original_name}: external id {external_id!r} has unusual characters")
+    parsed = None
+    if transcript is not None:
+        from scoring.transcripts import TranscriptError, parse_transcript
+
+        try:
+            parsed = parse_transcript(
+                transcript[0],
+                transcript[1],
+                agent_channel=agent_channel,
+                duration_s=info.duration_s,
+            )
+        except TranscriptError as exc:
+            raise IntakeProblem(f"{original_name}: {exc}") from exc
     sha256 = sha256_of(source)
     with session_scope() as session:
         agent = _agent_for_intake(session, actor, agent_username)
@@ -144,10 +162,28 @@ def import_call(
         )
         session.add(call)
         session.flush()
+        if parsed is not None:
+            from db.transcripts import attach_parsed
+
+            attach_parsed(session, actor, call, parsed, transcript[1])
         row = _call_row(call, agent)
-    if analyse:
-        store_listening_report(row.id)
+    queue_call_work(row.id, analyse=analyse, has_transcript=parsed is not None, actor=actor)
     return row
+
+
+def queue_call_work(
+    call_id: int, *, analyse: bool = True, has_transcript: bool = False, actor: Actor | None = None
+) -> None:
+    """The background jobs a new call needs (after its row is committed)."""
+    from db.jobs import enqueue
+    from jobs.config import asr_enabled
+    from jobs.handlers import LISTEN, TRANSCRIBE
+
+    requested_by = actor.id if actor is not None and actor.id else None
+    if analyse:
+        enqueue(LISTEN, call_id, requested_by=requested_by)
+    if not has_transcript and asr_enabled():
+        enqueue(TRANSCRIBE, call_id, requested_by=requested_by)
 
 
 # ---------------------------------------------------------------- bulk import
@@ -161,6 +197,7 @@ class ManifestRow:
     started_at: datetime
     external_id: str
     agent_channel: int
+    transcript: str = ""  # a transcript file relative to the import folder, or ""
 
 
 @dataclass
@@ -254,7 +291,17 @@ def parse_manifest(
             continue
         seen_files.add(file)
         seen_ids.add(external_id)
-        good.append(ManifestRow(line, file, row["agent"], started, external_id, channel))
+        good.append(
+            ManifestRow(
+                line,
+                file,
+                row["agent"],
+                started,
+                external_id,
+                channel,
+                row.get("transcript", ""),
+            )
+        )
     return good, bad
 
 
@@ -282,6 +329,39 @@ def bulk_import(
         if not source.is_file():
             report.rows.append(RowResult(row.line, row.file, "error", "file not found"))
             continue
+        transcript = None
+        if row.transcript:
+            transcript_path = (root / row.transcript).resolve()
+            if not transcript_path.is_relative_to(root):
+                report.rows.append(
+                    RowResult(
+                        row.line, row.file, "error", "the transcript's path leaves the folder"
+                    )
+                )
+                continue
+            if not transcript_path.is_file():
+                report.rows.append(
+                    RowResult(
+                        row.line, row.file, "error", f"transcript {row.transcript!r} not found"
+                    )
+                )
+                continue
+            from scoring.transcripts import MAX_TRANSCRIPT_BYTES
+
+            if transcript_path.stat().st_size > MAX_TRANSCRIPT_BYTES:
+                # Refused before reading: parse_transcript would refuse it anyway.
+                size_mb = transcript_path.stat().st_size / 2**20
+                report.rows.append(
+                    RowResult(
+                        row.line,
+                        row.file,
+                        "error",
+                        f"transcript {row.transcript!r}: {size_mb:.0f} MB is over the "
+                        f"{MAX_TRANSCRIPT_BYTES // 2**20} MB limit for a transcript file",
+                    )
+                )
+                continue
+            transcript = (transcript_path.read_bytes(), row.transcript)
         try:
             call = import_call(
                 actor,
@@ -291,6 +371,7 @@ def bulk_import(
                 started_at=row.started_at,
                 agent_channel=row.agent_channel,
                 external_id=row.external_id,
+                transcript=transcript,
             )
         except IntakeProblem as exc:
             status = "duplicate" if "already imported" in str(exc) else "error"

@@ -39,11 +39,29 @@ def main(argv: list[str] | None = None) -> int:
         help="CSV with columns file, agent, started_at, external_id, agent_channel",
     )
 
+    att = sub.add_parser(
+        "attach-transcripts", help="attach transcript files to existing calls from a manifest"
+    )
+    att.add_argument("folder", type=Path)
+    att.add_argument(
+        "manifest",
+        type=Path,
+        help="CSV with columns call_id (the call's id or external id) and file",
+    )
+    att.add_argument(
+        "--replace", action="store_true", help="replace transcripts calls already have"
+    )
+
+    sub.add_parser("worker", help="run a background job worker (as python -m jobs.worker)")
     sub.add_parser("seed-demo", help="load the demo data when the database is empty")
     sub.add_parser("analyse-calls", help="compute listening reports for calls without one")
     sub.add_parser("sync-rubrics", help="store new rubric file versions")
 
     args = parser.parse_args(argv)
+    if args.command == "worker":
+        from jobs.worker import main as worker_main
+
+        return worker_main([])
     from db.migrate import upgrade_to_head
 
     upgrade_to_head()
@@ -51,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create_user(args)
     if args.command == "import-calls":
         return _import_calls(args)
+    if args.command == "attach-transcripts":
+        return _attach_transcripts(args)
     if args.command == "seed-demo":
         from db.demo import seed_demo
 
@@ -112,6 +132,23 @@ def _import_calls(args: argparse.Namespace) -> int:
         print(f"line {row.line:>4}  {row.status:<9} {row.file}: {detail}")
     print(f"{report.imported} imported, {report.failed} not imported")
     return 0 if report.failed == 0 else 1
+
+
+def _attach_transcripts(args: argparse.Namespace) -> int:
+    from db.transcripts import attach_transcript_manifest
+
+    try:
+        rows = attach_transcript_manifest(
+            _system_actor(), args.folder, args.manifest, replace=args.replace
+        )
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for row in rows:
+        print(f"line {row.line:>4}  {row.status:<9} {row.file}: {row.message}")
+    attached = sum(r.status == "attached" for r in rows)
+    print(f"{attached} attached, {len(rows) - attached} not attached")
+    return 0 if attached == len(rows) else 1
 
 
 if __name__ == "__main__":

@@ -287,3 +287,122 @@ class DataVersion(SQLModel, table=True):
 def _first_data_version(target, connection, **_kw) -> None:  # noqa: ANN001
     # The one row exists from the start, so bumping it is a plain UPDATE, race-free.
     connection.execute(target.insert().values(id=1, version=0))
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Job(SQLModel, table=True):
+    """One background job (listening analysis, speech recognition, ...). The row is the
+    truth about a job; the queue (huey) only carries its id to a worker."""
+
+    __table_args__ = (Index("ix_job_call_kind", "call_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    subject: str = Field(default="", max_length=255)  # what a job without a call is about
+    state: str = Field(default=JobState.queued, max_length=16, index=True)  # a JobState
+    progress: float = 0.0  # 0..1
+    error: str | None = Field(default=None, max_length=2000)
+    attempts: int = 0
+    requested_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = ts_field()
+    started_at: datetime | None = ts_field(nullable=True)
+    finished_at: datetime | None = ts_field(nullable=True)
+    updated_at: datetime = ts_field()
+
+
+class TranscriptRow(SQLModel, table=True):
+    """A call's current transcript. Replaced only by an explicit re-import or
+    re-recognition; the replaced one is kept whole in an audit event."""
+
+    __tablename__ = "transcript"
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", unique=True)
+    # "import:<format>:<file name>" or "asr:<engine>:<model>"
+    source: str = Field(max_length=255)
+    format: str = Field(max_length=32)
+    utterance_count: int = 0
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = ts_field()
+
+
+class TranscriptUtterance(SQLModel, table=True):
+    """One utterance; `text` is indexed for full-text search (SQLite FTS5 table
+    `transcript_utterance_fts` / PostgreSQL GIN index on to_tsvector('simple', text))."""
+
+    __tablename__ = "transcript_utterance"
+    __table_args__ = (Index("ix_utterance_transcript_seq", "transcript_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    transcript_id: int = Field(foreign_key="transcript.id")
+    call_id: int = Field(foreign_key="call.id", index=True)  # copied: search filters by call
+    seq: int
+    speaker: str = Field(max_length=16)  # agent | customer | unknown
+    label: str = Field(default="", max_length=120)
+    start_s: float
+    end_s: float
+    text: str
+    # [[text, start_s, end_s], ...]; redactions: [[start_s, end_s], ...] or source spans
+    words: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    redactions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+# Full-text search over utterance text, created wherever the table is (create_all in tests,
+# the migration elsewhere). SQLite: an external-content FTS5 table kept in step by triggers.
+TRANSCRIPT_FTS_SQLITE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS transcript_utterance_fts USING fts5("
+    "text, content='transcript_utterance', content_rowid='id', tokenize='unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS transcript_utterance_ai AFTER INSERT ON transcript_utterance "
+    "BEGIN INSERT INTO transcript_utterance_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS transcript_utterance_ad AFTER DELETE ON transcript_utterance "
+    "BEGIN INSERT INTO transcript_utterance_fts(transcript_utterance_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS transcript_utterance_au AFTER UPDATE ON transcript_utterance "
+    "BEGIN INSERT INTO transcript_utterance_fts(transcript_utterance_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); "
+    "INSERT INTO transcript_utterance_fts(rowid, text) VALUES (new.id, new.text); END",
+)
+TRANSCRIPT_FTS_SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS transcript_utterance_au",
+    "DROP TRIGGER IF EXISTS transcript_utterance_ad",
+    "DROP TRIGGER IF EXISTS transcript_utterance_ai",
+    "DROP TABLE IF EXISTS transcript_utterance_fts",
+)
+# 'simple': no stemming or stop words, as FTS5's unicode61, so both backends find the same.
+TRANSCRIPT_FTS_POSTGRES = (
+    "CREATE INDEX IF NOT EXISTS ix_utterance_text_fts ON transcript_utterance "
+    "USING gin (to_tsvector('simple', text))",
+)
+TRANSCRIPT_FTS_POSTGRES_DROP = ("DROP INDEX IF EXISTS ix_utterance_text_fts",)
+
+
+def transcript_fts_ddl(dialect: str) -> tuple[str, ...]:
+    return {"sqlite": TRANSCRIPT_FTS_SQLITE, "postgresql": TRANSCRIPT_FTS_POSTGRES}.get(
+        dialect, ()
+    )
+
+
+@event.listens_for(TranscriptUtterance.__table__, "after_create")
+def _transcript_fts(target, connection, **_kw) -> None:  # noqa: ANN001
+    for statement in transcript_fts_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+@event.listens_for(TranscriptUtterance.__table__, "before_drop")
+def _drop_transcript_fts(target, connection, **_kw) -> None:  # noqa: ANN001
+    drop = {
+        "sqlite": TRANSCRIPT_FTS_SQLITE_DROP,
+        "postgresql": TRANSCRIPT_FTS_POSTGRES_DROP,
+    }.get(connection.dialect.name, ())
+    for statement in drop:
+        connection.exec_driver_sql(statement)
+
+
+def managed_by_models(name: str | None, type_: str, parent_names: object) -> bool:  # noqa: ARG001
+    """Alembic's include_name: the search index objects above live outside the models
+    (FTS5 virtual and shadow tables, an expression index), so comparisons skip them."""
+    return not (name or "").startswith(("transcript_utterance_fts", "ix_utterance_text_fts"))

@@ -18,6 +18,11 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="earshot-tests-"))
 os.environ.setdefault("EARSHOT_DATA_DIR", str(_SCRATCH))
 os.environ.setdefault("EARSHOT_MEDIA_DIR", str(_SCRATCH / "media"))
 os.environ.pop("DATABASE_URL", None)
+# Code that queues background jobs runs them at once in tests (huey's immediate mode); the
+# queue itself is tested end to end with real consumers in tests/db/test_jobs.py.
+os.environ.setdefault("EARSHOT_JOBS_IMMEDIATE", "1")
+os.environ.pop("EARSHOT_REDIS_URL", None)
+os.environ.pop("EARSHOT_ASR_ENABLED", None)
 
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -122,3 +127,19 @@ def _cheap_password_hashing():
     db.auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     db.auth._hasher = real
+
+
+REDIS_URL = os.environ.get("EARSHOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis server (tools/ensure_test_services.sh starts one). Skips locally
+    without one; fails under CI=true."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it means "no server"
+        missing_service(f"no Redis server at {REDIS_URL} ({type(exc).__name__})")
+    return REDIS_URL

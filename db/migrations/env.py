@@ -24,6 +24,7 @@ def _run(connection) -> None:  # noqa: ANN001
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite can't ALTER most things
         compare_type=True,
+        include_name=db.models.managed_by_models,  # not the full-text search objects
     )
     with context.begin_transaction():
         context.run_migrations()

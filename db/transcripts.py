@@ -1,0 +1,500 @@
+"""Transcripts per call: attach (imported file or recognition), read, replace on explicit
+request only (the old one kept whole in an audit event), and full-text search across the
+calls a user may see (SQLite FTS5 / PostgreSQL to_tsvector('simple', text) with GIN).
+
+Times are seconds from the start of the recording. Parsing lives in scoring.transcripts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Integer, delete, func, literal_column
+from sqlalchemy import text as sql_text
+from sqlmodel import Session, select
+
+from db.access import AccessDenied, Actor, NotFound, get_visible_call
+from db.audit import record_audit
+from db.engine import read_scope, session_scope
+from db.models import (
+    CalibrationCall,
+    CalibrationSeat,
+    CalibrationSession,
+    Call,
+    ListeningReportRow,
+    TranscriptRow,
+    TranscriptUtterance,
+    User,
+    utcnow,
+)
+from scoring.transcripts import (
+    MAX_TRANSCRIPT_BYTES,
+    Transcript,
+    TranscriptError,
+    Utterance,
+    Word,
+)
+
+SEARCH_LIMIT = 50
+_SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class TranscriptExists(ValueError):
+    """The call already has a transcript; replacing it must be asked for explicitly."""
+
+
+@dataclass(frozen=True)
+class TranscriptInfo:
+    call_id: int
+    source: str  # "import:<format>:<file name>" or "asr:<engine>:<model>"
+    format: str
+    utterance_count: int
+    created_at: datetime
+    replaced: bool = False  # an older transcript was replaced (and kept in the audit trail)
+
+
+@dataclass(frozen=True)
+class CallTranscript:
+    info: TranscriptInfo
+    transcript: Transcript
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    call_id: int
+    external_id: str
+    agent: str
+    started_at: datetime
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+
+
+# ---------------------------------------------------------------- who may see which calls
+
+
+def visible_call_filter(query: Any, actor: Actor) -> Any:
+    """`query` (which selects from Call) narrowed to the calls `actor` may see, in SQL:
+    the same rule as db.access.can_see_call. Admins: all. Agents: their own. Supervisors:
+    their team's agents' calls, and calls of calibration sessions they sit in or run."""
+    if actor.is_admin:
+        return query
+    if actor.is_agent:
+        return query.where(Call.agent_id == actor.id)
+    team_agents = select(User.id).where(User.team_id == actor.team_id)
+    seated = (
+        select(CalibrationCall.call_id)
+        .join(CalibrationSession, CalibrationSession.id == CalibrationCall.session_id)
+        .outerjoin(
+            CalibrationSeat,
+            (CalibrationSeat.session_id == CalibrationCall.session_id)
+            & (CalibrationSeat.scorer_id == actor.id),
+        )
+        .where(
+            (CalibrationSeat.scorer_id == actor.id)
+            | (CalibrationSession.facilitator_id == actor.id)
+        )
+    )
+    if actor.team_id is None:
+        return query.where(Call.id.in_(seated))
+    return query.where(Call.agent_id.in_(team_agents) | Call.id.in_(seated))
+
+
+# ---------------------------------------------------------------- storing
+
+
+def _source_for_import(transcript: Transcript, filename: str) -> str:
+    return f"import:{transcript.format}:{filename}"[:255]
+
+
+def _source_for_recognition(transcript: Transcript) -> str:
+    made_by = transcript.source or transcript.format or "unknown"
+    return (made_by if made_by.startswith("asr:") else f"asr:{made_by}")[:255]
+
+
+def _utterance_json(u: TranscriptUtterance) -> dict[str, Any]:
+    return {
+        "speaker": u.speaker,
+        "label": u.label,
+        "start_s": u.start_s,
+        "end_s": u.end_s,
+        "text": u.text,
+        "words": u.words,
+        "redactions": u.redactions,
+    }
+
+
+def store_transcript(
+    session: Session,
+    actor: Actor | None,
+    call: Call,
+    transcript: Transcript,
+    source: str,
+    *,
+    replace: bool = False,
+    reason: str = "",
+) -> TranscriptInfo:
+    """Write `transcript` as the call's (inside the caller's unit of work). An existing
+    one is replaced only with `replace=True`, and kept whole in an audit event."""
+    old = session.exec(select(TranscriptRow).where(TranscriptRow.call_id == call.id)).first()
+    if old is not None and not replace:
+        raise TranscriptExists(
+            f"call {call.external_id} already has a transcript ({old.source}); "
+            "replace it explicitly to import another"
+        )
+    audit_actor = actor if actor is not None and actor.id else None  # the CLI is no user
+    if old is not None:
+        rows = session.exec(
+            select(TranscriptUtterance)
+            .where(TranscriptUtterance.transcript_id == old.id)
+            .order_by(TranscriptUtterance.seq)
+        ).all()
+        before = {
+            "source": old.source,
+            "format": old.format,
+            "created_at": old.created_at.isoformat(),
+            "created_by": old.created_by,
+            "utterances": [_utterance_json(u) for u in rows],
+        }
+        session.exec(delete(TranscriptUtterance).where(TranscriptUtterance.transcript_id == old.id))
+        session.delete(old)
+        session.flush()
+        record_audit(
+            session,
+            audit_actor,
+            "transcript.replace",
+            "call",
+            call.id,
+            before=before,
+            after={"source": source},
+            reason=reason or "transcript replaced",
+        )
+    row = TranscriptRow(
+        call_id=call.id,
+        source=source,
+        format=transcript.format[:32],
+        utterance_count=len(transcript.utterances),
+        created_by=audit_actor.id if audit_actor else None,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        TranscriptUtterance(
+            transcript_id=row.id,
+            call_id=call.id,
+            seq=n,
+            speaker=u.speaker,
+            label=u.label[:120],
+            start_s=float(u.start_s),
+            end_s=float(u.end_s),
+            text=u.text,
+            words=[[w.text, w.start_s, w.end_s] for w in u.words],
+            redactions=[list(span) for span in getattr(u, "redactions", ())],
+        )
+        for n, u in enumerate(transcript.utterances)
+    )
+    session.flush()
+    return TranscriptInfo(
+        call.id, row.source, row.format, row.utterance_count, row.created_at, old is not None
+    )
+
+
+def _with_roles(session: Session, call_id: int, transcript: Transcript) -> Transcript:
+    """Parties for labels that are not parties, from the stored listening turns."""
+    if all(u.speaker != "unknown" for u in transcript.utterances):
+        return transcript
+    report = session.get(ListeningReportRow, call_id)
+    turns = (report.report or {}).get("turns", []) if report is not None else []
+    if not turns:
+        return transcript
+    from scoring.transcripts import assign_roles
+
+    return assign_roles(transcript, [(t["speaker"], t["start_s"], t["end_s"]) for t in turns])
+
+
+def parse_for_call(call: Call, data: bytes, filename: str) -> Transcript:
+    """Parse a transcript file against the call's channel layout and length.
+    Raises TranscriptError naming the file and where."""
+    from scoring.transcripts import parse_transcript
+
+    return parse_transcript(
+        data, filename, agent_channel=call.agent_channel, duration_s=call.duration_s
+    )
+
+
+def attach_transcript(
+    actor: Actor,
+    call_id: int,
+    data: bytes,
+    filename: str,
+    *,
+    replace: bool = False,
+    reason: str = "",
+) -> TranscriptInfo:
+    """Import a transcript file for a call the actor may see (scorers only). Raises
+    TranscriptError (the file and where), TranscriptExists (without `replace`),
+    NotFound / AccessDenied."""
+    if not actor.can_score:
+        raise AccessDenied("Only supervisors and admins import transcripts.")
+    with session_scope() as session:
+        call = get_visible_call(session, actor, call_id)
+        transcript = _with_roles(session, call.id, parse_for_call(call, data, filename))
+        return store_transcript(
+            session,
+            actor,
+            call,
+            transcript,
+            _source_for_import(transcript, filename),
+            replace=replace,
+            reason=reason,
+        )
+
+
+def attach_parsed(
+    session: Session,
+    actor: Actor | None,
+    call: Call,
+    transcript: Transcript,
+    filename: str,
+) -> TranscriptInfo:
+    """Store an already parsed import (intake: the call is being created in `session`)."""
+    transcript = _with_roles(session, call.id, transcript)
+    return store_transcript(
+        session, actor, call, transcript, _source_for_import(transcript, filename)
+    )
+
+
+def assign_roles_from_report(call_id: int) -> bool:
+    """After a listening report arrives: give parties to a stored transcript's unknown
+    speakers from its turns. True when any speaker changed."""
+    with session_scope() as session:
+        rows = session.exec(
+            select(TranscriptUtterance)
+            .where(TranscriptUtterance.call_id == call_id)
+            .order_by(TranscriptUtterance.seq)
+        ).all()
+        if not rows or all(r.speaker != "unknown" for r in rows):
+            return False
+        current = Transcript("stored", tuple(_utterance(r) for r in rows))
+        named = _with_roles(session, call_id, current)
+        changed = False
+        for row, utterance in zip(rows, named.utterances, strict=True):
+            if row.speaker != utterance.speaker:
+                row.speaker = utterance.speaker
+                session.add(row)
+                changed = True
+        return changed
+
+
+def recognise_call(
+    call_id: int, progress: Callable[[float], None] | None = None, *, replace: bool = False
+) -> TranscriptInfo | None:
+    """Speech recognition for a call (a background job's body): None when the call has a
+    transcript already and `replace` is False."""
+    from db.media import media_root
+
+    with read_scope() as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise NotFound(f"Call {call_id} was not found.")
+        has_one = session.exec(
+            select(TranscriptRow.id).where(TranscriptRow.call_id == call_id)
+        ).first()
+        if has_one is not None and not replace:
+            return None
+        path = media_root() / call.audio_path
+        agent_channel = call.agent_channel
+    from media.asr import recognize
+
+    transcript = recognize(path, agent_channel=agent_channel)
+    if progress:
+        progress(0.95)
+    with session_scope() as session:
+        call = session.get(Call, call_id)
+        transcript = _with_roles(session, call_id, transcript)
+        return store_transcript(
+            session,
+            None,
+            call,
+            transcript,
+            _source_for_recognition(transcript),
+            replace=replace,
+            reason="recognised again" if replace else "",
+        )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _utterance(row: TranscriptUtterance) -> Utterance:
+    return Utterance(
+        speaker=row.speaker,  # type: ignore[arg-type]  # stored from a Party
+        label=row.label,
+        start_s=row.start_s,
+        end_s=row.end_s,
+        text=row.text,
+        words=tuple(Word(str(t), float(a), float(b)) for t, a, b in row.words),
+        redactions=tuple((float(a), float(b)) for a, b in row.redactions),
+    )
+
+
+def transcript_for(actor: Actor, call_id: int) -> CallTranscript | None:
+    """The call's transcript for a user who may see the call; None when it has none."""
+    with read_scope() as session:
+        get_visible_call(session, actor, call_id)
+        row = session.exec(select(TranscriptRow).where(TranscriptRow.call_id == call_id)).first()
+        if row is None:
+            return None
+        utterances = session.exec(
+            select(TranscriptUtterance)
+            .where(TranscriptUtterance.transcript_id == row.id)
+            .order_by(TranscriptUtterance.seq)
+        ).all()
+        info = TranscriptInfo(call_id, row.source, row.format, row.utterance_count, row.created_at)
+        transcript = Transcript(row.format, tuple(_utterance(u) for u in utterances), row.source)
+        return CallTranscript(info, transcript)
+
+
+def transcript_sources(actor: Actor, call_ids: list[int]) -> dict[int, str]:
+    """call id → transcript source, for the visible calls among `call_ids` that have one."""
+    if not call_ids:
+        return {}
+    with read_scope() as session:
+        query = (
+            select(TranscriptRow.call_id, TranscriptRow.source)
+            .join(Call, Call.id == TranscriptRow.call_id)
+            .where(TranscriptRow.call_id.in_(sorted(set(call_ids))))
+        )
+        return dict(session.exec(visible_call_filter(query, actor)).all())
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search box entry (letters and digits; punctuation separates)."""
+    return _SEARCH_TOKEN.findall(query.casefold())[:20]
+
+
+def search_transcripts(actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+    """Utterances containing every word of `query`, on calls the actor may see; newest
+    calls first, then by time in the call. No words → no hits."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    limit = max(1, min(int(limit), 500))
+    with read_scope() as session:
+        base = (
+            select(
+                TranscriptUtterance.call_id,
+                Call.external_id,
+                User.display_name,
+                Call.started_at,
+                TranscriptUtterance.speaker,
+                TranscriptUtterance.start_s,
+                TranscriptUtterance.end_s,
+                TranscriptUtterance.text,
+            )
+            .join(Call, Call.id == TranscriptUtterance.call_id)
+            .join(User, User.id == Call.agent_id)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            # Spelled as the GIN index is, so the planner can use it.
+            simple = literal_column("'simple'::regconfig")
+            vector = func.to_tsvector(simple, TranscriptUtterance.text)
+            base = base.where(vector.op("@@")(func.plainto_tsquery(simple, " ".join(terms))))
+        else:
+            # Each word quoted: FTS5 query syntax in the box is text, never operators.
+            match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+            hits = (
+                sql_text(
+                    "SELECT rowid FROM transcript_utterance_fts "
+                    "WHERE transcript_utterance_fts MATCH :match"
+                )
+                .bindparams(match=match)
+                .columns(rowid=Integer)
+                .subquery()
+            )
+            base = base.join(hits, hits.c.rowid == TranscriptUtterance.id)
+        query_ = visible_call_filter(base, actor).order_by(
+            Call.started_at.desc(), TranscriptUtterance.start_s
+        )
+        rows = session.exec(query_.limit(limit)).all()
+        return [SearchHit(*row) for row in rows]
+
+
+# ---------------------------------------------------------------- bulk attach
+
+
+@dataclass(frozen=True)
+class AttachResult:
+    line: int
+    file: str
+    status: str  # attached | error
+    message: str  # the source stored, or the reason
+
+
+def attach_transcript_manifest(
+    actor: Actor, folder: Path, manifest: Path, *, replace: bool = False
+) -> list[AttachResult]:
+    """Attach transcript files in `folder` to existing calls, one manifest row each: a
+    UTF-8 CSV with columns `call_id` (the external id, or the numeric id) and `file`.
+    Good rows attach, every bad row is reported with its reason. A manifest that cannot
+    be read at all raises ValueError."""
+    if not actor.can_score:
+        raise AccessDenied("Only supervisors and admins import transcripts.")
+    try:
+        text = manifest.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{manifest.name}: not UTF-8 text (byte {exc.start})") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ValueError(f"{manifest.name}: not a readable CSV file ({exc})") from exc
+    header = {(h or "").strip().lower() for h in reader.fieldnames or []}
+    if not {"call_id", "file"} <= header:
+        raise ValueError(f"{manifest.name}: the columns call_id and file are needed")
+    root = folder.resolve()
+    results = []
+    for line, raw in enumerate(rows, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        name, call_ref = row.get("file", ""), row.get("call_id", "")
+
+        def fail(reason: str, line: int = line, name: str = name) -> None:
+            results.append(AttachResult(line, name, "error", reason))
+
+        path = (root / name).resolve()
+        if not name or not call_ref:
+            fail("call_id and file must both be filled in")
+        elif not path.is_relative_to(root):
+            fail("the path leaves the folder")
+        elif not path.is_file():
+            fail("file not found")
+        elif (call_id := _call_id_for(call_ref)) is None:
+            fail(f"no call {call_ref}")
+        elif path.stat().st_size > MAX_TRANSCRIPT_BYTES:
+            fail(f"over the {MAX_TRANSCRIPT_BYTES // 2**20} MB limit for a transcript file")
+        else:
+            try:
+                info = attach_transcript(actor, call_id, path.read_bytes(), name, replace=replace)
+            except (TranscriptError, TranscriptExists, NotFound) as exc:
+                fail(str(exc))
+            else:
+                results.append(AttachResult(line, name, "attached", info.source))
+    return results
+
+
+def _call_id_for(reference: str) -> int | None:
+    """A call by external id, else by numeric id."""
+    with read_scope() as session:
+        found = session.exec(select(Call.id).where(Call.external_id == reference)).first()
+        if found is None and reference.isdigit():
+            found = session.exec(select(Call.id).where(Call.id == int(reference))).first()
+        return found
