@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench lint services clean
+.PHONY: run worker test bench lint services clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,19 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The app and, beside it, a background job worker on the embedded SQLite queue (or on
+# Redis when EARSHOT_REDIS_URL is set); stopping the app stops the worker.
 run: $(VENV)/.runtime
 	$(PY) -m db.migrate
 	$(PY) -m db.cli seed-demo
 	@echo "Demo logins (password earshot-demo): admin; supervisors sam, lee, priya;"
 	@echo "agents ana, ben, chloe, dev, eli, fatima, george, hana."
+	$(PY) -m jobs.worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/streamlit run server.py --server.port $(PORT)
+
+# A background job worker alone (more of them, or on another machine with Redis).
+worker: $(VENV)/.runtime
+	$(PY) -m jobs.worker
 
 # Installs Chromium and PostgreSQL from Debian when missing (as root), starts PostgreSQL,
 # then runs every suite. Under CI=true a missing browser or database fails the run.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Make sure the browser and database suites can run: Debian's chromium and a PostgreSQL
-# server on 127.0.0.1:5432 that trusts local test connections. Installs them when running
-# as root and they are missing; otherwise says clearly which suites will be skipped.
+# Make sure the browser, database and job queue suites can run: Debian's chromium, a
+# PostgreSQL server on 127.0.0.1:5432 that trusts local test connections, and Redis on
+# 127.0.0.1:6379. Installs them when running as root and they are missing; otherwise says
+# clearly which suites will be skipped.
 # Under CI=true, anything missing is an error.
 set -u
 missing=()
@@ -36,6 +37,29 @@ if ! pg_ready; then
     fi
   fi
   pg_ready || missing+=("PostgreSQL on 127.0.0.1:5432 (database tests)")
+fi
+
+# Redis for the job queue's Redis-storage tests: Debian's redis-server, started for tests
+# only (loopback, no persistence).
+redis_ready() {
+  if command -v redis-cli >/dev/null 2>&1; then
+    redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG
+  else
+    (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) \
+      2>/dev/null
+  fi
+}
+if ! redis_ready; then
+  if ! command -v redis-server >/dev/null 2>&1 && is_root; then
+    echo "installing Debian's redis-server for the job queue tests"
+    apt_install redis-server
+  fi
+  if command -v redis-server >/dev/null 2>&1; then
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      >/dev/null 2>&1 || true
+    for _ in $(seq 1 30); do redis_ready && break; sleep 1; done
+  fi
+  redis_ready || missing+=("Redis on 127.0.0.1:6379 (job queue tests)")
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
