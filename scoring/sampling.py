@@ -739,3 +739,41 @@ def replace(
         assignment, call_id=call.call_id, active=True, reason=assignment.reason
     )
     return Replacement(substitute, f"drawn to replace call {assignment.call_id}: {rule}", seed)
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """Open assignments moved off a scorer (``moved``, with their new scorer) and those no
+    remaining scorer may take (``unplaced``: the only others are the calls' own agents)."""
+
+    moved: tuple[Assignment, ...]
+    unplaced: tuple[Assignment, ...]
+    seed: int
+
+
+def reassign(
+    open_assignments: Sequence[Assignment],
+    scorers: Sequence[Scorer],
+    load: Mapping[int, int] | None = None,
+    seed: int | None = None,
+) -> Reassignment:
+    """Hand ``open_assignments`` (a departing scorer's, say) to ``scorers`` (those who
+    remain) by the draw's rule: smallest (load + 1) / weight, never the call's own agent,
+    starting from each scorer's current open ``load``. Nothing is lost: what cannot be
+    placed comes back in ``unplaced``."""
+    seed = _new_seed() if seed is None else int(seed)
+    rng = np.random.default_rng(seed)
+    counts = {s.user_id: int((load or {}).get(s.user_id, 0)) for s in scorers}
+    by_call = {a.call_id: a for a in open_assignments}
+    stand_ins = [
+        (SampleCall(a.call_id, a.agent_id, datetime.min, 0.0), a.reason) for a in open_assignments
+    ]
+    moved: list[Assignment] = []
+    unplaced: list[Assignment] = []
+    for call, _, scorer_id in _place_scorers(rng, stand_ins, scorers, counts):
+        original = by_call[call.call_id]
+        if scorer_id is None:
+            unplaced.append(original)
+        else:
+            moved.append(_dataclass_replace(original, scorer_id=scorer_id))
+    return Reassignment(tuple(moved), tuple(unplaced), seed)

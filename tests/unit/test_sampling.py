@@ -30,6 +30,7 @@ from scoring.sampling import (
     expected_by,
     period_window,
     quota_for,
+    reassign,
     replace,
     validate_plan,
 )
@@ -521,3 +522,70 @@ def test_random_module_is_not_used_for_draws():
     first = draw(plan(), every_hour(1), None, set(), set(), WEEK, seed=8)
     random.seed(2)
     assert draw(plan(), every_hour(1), None, set(), set(), WEEK, seed=8) == first
+
+
+def test_a_departing_scorers_open_assignments_are_reassigned_never_lost():
+    calls = every_hour(1) + every_hour(102, first_id=1000)
+    p = plan(
+        quota=FixedQuota(4),
+        agent_ids=frozenset({102}),
+        scorers=(Scorer(100), Scorer(101), Scorer(102)),
+    )
+    result = draw(p, calls, None, set(), set(), WEEK, seed=3)
+    leaving = [a for a in result.assignments if a.scorer_id == 100]
+    staying = [Scorer(101), Scorer(102)]
+    load = Counter(a.scorer_id for a in result.assignments if a.scorer_id != 100)
+    moved = reassign(leaving, staying, load, seed=1)
+    assert len(moved.moved) + len(moved.unplaced) == len(leaving) > 0
+    assert not moved.unplaced
+    assert all(a.scorer_id in {101, 102} and a.scorer_id != a.agent_id for a in moved.moved)
+    assert sorted(a.call_id for a in moved.moved) == sorted(a.call_id for a in leaving)
+    # Agent 102's calls can only go to 101; with 101 gone too they come back unplaced.
+    own = [a for a in leaving if a.agent_id == 102]
+    alone = reassign(own, [Scorer(102)], seed=1)
+    assert alone.unplaced == tuple(own) and not alone.moved
+    assert reassign(leaving, staying, load, seed=1) == moved
+
+
+@PROPERTY
+@given(populations(), st.integers(0, 2**32))
+def test_a_replacement_matches_the_same_rule_and_is_never_a_blocked_call(pop, seed):
+    first = _run(pop)
+    p = pop["plan"]
+    blocked = pop["reviewed"] | pop["calibration"] | {a.call_id for a in first.assignments}
+    calls = {c.call_id: c for c in pop["calls"]}
+    eligible = _eligible(p, pop["calls"])
+    for old in first.assignments[:3]:
+        result = replace(
+            p,
+            old,
+            pop["calls"],
+            pop["reviewed"],
+            pop["calibration"],
+            WEEK,
+            seed=seed,
+            existing_assignments=first.assignments,
+        )
+        same_rule = [
+            c
+            for c in eligible[old.agent_id]
+            if c.call_id not in blocked
+            and (
+                old.reason == RANDOM
+                or any(
+                    t.label == old.reason and t.matches(c.evidence.get(t.metric))
+                    for t in p.triggers
+                )
+            )
+        ]
+        if not same_rule:
+            assert result.assignment is None
+            continue
+        new = result.assignment
+        assert new is not None and new.call_id in {c.call_id for c in same_rule}
+        assert (new.agent_id, new.scorer_id, new.reason) == (
+            old.agent_id,
+            old.scorer_id,
+            old.reason,
+        )
+        assert calls[new.call_id].agent_id == old.agent_id
