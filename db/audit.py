@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from db.access import Actor, require_role
+from db.access import Actor, NotFound, can_read_audit, current_actor, require_role
 from db.engine import read_scope
 from db.models import AuditEvent, Role
+from scoring.ids import parse_id
 
 
 def record_audit(
@@ -35,9 +36,13 @@ def record_audit(
 
 
 def audit_trail(actor: Actor, entity: str, entity_id: int) -> list[dict[str, Any]]:
-    """Every audit event for one entity, oldest first. Admins and supervisors only."""
+    """Every audit event for one entity, oldest first: for admins and supervisors who may
+    read the entity itself (an evaluation's trail is as blind as its scores)."""
     require_role(actor, Role.admin, Role.supervisor)
     with read_scope() as session:
+        actor = current_actor(session, actor)
+        if parse_id(entity_id) is None or not can_read_audit(session, actor, entity, entity_id):
+            raise NotFound(f"No audit trail for {entity} {entity_id} that is yours to read.")
         rows = session.exec(
             select(AuditEvent)
             .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)

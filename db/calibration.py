@@ -1,6 +1,6 @@
 """Calibration sessions: several scorers score the same calls blind, then compare.
 
-The blind rule lives here and in ``db.evaluations._may_read``: until the facilitator
+The blind rule lives in the access policy (``db.access``): until the facilitator
 reveals a session, nobody but the scorer sees a session evaluation's scores or comments,
 and ``session_results`` refuses outright. Before reveal the facilitator (or an admin) sees
 who has submitted, never what.
@@ -30,7 +30,18 @@ import pandas as pd
 from sqlalchemy import Select, func, or_
 from sqlmodel import Session, select
 
-from db.access import AccessDenied, Actor, NotFound, get_visible_call, reload_actor, require_role
+from db.access import (
+    AccessDenied,
+    Actor,
+    NotFound,
+    can_run_session,
+    can_see_session,
+    current_actor,
+    followable_scorers,
+    get_visible_call,
+    require_role,
+    session_filter,
+)
 from db.audit import record_audit
 from db.cache import bump_data_version, cached_by_data_version
 from db.engine import read_scope, session_scope
@@ -62,9 +73,10 @@ from scoring.calibration import (
 )
 from scoring.evaluation import validate_values
 from scoring.rubric import Rubric
+from scoring.text import CONSENSUS_NOTE_MAX, TITLE_MAX, clean_text
 
-MAX_TITLE = 200
-MAX_CONSENSUS_NOTE = 2000
+MAX_TITLE = TITLE_MAX
+MAX_CONSENSUS_NOTE = CONSENSUS_NOTE_MAX
 MIN_SCORERS = 2
 NOT_STARTED, DRAFT, SUBMITTED = "not started", "draft", Status.submitted.value
 CONSENSUS, BENCHMARK, GROUP_MEDIAN = "consensus", "benchmark", "group median"
@@ -214,29 +226,21 @@ def _not_found(session_id: int) -> NotFound:
 
 def _start(session: Session, actor: Actor) -> Actor:
     """The actor as stored now (role changes and deactivation apply at once)."""
-    actor = reload_actor(session, actor)
+    actor = current_actor(session, actor)
     require_role(actor, Role.admin, Role.supervisor)
     return actor
 
 
-def _facilitates(actor: Actor, cal: CalibrationSession) -> bool:
-    return actor.is_admin or cal.facilitator_id == actor.id
-
-
-def _has_seat(session: Session, actor: Actor, cal: CalibrationSession) -> bool:
-    return session.get(CalibrationSeat, (cal.id, actor.id)) is not None
-
-
 def _load_visible(session: Session, actor: Actor, session_id: int) -> CalibrationSession:
     cal = session.get(CalibrationSession, session_id)
-    if cal is None or not (_facilitates(actor, cal) or _has_seat(session, actor, cal)):
+    if cal is None or not can_see_session(session, actor, cal):
         raise _not_found(session_id)
     return cal
 
 
 def _load_facilitated(session: Session, actor: Actor, session_id: int) -> CalibrationSession:
     cal = _load_visible(session, actor, session_id)
-    if not _facilitates(actor, cal):
+    if not can_run_session(actor, cal):
         raise AccessDenied("Only the session's facilitator or an admin can do this.")
     return cal
 
@@ -380,7 +384,7 @@ def _summaries(
             for i in {*seat_ids, cal.facilitator_id, cal.benchmark_scorer_id}
             if i in people
         )
-        facilitates = _facilitates(actor, cal)
+        facilitates = can_run_session(actor, cal)
         by_scorer = submitted[cal.id]
         rubric = rubrics[cal.rubric_id]
         summaries.append(
@@ -426,13 +430,6 @@ def _submitted_counts(session: Session, ids: Sequence[int]) -> dict[int, dict[in
     return counts
 
 
-def _clean(text: str | None, limit: int, what: str) -> str:
-    text = (text or "").replace("\x00", "").strip()
-    if len(text) > limit:
-        raise ValueError(f"The {what} is {len(text)} characters; the limit is {limit}.")
-    return text
-
-
 def _unique(ids: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(int(i) for i in ids))
 
@@ -471,7 +468,7 @@ def create_session(
     them. ``due_at`` must be timezone-aware. Audited as ``create`` on
     ``calibration_session``.
     """
-    title = _clean(title, MAX_TITLE, "title")
+    title = clean_text(title, "title", MAX_TITLE)
     if not title:
         raise ValueError("A calibration session needs a title.")
     call_ids, scorer_ids = _unique(call_ids), _unique(scorer_ids)
@@ -530,14 +527,11 @@ def list_sessions(actor: Actor) -> list[SessionSummary]:
     """Sessions where the actor sits or facilitates (admins: all), newest first."""
     with read_scope() as session:
         actor = _start(session, actor)
-        query = select(CalibrationSession).order_by(
-            CalibrationSession.created_at.desc(), CalibrationSession.id.desc()
+        query = (
+            select(CalibrationSession)
+            .where(session_filter(actor))
+            .order_by(CalibrationSession.created_at.desc(), CalibrationSession.id.desc())
         )
-        if not actor.is_admin:
-            seated = select(CalibrationSeat.session_id).where(CalibrationSeat.scorer_id == actor.id)
-            query = query.where(
-                (CalibrationSession.facilitator_id == actor.id) | CalibrationSession.id.in_(seated)
-            )
         return _summaries(session, actor, session.exec(query).all())
 
 
@@ -577,7 +571,7 @@ def submission_status(actor: Actor, session_id: int) -> list[SubmissionRow]:
         actor = _start(session, actor)
         cal = _load_visible(session, actor, session_id)
         seat_ids = _seat_ids(session, cal.id)
-        if not (_facilitates(actor, cal) or cal.revealed):
+        if not (can_run_session(actor, cal) or cal.revealed):
             seat_ids = [actor.id]
         labels = _labels(_users(session, seat_ids))
         evaluations = session.exec(
@@ -876,7 +870,7 @@ def record_consensus(
         cleaned: dict[str, tuple[int | None, str]] = {}
         for key, (value, note) in items.items():
             validate_values(rubric, {key: value})
-            cleaned[key] = (value, _clean(note, MAX_CONSENSUS_NOTE, f"note on {key!r}"))
+            cleaned[key] = (value, clean_text(note, f"note on {key!r}", MAX_CONSENSUS_NOTE))
         before: dict[str, dict] = {}
         after: dict[str, dict] = {}
         now = utcnow()
@@ -922,13 +916,9 @@ def record_consensus(
 
 
 def _accuracy_scope(session: Session, actor: Actor, scorer_ids: Sequence[int] | None) -> set[int]:
-    """Scorer ids the actor may follow: admins everyone; supervisors their team and self."""
-    if actor.is_admin:
-        allowed = None
-    else:
-        allowed = {actor.id}
-        if actor.team_id is not None:
-            allowed |= set(session.exec(select(User.id).where(User.team_id == actor.team_id)))
+    """Scorer ids the actor may follow (the policy's `followable_scorers`), narrowed to
+    `scorer_ids` when given."""
+    allowed = followable_scorers(session, actor)
     if scorer_ids is None:
         if allowed is None:
             return set(session.exec(select(CalibrationSeat.scorer_id)).all())

@@ -19,6 +19,7 @@ from db.engine import read_scope, session_scope
 from db.media import extension_for, sha256_of, store_file
 from db.models import Call, Role, User
 from scoring.audio import AudioProblem, probe_audio
+from scoring.errors import Invalid
 
 MANIFEST_COLUMNS = ("file", "agent", "started_at", "external_id", "agent_channel")
 OPTIONAL_MANIFEST_COLUMNS = ("transcript",)  # a transcript file beside the recording
@@ -36,7 +37,7 @@ def external_id_from_name(file_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._:/-]+", "-", folded).strip("-._:/")[:120].rstrip("-._:/")
 
 
-class IntakeProblem(ValueError):
+class IntakeProblem(Invalid):
     """A call could not be imported; the message names the file and the reason."""
 
 

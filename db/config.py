@@ -24,6 +24,7 @@ class Settings:
     secret_key: bytes
     max_upload_mb: int
     dispute_window_days: int
+    max_comments_per_evaluation: int = 300
 
 
 def _secrets_file() -> dict:
@@ -59,4 +60,5 @@ def settings() -> Settings:
         secret_key=_secret_key(pick("earshot_secret_key")),
         max_upload_mb=int(pick("earshot_max_upload_mb", "200")),
         dispute_window_days=int(pick("earshot_dispute_window_days", "14")),
+        max_comments_per_evaluation=int(pick("earshot_max_comments_per_evaluation", "300")),
     )

@@ -21,26 +21,35 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from db.access import AccessDenied, Actor, NotFound, reload_actor
+from db.access import (
+    AccessDenied,
+    Actor,
+    NotFound,
+    can_decide_dispute,
+    current_actor,
+    dispute_filter,
+    is_own_feedback,
+)
 from db.audit import record_audit
 from db.cache import bump_feedback_version
 from db.config import settings
 from db.engine import read_scope, session_scope
-from db.evaluations import amend_in
+from db.evaluations import amend
 from db.models import (
     Call,
     Dispute,
     Evaluation,
     ItemScore,
-    Purpose,
     Role,
-    Status,
     User,
     utcnow,
 )
 from db.models import Rubric as RubricRow
 from db.rubrics import rubric_by_id, rubric_from_row
+from scoring.errors import Invalid
+from scoring.ids import parse_id
 from scoring.rubric import Rubric
+from scoring.text import DISPUTE_TEXT_MAX, REASON_MAX, clean_text, shorten
 
 OPEN = "open"
 ACCEPTED = "accepted"
@@ -54,11 +63,11 @@ STATUS_LABELS = {
     PARTLY_ACCEPTED: "Partly accepted",
     REJECTED: "Rejected",
 }
-MAX_TEXT = 2000
+MAX_TEXT = DISPUTE_TEXT_MAX
 MIN_REASON = 5
 
 
-class DisputeProblem(ValueError):
+class DisputeProblem(Invalid):
     """The dispute or decision cannot be recorded; the message says why and is safe to show."""
 
 
@@ -115,10 +124,7 @@ def dispute_deadline(submitted_at: datetime | None) -> datetime | None:
 
 
 def _clean(text: str | None, what: str) -> str:
-    text = (text or "").replace("\x00", "").strip()
-    if len(text) > MAX_TEXT:
-        raise DisputeProblem(f"The {what} is {len(text)} characters; the limit is {MAX_TEXT}.")
-    return text
+    return clean_text(text, what, MAX_TEXT, error=DisputeProblem)
 
 
 def _not_found(what: str, ident: int) -> NotFound:
@@ -134,17 +140,6 @@ def _rubrics(session: Session, rubric_ids: set[int]) -> dict[int, Rubric]:
         return {}
     rows = session.exec(select(RubricRow).where(RubricRow.id.in_(sorted(rubric_ids)))).all()
     return {row.id: rubric_from_row(row) for row in rows}
-
-
-def _visible(query, actor: Actor, agent_table):  # noqa: ANN001, ANN202 - a Select, an alias
-    """Restrict a dispute query to what the actor may see."""
-    if actor.is_admin:
-        return query
-    if actor.is_agent:
-        return query.where(Dispute.agent_id == actor.id)
-    if actor.is_supervisor and actor.team_id is not None:
-        return query.where(agent_table.team_id == actor.team_id)
-    return query.where(Dispute.id.is_(None))  # a supervisor without a team sees nothing
 
 
 def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool = True):  # noqa: ANN002, ANN201
@@ -179,7 +174,7 @@ def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool
         )
         .where(*conditions)
     )
-    query = _visible(query, actor, agent)
+    query = query.where(dispute_filter(actor, agent))
     order = (
         (Dispute.created_at.desc(), Dispute.id.desc())
         if newest_first
@@ -244,7 +239,7 @@ def list_disputes(
     if status is not None and status not in STATUSES:
         raise DisputeProblem(f"Unknown dispute status {status!r}; use {', '.join(STATUSES)}.")
     with read_scope() as session:
-        actor = reload_actor(session, actor)
+        actor = current_actor(session, actor)
         conditions = []
         if status is not None:
             conditions.append(Dispute.status == status)
@@ -255,7 +250,9 @@ def list_disputes(
 
 def get_dispute(actor: Actor, dispute_id: int) -> DisputeRow:
     with read_scope() as session:
-        actor = reload_actor(session, actor)
+        actor = current_actor(session, actor)
+        if parse_id(dispute_id) is None:
+            raise _not_found("Dispute", dispute_id)
         rows = dispute_rows(session, actor, Dispute.id == dispute_id)
         if not rows:
             raise _not_found("Dispute", dispute_id)
@@ -266,15 +263,11 @@ def open_dispute_count(actor: Actor) -> int:
     """Open disputes waiting for this actor: a supervisor's team, everything for admins,
     an agent's own. For the navigation badge."""
     with read_scope() as session:
-        query = select(func.count(Dispute.id)).where(Dispute.status == OPEN)
-        if actor.is_agent:
-            query = query.where(Dispute.agent_id == actor.id)
-        elif not actor.is_admin:
-            if actor.team_id is None:
-                return 0
-            query = query.join(User, User.id == Dispute.agent_id).where(
-                User.team_id == actor.team_id
-            )
+        query = (
+            select(func.count(Dispute.id))
+            .join(User, User.id == Dispute.agent_id)
+            .where(Dispute.status == OPEN, dispute_filter(actor, User))
+        )
         return int(session.exec(query).one())
 
 
@@ -287,19 +280,16 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
     if len(reason) < MIN_REASON:
         raise DisputeProblem("A dispute needs a reason: say why you think the score is wrong.")
     with session_scope() as session:
-        actor = reload_actor(session, actor)
+        actor = current_actor(session, actor)
         if not actor.is_agent:
             raise AccessDenied("Only the agent whose call was scored can dispute an item.")
+        if parse_id(evaluation_id) is None:
+            raise _not_found("Evaluation", evaluation_id)
         # Lock the evaluation row (PostgreSQL) so two tabs cannot open the same dispute twice.
         ev = session.exec(
             select(Evaluation).where(Evaluation.id == evaluation_id).with_for_update()
         ).first()
-        if (
-            ev is None
-            or ev.agent_id != actor.id
-            or ev.purpose != Purpose.regular
-            or ev.status != Status.submitted
-        ):
+        if ev is None or not is_own_feedback(actor, ev):
             raise _not_found("Evaluation", evaluation_id)
         rubric = rubric_by_id(session, ev.rubric_id)
         if item_key not in rubric.item_keys:
@@ -342,19 +332,12 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
 
 
 def _load_for_decision(session: Session, actor: Actor, dispute_id: int):  # noqa: ANN202
+    if parse_id(dispute_id) is None:
+        raise _not_found("Dispute", dispute_id)
     dispute = session.exec(
         select(Dispute).where(Dispute.id == dispute_id).with_for_update()
     ).first()
-    if dispute is None:
-        raise _not_found("Dispute", dispute_id)
-    agent = session.get(User, dispute.agent_id)
-    allowed = actor.is_admin or (
-        actor.is_supervisor
-        and actor.team_id is not None
-        and agent is not None
-        and agent.team_id == actor.team_id
-    )
-    if not allowed:
+    if dispute is None or not can_decide_dispute(session, actor, dispute):
         raise _not_found("Dispute", dispute_id)
     ev = session.get(Evaluation, dispute.evaluation_id)
     return dispute, ev
@@ -372,7 +355,7 @@ def resolve_dispute(
     """Decide an open dispute.
 
     ``accepted`` / ``partly_accepted``: the item becomes ``new_value`` (or N/A with
-    ``na=True``) through :func:`db.evaluations.amend_in` in the same transaction, whose audit
+    ``na=True``) through :func:`db.evaluations.amend` in the same transaction, whose audit
     event names the dispute;
     ``partly_accepted`` also needs a resolution text. ``rejected``: a resolution text (the
     reason) is required and no score changes. Each decision writes a ``resolve_dispute``
@@ -390,7 +373,7 @@ def resolve_dispute(
     if changes_score and new_value is None and not na:
         raise DisputeProblem("Choose the item's new score.")
     with session_scope() as session:
-        actor = reload_actor(session, actor)
+        actor = current_actor(session, actor)
         if actor.role not in (Role.admin, Role.supervisor):
             raise AccessDenied("Only supervisors and admins decide disputes.")
         dispute, ev = _load_for_decision(session, actor, dispute_id)
@@ -432,11 +415,11 @@ def resolve_dispute(
             # a stale version) neither does and the dispute stays open.
             label = STATUS_LABELS[decision].lower()
             amend_reason = f"Dispute #{dispute.id} {label}. {text or 'Accepted.'} "
-            amend_reason = (amend_reason + "Agent's reason: " + dispute.reason)[:5000]
+            # The amend reason's column holds REASON_MAX: the agent's own words are cut
+            # there (they are kept whole on the dispute), never refused.
+            amend_reason = shorten(amend_reason + "Agent's reason: " + dispute.reason, REASON_MAX)
             change = {"na": True} if na else {"value": new_value}
-            amend_in(
-                session, actor, ev.id, expected_version, {dispute.item_key: change}, amend_reason
-            )
+            amend(actor, ev.id, expected_version, {dispute.item_key: change}, amend_reason)
         bump_feedback_version(session, dispute.agent_id)  # after the other row locks
         record_audit(session, actor, "resolve_dispute", "dispute", dispute.id, reason=text, **audit)
         session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import event
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from db.config import settings
+from scoring.ids import id_fits
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -87,18 +89,6 @@ def use_engine(engine: Engine | None) -> None:
     _engine = engine
 
 
-ID_MIN, ID_MAX = 1, 2**31 - 1  # every primary key is a 32-bit INTEGER on PostgreSQL
-
-
-def id_fits(ident: object) -> bool:
-    parts = ident if isinstance(ident, tuple | list) else (ident,)
-    return all(
-        ID_MIN <= part <= ID_MAX
-        for part in parts
-        if isinstance(part, int) and not isinstance(part, bool)
-    )
-
-
 class EarshotSession(Session):
     """Ids arrive from URLs and widgets: an id that cannot exist is simply not found,
     instead of a database error (PostgreSQL refuses integers past 2**31 - 1)."""
@@ -109,16 +99,31 @@ class EarshotSession(Session):
         return super().get(entity, ident, **kwargs)
 
 
+_unit_of_work: ContextVar[Session | None] = ContextVar("earshot_unit_of_work", default=None)
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """One unit of work: a session that commits on success and rolls back on error.
+
+    Nested inside another unit of work (a service calling another service's write) it
+    joins the outer one, so both commit together or not at all: a dispute decision and
+    the score change it makes are one transaction. Reads in `read_scope` stay outside it
+    and see only what is committed."""
+    outer = _unit_of_work.get()
+    if outer is not None:
+        yield outer
+        return
     with EarshotSession(get_engine(), expire_on_commit=False) as session:
+        token = _unit_of_work.set(session)
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+        finally:
+            _unit_of_work.reset(token)
 
 
 @contextmanager

@@ -9,18 +9,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from db.access import AccessDenied, Actor, NotFound, get_visible_call
+from db.access import (
+    AccessDenied,
+    Actor,
+    NotFound,
+    can_amend_evaluation,
+    can_change_evaluation,
+    can_read_evaluation,
+    can_score_call,
+    can_score_in_session,
+    change_filter,
+    current_actor,
+    get_visible_call,
+)
 from db.audit import record_audit
 from db.cache import bump_data_version
-from db.engine import get_engine, id_fits, read_scope, session_scope, statement_scope
+from db.config import settings
+from db.engine import get_engine, read_scope, session_scope, statement_scope
 from db.models import (
-    CalibrationCall,
-    CalibrationSeat,
     CalibrationSession,
     Call,
     Comment,
@@ -35,11 +46,14 @@ from db.models import (
     Rubric as RubricRow,
 )
 from db.rubrics import latest_rubric_row, rubric_by_id, rubric_from_row
+from scoring.errors import Conflict, Invalid
 from scoring.evaluation import score_evaluation, validate_values
+from scoring.ids import id_fits
 from scoring.rubric import Rubric
+from scoring.text import NOTE_MAX, REASON_MAX, clean_text
 
-MAX_TEXT = 5000
-MAX_REASON = 2000  # the audit trail's reason column
+MAX_TEXT = NOTE_MAX
+MAX_REASON = REASON_MAX
 _UNSET = object()
 
 
@@ -49,11 +63,11 @@ STALE_MESSAGE = (
 )
 
 
-class StaleEvaluation(Exception):
+class StaleEvaluation(Conflict):
     """Someone saved this evaluation since you loaded it; your change was not applied."""
 
 
-class EvaluationLocked(Exception):
+class EvaluationLocked(Conflict):
     """The evaluation is submitted: change it through Amend, with a reason."""
 
 
@@ -120,27 +134,10 @@ class EvaluationView(DraftState):
 # ---------------------------------------------------------------- access
 
 
-def _may_read(session: Session, actor: Actor, ev: Evaluation) -> bool:
-    if ev.scorer_id == actor.id:
-        return True
-    if ev.purpose == Purpose.calibration:
-        cal = session.get(CalibrationSession, ev.calibration_session_id)
-        if cal is None or not cal.revealed:
-            return False  # blind until reveal, for everyone but the scorer
-        if actor.is_admin or cal.facilitator_id == actor.id:
-            return True
-        return session.get(CalibrationSeat, (cal.id, actor.id)) is not None
-    if actor.is_agent:
-        return ev.agent_id == actor.id and ev.status == Status.submitted
-    if actor.is_admin:
-        return True
-    agent = session.get(User, ev.agent_id)
-    return agent is not None and agent.team_id == actor.team_id
-
-
 def _load_for_read(session: Session, actor: Actor, evaluation_id: int) -> Evaluation:
+    actor = current_actor(session, actor)
     ev = session.get(Evaluation, evaluation_id)
-    if ev is None or not _may_read(session, actor, ev):
+    if ev is None or not can_read_evaluation(session, actor, ev):
         raise NotFound(f"Evaluation {evaluation_id} was not found or is not yours to open.")
     return ev
 
@@ -156,10 +153,18 @@ def _refuse_after_reveal(session: Session, ev: Evaluation) -> None:
 
 
 def _load_for_write(session: Session, actor: Actor, evaluation_id: int) -> Evaluation:
+    """The actor's own evaluation, re-checked against who they are now (deactivation, a
+    role change or a team move refuse the write)."""
+    actor = current_actor(session, actor)
     ev = session.get(Evaluation, evaluation_id)
     if ev is None or ev.scorer_id != actor.id:
         raise AccessDenied("Only the evaluation's own scorer can change it.")
     _refuse_after_reveal(session, ev)
+    if not can_change_evaluation(session, actor, ev):
+        raise AccessDenied(
+            "You may no longer change this evaluation: the call is outside your team "
+            "or your calibration seat now."
+        )
     return ev
 
 
@@ -243,10 +248,11 @@ def open_draft(
 ) -> EvaluationView:
     """The actor's evaluation of this call: their draft or submitted one, or a new draft on
     the newest rubric version (N/A pre-set where the rubric says so for audio-only calls)."""
-    if not actor.can_score:
-        raise AccessDenied("Only supervisors and admins score calls.")
     purpose = Purpose.calibration if calibration_session_id else Purpose.regular
     with session_scope() as session:
+        actor = current_actor(session, actor)
+        if not actor.can_score:
+            raise AccessDenied("Only supervisors and admins score calls.")
         call = get_visible_call(session, actor, call_id)
         query = (
             select(Evaluation)
@@ -263,14 +269,20 @@ def open_draft(
             return _view(session, existing)
         if calibration_session_id:
             cal = session.get(CalibrationSession, calibration_session_id)
-            if cal is None or session.get(CalibrationSeat, (cal.id, actor.id)) is None:
-                raise AccessDenied("You do not have a seat in this calibration session.")
-            if session.get(CalibrationCall, (cal.id, call_id)) is None:
-                raise AccessDenied("This call is not part of that calibration session.")
+            if not can_score_in_session(session, actor, cal, call_id):
+                raise AccessDenied(
+                    "You do not have a seat in this calibration session, or the call is "
+                    "not part of it."
+                )
             if cal.revealed:
                 raise EvaluationLocked("This calibration session has been revealed already.")
             rubric_row = session.get(RubricRow, cal.rubric_id)
         else:
+            if not can_score_call(session, actor, call):
+                raise AccessDenied(
+                    "This call is not your team's: you may score it only in its "
+                    "calibration session."
+                )
             rubric_row = latest_rubric_row(session)
         ev = Evaluation(
             call_id=call.id,
@@ -318,16 +330,12 @@ def _total_of(rubric: Rubric, values: dict[str, int | None]) -> tuple[float | No
 
 
 def _clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
-    text = (text or "").replace("\x00", "").strip()
-    if len(text) > limit:
-        raise ValueError(f"The {what} is {len(text)} characters; the limit is {limit}.")
-    return text
+    return clean_text(text, what, limit)
 
 
 # Autosave runs on every click: its statements are built once, on the tables.
 _EV = Evaluation.__table__
 _ITEM = ItemScore.__table__
-_CAL = CalibrationSession.__table__
 _READ_ITEMS = (
     select(
         _EV.c.rubric_id,
@@ -345,9 +353,8 @@ _CLAIM = (
     .where(
         _EV.c.id == bindparam("b_evaluation_id"),
         _EV.c.row_version == bindparam("b_expected_version"),
-        _EV.c.scorer_id == bindparam("b_scorer_id"),
         _EV.c.status == Status.draft,
-        ~exists().where(_CAL.c.id == _EV.c.calibration_session_id, _CAL.c.revealed.is_(True)),
+        change_filter(_EV, bindparam("b_scorer_id")),
     )
     .values(
         row_version=_EV.c.row_version + 1,
@@ -536,9 +543,9 @@ def _check_comment_time(session: Session, ev: Evaluation, t_s: float) -> float:
     try:
         t_s = float(t_s)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"Comment time {t_s!r} is not a number of seconds.") from exc
+        raise Invalid(f"Comment time {t_s!r} is not a number of seconds.") from exc
     if not 0 <= t_s <= call.duration_s:
-        raise ValueError(
+        raise Invalid(
             f"Comment time {t_s:.1f} s is outside the recording (0 to {call.duration_s:.1f} s)."
         )
     return round(t_s, 2)
@@ -559,9 +566,17 @@ def add_comment(
         t_s = _check_comment_time(session, ev, t_s)
         text = _clean_text(text, "comment")
         if not text:
-            raise ValueError("A comment needs some text.")
-        if item_key:
-            rubric_by_id(session, ev.rubric_id).item(item_key)
+            raise Invalid("A comment needs some text.")
+        _check_comment_item(session, ev, item_key)
+        limit = settings().max_comments_per_evaluation
+        count = session.exec(
+            select(func.count(Comment.id)).where(Comment.evaluation_id == ev.id)
+        ).one()
+        if count >= limit:
+            raise Invalid(
+                f"This evaluation has {count} comments, the most one may hold ({limit}). "
+                "Edit or delete one first."
+            )
         _bump_version(session, ev, expected_version)
         session.add(
             Comment(
@@ -576,11 +591,19 @@ def add_comment(
         return _view(session, ev)
 
 
+def _check_comment_item(session: Session, ev: Evaluation, item_key: str | None) -> None:
+    """A comment's item must be one of its rubric's (the Score page draws it by item)."""
+    if item_key:
+        rubric = rubric_by_id(session, ev.rubric_id)
+        if item_key not in rubric.item_keys:
+            raise Invalid(f"The comment names an item this rubric does not have: {item_key!r}.")
+
+
 def _own_comment(session: Session, actor: Actor, comment_id: int) -> tuple[Comment, Evaluation]:
     comment = session.get(Comment, comment_id)
     if comment is None or comment.author_id != actor.id:
         raise AccessDenied("You can only change your own comments.")
-    ev = session.get(Evaluation, comment.evaluation_id)
+    ev = _load_for_write(session, actor, comment.evaluation_id)
     if ev.status == Status.submitted:
         raise EvaluationLocked("This evaluation is submitted: comments are closed.")
     return comment, ev
@@ -598,11 +621,12 @@ def edit_comment(
         comment, ev = _own_comment(session, actor, comment_id)
         text = _clean_text(text, "comment")
         if not text:
-            raise ValueError("A comment needs some text; delete it instead.")
+            raise Invalid("A comment needs some text; delete it instead.")
         if t_s is not None:
             comment.t_s = _check_comment_time(session, ev, t_s)
         if item_key is not _UNSET:
-            comment.item_key = item_key or None
+            _check_comment_item(session, ev, item_key)  # type: ignore[arg-type]
+            comment.item_key = item_key or None  # type: ignore[assignment]
         comment.text, comment.updated_at = text, utcnow()
         _bump_version(session, ev, expected_version)
         session.add(comment)
@@ -647,44 +671,32 @@ def amend(
     actor: Actor, evaluation_id: int, expected_version: int, changes: dict[str, dict], reason: str
 ) -> EvaluationView:
     """Change a submitted evaluation. `changes` maps item key → any of value/na/note.
-    Needs a reason; writes an audit event with the before and after values."""
+    Needs a reason; writes an audit event with the before and after values. Inside
+    another unit of work (a dispute decision) it commits with it, or not at all."""
+    reason = _clean_text(reason, "reason", limit=MAX_REASON)
+    if len(reason) < 5:
+        raise Invalid("Amending a submitted evaluation needs a reason (a few words at least).")
     with session_scope() as session:
-        return amend_in(session, actor, evaluation_id, expected_version, changes, reason)
+        actor = current_actor(session, actor)
+        ev = session.get(Evaluation, evaluation_id)
+        if ev is None:
+            raise NotFound(f"Evaluation {evaluation_id} was not found.")
+        _refuse_after_reveal(session, ev)
+        if not can_amend_evaluation(session, actor, ev):
+            raise AccessDenied("You may not amend this evaluation.")
+        if ev.status != Status.submitted:
+            raise Invalid("Only submitted evaluations are amended; a draft saves as you go.")
+        return _amend(session, actor, ev, expected_version, changes, reason)
 
 
-def amend_in(
+def _amend(
     session: Session,
     actor: Actor,
-    evaluation_id: int,
+    ev: Evaluation,
     expected_version: int,
     changes: dict[str, dict],
     reason: str,
 ) -> EvaluationView:
-    """`amend` inside the caller's transaction (a dispute decision and its score change
-    commit together, or not at all)."""
-    reason = _clean_text(reason, "reason", limit=MAX_REASON)
-    if len(reason) < 5:
-        raise ValueError("Amending a submitted evaluation needs a reason (a few words at least).")
-    ev = session.get(Evaluation, evaluation_id)
-    if ev is None:
-        raise NotFound(f"Evaluation {evaluation_id} was not found.")
-    # The scorer, or (for dispute decisions) an admin or the agent's team supervisor.
-    agent = session.get(User, ev.agent_id)
-    allowed = (
-        ev.scorer_id == actor.id
-        or actor.is_admin
-        or (
-            actor.is_supervisor
-            and agent is not None
-            and agent.team_id == actor.team_id
-            and ev.purpose == Purpose.regular
-        )
-    )
-    if not allowed:
-        raise AccessDenied("You may not amend this evaluation.")
-    if ev.status != Status.submitted:
-        raise ValueError("Only submitted evaluations are amended; a draft saves as you go.")
-    _refuse_after_reveal(session, ev)
     rubric = rubric_by_id(session, ev.rubric_id)
     rows = {
         r.item_key: r
@@ -710,7 +722,7 @@ def amend_in(
     values = {k: r.value for k, r in rows.items() if r.value is not None or r.na}
     result = score_evaluation(rubric, values)
     if not result.complete:
-        raise ValueError("An amended evaluation must still answer every item.")
+        raise Invalid("An amended evaluation must still answer every item.")
     before = {"total": ev.total, "items": before_items}
     _bump_version(session, ev, expected_version)
     ev.total, ev.failed_critical = result.total, result.failed

@@ -22,11 +22,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from db.access import AccessDenied, Actor, NotFound, active_actor, reload_actor, require_role
+from db.access import (
+    AccessDenied,
+    Actor,
+    NotFound,
+    active_actor,
+    current_actor,
+    is_own_feedback,
+    own_feedback_filter,
+    require_role,
+)
 from db.cache import bump_feedback_version, cached_by_versions
 from db.calls import CallRow, signed_audio_url
 from db.disputes import OPEN, DisputeRow, dispute_deadline, dispute_rows
-from db.engine import id_fits, read_scope, session_scope
+from db.engine import read_scope, session_scope
 from db.evaluations import CommentView, comments_of
 from db.listening import stored_summary
 from db.models import (
@@ -37,15 +46,14 @@ from db.models import (
     Evaluation,
     ItemScore,
     ListeningReportRow,
-    Purpose,
     Role,
-    Status,
     User,
     utcnow,
 )
 from db.models import EvaluationView as ViewMark
 from db.rubrics import rubric_by_id
 from scoring.evidence import evidence_lines
+from scoring.ids import id_fits, parse_id
 
 NOT_YOURS = "Evaluation {id} was not found or is not yours to open."
 
@@ -127,33 +135,15 @@ def _require_agent(actor: Actor) -> None:
 
 def _valid_id(evaluation_id: object) -> bool:
     # An int, not a bool: True would share a cache entry (and a row) with evaluation 1.
-    return (
-        isinstance(evaluation_id, int)
-        and not isinstance(evaluation_id, bool)
-        and id_fits(evaluation_id)
-    )
+    return isinstance(evaluation_id, int) and parse_id(evaluation_id) is not None
 
 
 def _own(session: Session, actor: Actor, evaluation_id: int) -> Evaluation:
     """The actor's own submitted regular evaluation, or NotFound (same message either way)."""
     ev = session.get(Evaluation, evaluation_id) if _valid_id(evaluation_id) else None
-    if (
-        ev is None
-        or not actor.is_agent
-        or ev.agent_id != actor.id
-        or ev.purpose != Purpose.regular
-        or ev.status != Status.submitted
-    ):
+    if ev is None or not is_own_feedback(actor, ev):
         raise NotFound(NOT_YOURS.format(id=evaluation_id))
     return ev
-
-
-def _mine(actor: Actor):  # noqa: ANN202 - a list of SQL conditions
-    return [
-        Evaluation.agent_id == actor.id,
-        Evaluation.purpose == Purpose.regular,
-        Evaluation.status == Status.submitted,
-    ]
 
 
 def _actor_and_versions(session: Session, actor: Actor) -> tuple[Actor, tuple]:
@@ -217,7 +207,7 @@ def _my_evaluations(session: Session, actor: Actor, limit: int) -> list[Feedback
         .outerjoin(ViewMark, ViewMark.evaluation_id == Evaluation.id)
         .outerjoin(Acknowledgement, Acknowledgement.evaluation_id == Evaluation.id)
         .outerjoin(open_counts, open_counts.c.evaluation_id == Evaluation.id)
-        .where(*_mine(actor))
+        .where(*own_feedback_filter(actor))
         .order_by(Evaluation.submitted_at.desc(), Evaluation.id.desc())
         .limit(limit)
     )
@@ -320,7 +310,7 @@ def _feedback_counts(session: Session, actor: Actor) -> FeedbackCounts:
             open_disputes,
         )
         .select_from(Evaluation)
-        .where(*_mine(actor))
+        .where(*own_feedback_filter(actor))
     ).one()
     return FeedbackCounts(
         evaluations=int(n),
@@ -349,7 +339,7 @@ def _record_first(
     time. An acknowledgement also records the view, if none was recorded yet."""
     try:
         with session_scope() as session:
-            actor = reload_actor(session, actor)
+            actor = current_actor(session, actor)
             ev = _own(session, actor, evaluation_id)
             row = session.get(model, ev.id)
             if row is not None:

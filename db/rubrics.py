@@ -13,13 +13,14 @@ from db.cache import register_cache
 from db.config import REPO_ROOT
 from db.engine import read_scope, session_scope
 from db.models import Rubric as RubricRow
+from scoring.errors import Conflict
 from scoring.rubric import Rubric, load_rubric_dir, parse_rubric
 
 RUBRIC_DIR = REPO_ROOT / "rubrics"
 DEFAULT_RUBRIC_KEY = "listening"
 
 
-class RubricVersionConflict(ValueError):
+class RubricVersionConflict(Conflict, ValueError):
     """A rubric file changed without a new version number."""
 
 

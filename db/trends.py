@@ -46,7 +46,16 @@ from sqlalchemy import Date, case, cast, func, literal_column
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from db.access import AccessDenied, Actor, NotFound, reload_actor
+from db.access import (
+    AccessDenied,
+    Actor,
+    NotFound,
+    can_follow_agent,
+    current_actor,
+    team_average_filter,
+    team_members,
+    trend_filter,
+)
 from db.cache import cached_by_data_version
 from db.engine import read_scope
 from db.models import (
@@ -54,13 +63,12 @@ from db.models import (
     Evaluation,
     ItemScore,
     ListeningReportRow,
-    Purpose,
     Role,
-    Status,
     Team,
     User,
 )
 from db.models import Rubric as RubricRow
+from scoring.ids import parse_id
 
 NA = "N/A"
 LISTENING_METRICS: dict[str, str] = {
@@ -158,31 +166,33 @@ def _start_of(day: date) -> datetime:
 
 
 def _scope(session: Session, actor: Actor) -> Actor:
-    actor = reload_actor(session, actor)
+    actor = current_actor(session, actor)
     if actor.is_supervisor and actor.team_id is None:
         raise AccessDenied("You are not in a team yet. Ask an administrator.")
     return actor
 
 
-def _team_members(team_id: int):  # noqa: ANN202 - a scalar subquery of user ids
-    return select(User.id).where(User.team_id == team_id)
-
-
 def _conditions(
     actor: Actor, f: TrendFilters, *, agent_filter: bool = True, scorer_filter: bool = True
 ) -> list:
-    """WHERE clauses for the filtered, scoped evaluations. The actor's scope is always
-    added on top of the filters, so no filter value can widen it."""
-    where = [Evaluation.purpose == Purpose.regular, Evaluation.status == Status.submitted]
+    """WHERE clauses for the filtered, scoped evaluations. The actor's scope (the access
+    policy's `trend_filter`) is always added on top of the filters, so no filter value
+    can widen it. An agent's team and agent filters are ignored: their scope is theirs."""
+    where = trend_filter(actor)
     if actor.is_agent:
-        where.append(Evaluation.agent_id == actor.id)
-    else:
-        if not actor.is_admin:
-            where.append(Evaluation.agent_id.in_(_team_members(actor.team_id)))
-        if f.team_id is not None:
-            where.append(Evaluation.agent_id.in_(_team_members(f.team_id)))
-        if agent_filter and f.agent_id is not None:
-            where.append(Evaluation.agent_id == f.agent_id)
+        f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
+    return where + _filter_conditions(f, agent_filter=agent_filter, scorer_filter=scorer_filter)
+
+
+def _filter_conditions(
+    f: TrendFilters, *, agent_filter: bool = True, scorer_filter: bool = True
+) -> list:
+    """WHERE clauses for the filters alone; never used without a scope."""
+    where = []
+    if f.team_id is not None:
+        where.append(Evaluation.agent_id.in_(team_members(f.team_id)))
+    if agent_filter and f.agent_id is not None:
+        where.append(Evaluation.agent_id == f.agent_id)
     if scorer_filter and f.scorer_id is not None:
         where.append(Evaluation.scorer_id == f.scorer_id)
     if f.rubric_id is not None:
@@ -311,8 +321,7 @@ def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             if actor.team_id is None:
                 return _frame([], TEAM_WEEKLY_COLUMNS)
             f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
-            where = _conditions(_as_admin(actor), f)
-            where.append(Evaluation.agent_id.in_(_team_members(actor.team_id)))
+            where = team_average_filter(actor, actor.team_id) + _filter_conditions(f)
         else:
             where = _conditions(actor, f, agent_filter=False)
         week = _week_expr(session).label("week")
@@ -334,11 +343,6 @@ def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         for t, w, n, m in rows
     ]
     return _frame(out, TEAM_WEEKLY_COLUMNS).sort_values(["team", "week"], ignore_index=True)
-
-
-def _as_admin(actor: Actor) -> Actor:
-    """Only for building an agent's team-average query, which adds its own team clause."""
-    return Actor(actor.id, actor.username, actor.display_name, Role.admin, actor.team_id)
 
 
 # ---------------------------------------------------------------- items
@@ -588,7 +592,7 @@ def evaluations_behind(
         if agent_id is not None:
             query = query.where(Evaluation.agent_id == agent_id)
         if team_id is not None:
-            query = query.where(Evaluation.agent_id.in_(_team_members(team_id)))
+            query = query.where(Evaluation.agent_id.in_(team_members(team_id)))
         if scorer_id is not None:
             query = query.where(Evaluation.scorer_id == scorer_id)
         if week:
@@ -776,35 +780,28 @@ def agent_trend(
     with read_scope() as session:
         actor = _scope(session, actor)
         target = actor.id if actor.is_agent else agent_id
-        agent = session.get(User, target) if target is not None else None
-        if (
-            agent is None
-            or agent.role != Role.agent
-            or (actor.is_supervisor and agent.team_id != actor.team_id)
-        ):
+        agent = session.get(User, target) if parse_id(target) is not None else None
+        if not can_follow_agent(actor, agent):
             raise NotFound(f"Agent {target} was not found or is not yours to follow.")
         team = session.get(Team, agent.team_id) if agent.team_id else None
-        period = TrendFilters(since=since, until=until)
-        base = _conditions(_as_admin(actor), period)
-        mine = Evaluation.agent_id == agent.id
-        team_scope = (
-            Evaluation.agent_id.in_(_team_members(agent.team_id)) if agent.team_id else mine
-        )
+        period = _filter_conditions(TrendFilters(since=since, until=until))
+        mine = [*trend_filter(actor), *period, Evaluation.agent_id == agent.id]
+        team_scope = [*team_average_filter(actor, agent.team_id), *period] if team else mine
         week = _week_expr(session).label("week")
 
-        def weekly(who) -> dict:  # noqa: ANN001
+        def weekly(where: list) -> dict:
             rows = session.exec(
                 select(week, func.count(Evaluation.total), func.avg(Evaluation.total))
-                .where(*base, who)
+                .where(*where)
                 .group_by(week)
             ).all()
             return {_as_date(w): (int(n), _float(m)) for w, n, m in rows}
 
-        def per_item(who) -> dict:  # noqa: ANN001
+        def per_item(where: list) -> dict:
             rows = session.exec(
                 select(ItemScore.item_key, func.count(ItemScore.value), func.avg(ItemScore.value))
                 .join(Evaluation, Evaluation.id == ItemScore.evaluation_id)
-                .where(*base, who)
+                .where(*where)
                 .group_by(ItemScore.item_key)
             ).all()
             return {k: (int(n), _float(m)) for k, n, m in rows}

@@ -17,13 +17,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from scoring.errors import Invalid
+
 TRUNCATION_TOLERANCE_S = 1.0
 TRUNCATION_TOLERANCE_FRACTION = 0.05
 """Decoding may fall short of the header's length by up to 1 s or 5% (whichever is more;
 some headers only estimate the length) before the file counts as truncated."""
 
 
-class AudioProblem(ValueError):
+class AudioProblem(Invalid):
     """A recording cannot be used; the message names the file and the problem."""
 
 

@@ -14,14 +14,15 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from scoring.errors import Invalid
 from scoring.rubric import Rubric, RubricItem
 
 
-class AllItemsNotApplicable(ValueError):
+class AllItemsNotApplicable(Invalid):
     """Every item is marked N/A, so there is nothing to score."""
 
 
-class ScoreOutOfRange(ValueError):
+class ScoreOutOfRange(Invalid):
     """A value is not a level on the rubric's scale (or not a whole number at all)."""
 
 
@@ -29,7 +30,7 @@ class NotApplicableNotAllowed(ScoreOutOfRange):
     """N/A (None) was given for an item that must be scored."""
 
 
-class UnknownItem(ValueError):
+class UnknownItem(Invalid):
     """A value names an item the rubric does not have."""
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scoring.errors import Invalid
+
 METRIC_NAMES: tuple[str, ...] = (
     "talk_share",
     "longest_agent_turn",
@@ -80,7 +82,7 @@ class RubricProblem:
         return ": ".join(parts) + ": " + self.message
 
 
-class RubricError(ValueError):
+class RubricError(Invalid):
     """A rubric file is unusable; ``problems`` lists every reason, ``str()`` one per line."""
 
     def __init__(self, problems: list[RubricProblem]) -> None:

@@ -17,7 +17,7 @@ from db.disputes import (
     open_dispute_count,
     resolve_dispute,
 )
-from db.evaluations import StaleEvaluation, amend_in, get_evaluation, open_draft
+from db.evaluations import StaleEvaluation, amend, get_evaluation, open_draft
 from db.feedback import feedback_detail
 from db.models import Evaluation
 from tests.db.test_feedback import scored
@@ -198,12 +198,12 @@ def test_a_failed_amend_leaves_the_dispute_open(setup, monkeypatch):
     def stale(*args, **kwargs):
         raise StaleEvaluation("changed elsewhere")
 
-    monkeypatch.setattr("db.disputes.amend_in", stale)
+    monkeypatch.setattr("db.disputes.amend", stale)
     with pytest.raises(StaleEvaluation):
         resolve_dispute(world.sup_north, dispute.id, "accepted", "", new_value=5)
     row = get_dispute(world.admin, dispute.id)
     assert row.is_open and row.resolver is None and row.current_value == 2
-    monkeypatch.setattr("db.disputes.amend_in", amend_in)
+    monkeypatch.setattr("db.disputes.amend", amend)
     assert resolve_dispute(world.sup_north, dispute.id, "accepted", "", new_value=5).status == (
         "accepted"
     )

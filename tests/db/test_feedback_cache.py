@@ -162,7 +162,7 @@ def test_a_decision_whose_amend_fails_shows_the_dispute_open_again(setup, monkey
         decided_meanwhile.append(seen(agent, ev.id).item("be_patient").dispute.status)
         raise StaleEvaluation("changed elsewhere")
 
-    monkeypatch.setattr(db.disputes, "amend_in", failing_amend)
+    monkeypatch.setattr(db.disputes, "amend", failing_amend)
     with pytest.raises(StaleEvaluation):
         resolve_dispute(world.sup_north, dispute.id, "accepted", "", new_value=5)
     assert decided_meanwhile == ["open"]
