@@ -25,9 +25,11 @@ from db.models import (
     User,
 )
 from db.rubrics import latest_rubric_row, rubric_from_row, sync_rubrics
+from db.transcripts import store_transcript
 from db.users import _create_user
 from scoring.audio import probe_audio
 from scoring.evaluation import score_evaluation
+from scoring.transcripts import Transcript, parse_transcript
 
 DEMO_DIR = REPO_ROOT / "demo"
 DEMO_PASSWORD = "earshot-demo"  # noqa: S105 - demo accounts only; the README says so
@@ -118,6 +120,11 @@ def seed_demo(now: datetime | None = None, history: bool = True) -> str:
     for spec_calls in recordings.values():
         for _, call in spec_calls:
             store_listening_report(call.id)
+    transcripts = demo_transcripts(calls_spec)
+    with session_scope() as session:
+        for spec_calls in recordings.values():
+            for spec, call in spec_calls:
+                _attach_demo_transcript(session, call, transcripts[spec["key"]])
 
     # A few drafts on the newest calls, so "resume a draft" has something to show.
     with session_scope() as session:
@@ -145,13 +152,35 @@ def seed_demo(now: datetime | None = None, history: bool = True) -> str:
             evaluation.total = score_evaluation(rubric, _values(session, evaluation.id)).total
 
     if history:
-        _seed_history(now, rng, users, recordings, supervisors_of, team_of, rubric, rubric_row.id)
+        _seed_history(
+            now, rng, users, recordings, supervisors_of, team_of, rubric, rubric_row.id, transcripts
+        )
     agents = [u for u, _, role, _ in DEMO_USERS if role == "agent"]
     return (
         f"demo data loaded: {len(DEMO_USERS)} users ({len(agents)} agents), "
         f"{len(calls_spec)} recordings, {WEEKS} weeks of history. "
         f"Every demo account's password is {DEMO_PASSWORD!r}."
     )
+
+
+def demo_transcripts(calls_spec: list[dict]) -> dict[str, tuple[Transcript, str]]:
+    """Each demo recording's transcript (demo/transcripts/<key>.vtt, written from the
+    scripts by tools/make_demo_transcripts.py), parsed as any import is: key → (transcript,
+    file name)."""
+    out = {}
+    for spec in calls_spec:
+        name = f"{spec['key']}.vtt"
+        data = (DEMO_DIR / "transcripts" / name).read_bytes()
+        out[spec["key"]] = (
+            parse_transcript(data, name, spec.get("agent_channel", 0), spec["duration_s"]),
+            name,
+        )
+    return out
+
+
+def _attach_demo_transcript(session, call: Call, parsed: tuple[Transcript, str]) -> None:  # noqa: ANN001
+    transcript, name = parsed
+    store_transcript(session, None, call, transcript, f"import:{transcript.format}:{name}")
 
 
 def _values(session, evaluation_id: int) -> dict[str, int | None]:  # noqa: ANN001
@@ -168,6 +197,7 @@ def _seed_history(
     team_of,
     rubric,  # noqa: ANN001
     rubric_id,
+    transcripts,
 ) -> None:
     """Three evaluated calls per agent per week for twelve weeks, on the agent's own
     recordings, scored around the recording's scripted quality with scorer noise."""
@@ -206,6 +236,7 @@ def _seed_history(
                                 call_id=call.id, **report.model_dump(exclude={"call_id"})
                             )
                         )
+                    _attach_demo_transcript(session, call, transcripts[spec["key"]])
                     scorer = rng.choice(supervisors_of[team_of[agent]])
                     submitted = started + timedelta(days=rng.uniform(0.5, 3))
                     # Scores lag the calls: weeks ago the agent was this much worse/better.

@@ -354,3 +354,23 @@ def test_cli_attaches_transcripts_to_existing_calls(migrated_sqlite, tmp_path, c
     with read_scope() as session:
         assert len(session.exec(select(TranscriptUtterance)).all()) == 3
     assert [h.external_id for h in search_transcripts(world.admin, "paper jam tray")] == ["C-1"]
+
+
+def test_the_demo_calls_come_with_their_scripts_as_transcripts(database):
+    from db.auth import authenticate
+    from db.demo import DEMO_PASSWORD, seed_demo
+
+    seed_demo(history=False)
+    admin = authenticate("admin", DEMO_PASSWORD)
+    calls = list_calls(admin)
+    sources = transcript_sources(admin, [c.id for c in calls])
+    assert len(calls) == 24 and sources.keys() == {c.id for c in calls}
+    assert all(s.startswith("import:webvtt:") and s.endswith(".vtt") for s in sources.values())
+    ana = authenticate("ana", DEMO_PASSWORD)
+    (first,) = [c for c in calls if c.external_id == "CALL-2026-0001"]
+    opening = transcript_for(ana, first.id).transcript.utterances[0]
+    assert (opening.speaker, opening.start_s) == ("agent", 1.23)
+    assert opening.text == "Good morning, service desk, Ana speaking. How can I help?"
+    hits = search_transcripts(ana, "password expired")
+    assert hits and {h.agent for h in hits} == {"Ana Souza"}
+    assert len(search_transcripts(admin, "password")) > len(hits)  # others' calls too
