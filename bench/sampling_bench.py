@@ -9,8 +9,8 @@ each with listening and text evidence. Plans: one weekly plan per team (5 calls 
 (2 % of calls, at least 1, at most 4, inbound only) run for each of the seven days, and a
 biweekly plan for twenty named agents. Each plan is run once per period in the week and
 then once more with its own assignments (the idempotent rerun a scheduler makes as calls
-arrive). Each run is handed the calls of its period, as the database query would return
-them. Generating the data is not timed; converting nothing, drawing everything is.
+arrive). Each run is handed the calls of its period and of the plan's teams and agents, as
+the database query would return them. Generating the data is not timed; every draw is.
 """
 
 from __future__ import annotations
@@ -142,7 +142,10 @@ def run_week(calls: list[SampleCall], plans: list[SamplingPlan], week: date = WE
             day += timedelta(days=1)
         for window in windows:
             in_period = [
-                c for d in range(window.days) for c in by_day.get(window.start + timedelta(d), [])
+                c
+                for d in range(window.days)
+                for c in by_day.get(window.start + timedelta(d), [])
+                if c.team_id in plan.team_ids or c.agent_id in plan.agent_ids
             ]
             first = draw(
                 plan, in_period, None, set(), set(), window, seed=1, existing_assignments=made

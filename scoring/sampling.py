@@ -39,6 +39,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as _dataclass_replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Literal, TypeAlias
 
 import numpy as np
@@ -179,7 +180,7 @@ class Condition:
     low: float | None = None
     high: float | None = None
 
-    @property
+    @cached_property  # checked once, then read for every call
     def form(self) -> str:
         forms = [
             name
@@ -581,33 +582,28 @@ def draw(
     for call in calls:
         if _eligible(plan, call, period):
             by_agent[call.agent_id].append(call)
-    known_positions = {c.call_id: c for group in by_agent.values() for c in group}
 
     drawn: list[tuple[SampleCall, str]] = []
     shortfalls: list[Shortfall] = []
     for agent_id in sorted(by_agent.keys() | have.keys()):
-        agent_calls = sorted(by_agent.get(agent_id, []), key=lambda c: (c.started_at, c.call_id))
-        quota = quota_for(plan.quota, len(agent_calls))
+        unsorted = by_agent.get(agent_id, [])
+        quota = quota_for(plan.quota, len(unsorted))
         previous = have.get(agent_id, [])
         wanted = quota - len(previous)
         if wanted <= 0:
             continue
+        agent_calls = sorted(unsorted, key=lambda c: (c.started_at, c.call_id))
         positions = np.array([period.position(c.started_at) for c in agent_calls], dtype=float)
         open_idx = [i for i, c in enumerate(agent_calls) if c.call_id not in blocked]
-        labels = {i: _trigger_label(plan, agent_calls[i]) for i in open_idx}
-        taken_all = [
-            period.position(known_positions[a.call_id].started_at)
-            for a in previous
-            if a.call_id in known_positions
-        ]
+        at = {c.call_id: i for i, c in enumerate(agent_calls)} if previous else {}
+        taken_all = [float(positions[at[a.call_id]]) for a in previous if a.call_id in at]
         taken_trig = [
-            period.position(known_positions[a.call_id].started_at)
-            for a in previous
-            if a.triggered and a.call_id in known_positions
+            float(positions[at[a.call_id]]) for a in previous if a.triggered and a.call_id in at
         ]
         reserved = math.floor(quota * plan.triggered_share + 0.5) if plan.triggers else 0
         want_trig = min(max(reserved - sum(a.triggered for a in previous), 0), wanted)
-        triggered_idx = [i for i in open_idx if labels[i] is not None]
+        labels = {i: _trigger_label(plan, agent_calls[i]) for i in open_idx} if want_trig else {}
+        triggered_idx = [i for i, label in labels.items() if label is not None]
         picks_trig = _spread_pick(
             rng, positions, triggered_idx, taken_trig, want_trig, max(reserved, 1)
         )
@@ -622,7 +618,7 @@ def draw(
             quota,
         )
         for i in sorted(picks_trig):
-            drawn.append((agent_calls[i], labels[i] or RANDOM))
+            drawn.append((agent_calls[i], labels.get(i) or RANDOM))
         for i in sorted(picks_rand):
             drawn.append((agent_calls[i], RANDOM))
         got = len(picks_trig) + len(picks_rand)
