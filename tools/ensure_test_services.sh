@@ -18,6 +18,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   command -v chromium >/dev/null 2>&1 || missing+=("chromium (browser tests)")
 fi
 
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  if is_root; then echo "installing Debian's espeak-ng for the speech-recognition test"; apt_install espeak-ng; fi
+  command -v espeak-ng >/dev/null 2>&1 || missing+=("espeak-ng (speech-recognition test)")
+fi
+
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 if ! pg_ready; then
   if ! command -v pg_ctlcluster >/dev/null 2>&1 && is_root; then

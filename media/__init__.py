@@ -1,0 +1,1 @@
+"""Media processing with heavy engines (speech recognition), run in background workers."""
