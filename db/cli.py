@@ -101,7 +101,7 @@ def _create_user(args: argparse.Namespace) -> int:
         row = create_user(
             None, args.username, args.name or args.username, args.role, password, team=args.team
         )
-    except ValueError as exc:
+    except (ValueError, PermissionError) as exc:  # PermissionError: a second admin
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"created {row.username} ({row.role})")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,18 @@ class Settings:
     secret_key: bytes
     max_upload_mb: int
     dispute_window_days: int
+    # Sign-in and sessions (defaults suit one organisation's staff on one site).
+    https: bool = False  # served over TLS (directly or behind a proxy): cookies are Secure
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-* count
+    session_idle_minutes: int = 60  # a session with no action for this long ends
+    session_max_hours: int = 12  # and every session ends this long after its sign-in
+    audio_link_minutes: int = 60  # a signed audio link's life (logout ends it sooner)
+    password_min_length: int = 10
+    password_max_length: int = 256
+    login_lockout_max_minutes: int = 30  # an account's pause doubles up to this
+    login_address_failures: int = 30  # failed sign-ins one address may make per window
+    login_address_window_minutes: int = 15
+    login_concurrent_hashes: int = 4  # password checks at once per process (64 MiB each)
     max_comments_per_evaluation: int = 300
 
 
@@ -61,4 +74,33 @@ def settings() -> Settings:
         max_upload_mb=int(pick("earshot_max_upload_mb", "200")),
         dispute_window_days=int(pick("earshot_dispute_window_days", "14")),
         max_comments_per_evaluation=int(pick("earshot_max_comments_per_evaluation", "300")),
+        https=_flag(pick("earshot_https", "false")),
+        trusted_proxies=tuple(
+            p.strip() for p in str(pick("earshot_trusted_proxies", "")).split(",") if p.strip()
+        ),
+        session_idle_minutes=_positive(pick, "earshot_session_idle_minutes", 60),
+        session_max_hours=_positive(pick, "earshot_session_max_hours", 12),
+        audio_link_minutes=_positive(pick, "earshot_audio_link_minutes", 60),
+        password_min_length=_positive(pick, "earshot_password_min_length", 10),
+        password_max_length=_positive(pick, "earshot_password_max_length", 256),
+        login_lockout_max_minutes=_positive(pick, "earshot_login_lockout_max_minutes", 30),
+        login_address_failures=_positive(pick, "earshot_login_address_failures", 30),
+        login_address_window_minutes=_positive(pick, "earshot_login_address_window_minutes", 15),
+        login_concurrent_hashes=_positive(pick, "earshot_login_concurrent_hashes", 4),
     )
+
+
+def _flag(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _positive(pick: Callable[[str, str | None], str | None], name: str, default: int) -> int:
+    """A whole number of at least 1, or a message naming the setting."""
+    raw = pick(name, str(default))
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"{name.upper()} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name.upper()} must be 1 or more, got {value}")
+    return value

@@ -68,7 +68,7 @@ def _create_user(
         display_name=display_name.strip() or username,
         role=role,
         team_id=ensure_team(session, team).id if team else None,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, username),
         is_demo=is_demo,
     )
     session.add(user)
@@ -85,11 +85,17 @@ def create_user(
     password: str,
     team: str | None = None,
 ) -> UserRow:
-    """Create a user. `actor` None is the command-line bootstrap, allowed only while the
-    database has no admin yet (or from the CLI, which runs with the server's rights)."""
+    """Create a user. `actor` None is the command line (which runs with the server's
+    rights): it may create the FIRST admin, and users of other roles, but never an admin
+    once one exists: further admins are made by an admin."""
     with session_scope() as session:
         if actor is not None:
             require_role(actor, Role.admin)
+        elif role == Role.admin and _has_admin(session):
+            raise AccessDenied(
+                "An admin already exists: only an admin can create another admin "
+                "(in the app, under Users)."
+            )
         user = _create_user(session, username, display_name, role, password, team)
         record_audit(
             session,
@@ -152,6 +158,10 @@ def set_active(actor: Actor, user_id: int, active: bool) -> UserRow:
             user.session_epoch += 1  # a deactivated user's remembered logins end now
         session.add(user)
         return _row(session, user)
+
+
+def _has_admin(session: Session) -> bool:
+    return session.exec(select(User.id).where(User.role == Role.admin).limit(1)).first() is not None
 
 
 def _row(session: Session, user: User) -> UserRow:

@@ -57,7 +57,7 @@ def test_bad_usernames_and_short_passwords_are_refused_with_reasons(database):
     world = make_world()
     with pytest.raises(ValueError, match="not allowed"):
         create_user(world.admin, "<script>", "x", "agent", PASSWORD, team="North")
-    with pytest.raises(ValueError, match="at least 8"):
+    with pytest.raises(ValueError, match="at least 10"):
         create_user(world.admin, "shorty", "x", "agent", "short", team="North")
     with pytest.raises(ValueError, match="needs a team"):
         create_user(world.admin, "lonely", "x", "agent", PASSWORD)
@@ -87,3 +87,96 @@ def test_remembered_login_survives_until_logout_or_deactivation(database):
     fresh = issue_session_token(world.sup_north)
     set_active(world.admin, world.sup_north.id, False)
     assert actor_from_session_token(fresh) is None
+
+
+# ------------------------------------------------------------------ the first admin
+
+
+def test_without_an_actor_only_the_first_admin_can_be_created(database):
+    """The command line (actor None) bootstraps the first admin; once one exists, a new
+    admin needs an admin, and nothing is stored by the refused attempt."""
+    world = make_world()  # its admin was the first, made without an actor
+    with pytest.raises(AccessDenied, match="only an admin can create another admin"):
+        create_user(None, "intruder", "Intruder", "admin", PASSWORD)
+    assert "intruder" not in {u.username for u in list_users(world.admin)}
+    row = create_user(world.admin, "second.admin", "Second", "admin", PASSWORD)
+    assert row.role == "admin"
+    # Other roles from the command line still work (it runs with the server's rights).
+    assert create_user(None, "cli.agent", "Cli", "agent", PASSWORD, team="North").role == "agent"
+
+
+# ------------------------------------------------------------------ password policy
+
+REFUSED_PASSWORDS = {
+    "password": "at least 10",
+    "12345678": "at least 10",
+    " " * 8: "at least 10",
+    " " * 12: "only spaces",
+    "\x00" * 12: "control characters",
+    "good-passw\x00rd-here": "control characters",
+    "tab\there-and-more": "control characters",
+    "line\nbreak-and-more": "control characters",
+    "p" * 1_000_000: "at most 256",
+    "x" * 257: "at most 256",
+    "aaaaaaaaaaaa": "different",
+    "abababababab": "different",
+    "1234567890": "in order",
+    "12345678901234": "in order",
+    "0987654321": "in order",
+    "abcdefghijkl": "in order",
+    "qwertyuiop": "in order",
+    "QWERTYUIOP12": "in order",
+    "asdfghjkl;'": "in order",
+    "1qaz2wsx3edc": "in order",
+    "password123": "common word",
+    "Password2024!": "common word",
+    "p@ssw0rd1234": "common word",
+    "iloveyou12345": "most common",
+    "sunshine2024": "most common",
+    "football!!!!": "most common",
+    "princess1990": "most common",
+}
+
+
+@pytest.mark.parametrize("password", REFUSED_PASSWORDS, ids=lambda p: repr(p[:20]))
+def test_weak_and_malformed_passwords_are_refused_with_the_reason(database, password):
+    world = make_world()
+    with pytest.raises(ValueError) as refused:
+        create_user(world.admin, "newcomer", "New", "agent", password, team="North")
+    assert REFUSED_PASSWORDS[password] in str(refused.value), str(refused.value)
+    assert "newcomer" not in {u.username for u in list_users(world.admin)}
+
+
+def test_a_password_may_not_contain_the_username(database):
+    world = make_world()
+    with pytest.raises(ValueError, match="username"):
+        create_user(world.admin, "margaret", "M", "agent", "margaret-is-here", team="North")
+    with pytest.raises(ValueError, match="username"):
+        create_user(world.admin, "margaret", "M", "agent", "xx-teragram-xx", team="North")
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct-horse-battery",
+        "listen-before-you-speak",
+        "Zw9!qT4#mL2p",
+        "🎧 headphones on 🎧",
+        "pässwörter-sind-lang-genug",
+        ("listen-" * 40)[:256],
+    ],
+    ids=lambda p: repr(p[:20]),
+)
+def test_good_passwords_are_accepted_and_sign_in(database, password):
+    world = make_world()
+    create_user(world.admin, "newcomer", "New", "agent", password, team="North")
+    assert authenticate("newcomer", password).username == "newcomer"
+
+
+def test_the_common_password_list_ships_thousands_of_entries():
+    from db.auth import common_passwords
+
+    listed = common_passwords()
+    assert len(listed) >= 4000
+    assert {"password", "123456", "qwerty", "iloveyou"} <= listed
+    assert all(p == p.lower() and p.strip() == p for p in listed)

@@ -118,7 +118,7 @@ def test_backup_damage_restore_gives_back_identical_data_and_media(target, datab
         session.exec(delete(Comment))
         session.exec(update(ItemScore).values(value=1, note="overwritten"))
         session.exec(update(User).where(User.username == "sup.north").values(active=False))
-    create_user(None, "intruder", "X", "admin", "password-123")
+    create_user(world.admin, "intruder", "X", "admin", "stray-account-pass")
     first, second, *_ = sorted(target.media_dir.rglob("*.wav"))
     first.unlink()
     second.write_bytes(b"garbage")

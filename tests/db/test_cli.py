@@ -32,7 +32,7 @@ def test_create_the_first_admin_then_an_agent_and_import_calls(
     )
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["create-user", "x2", "--role", "agent", "--team", "East", "--password-stdin"]) == 1
-    assert "at least 8" in capsys.readouterr().err
+    assert "at least 10" in capsys.readouterr().err
 
     write_speechlike_wav(tmp_path / "a.wav", 3)
     (tmp_path / "b.wav").write_bytes(b"garbage")
