@@ -1,4 +1,5 @@
-"""Calls: the recordings the user may see, and uploading new ones."""
+"""Calls: the recordings the user may see with their background work and transcripts,
+uploading new ones (with transcripts), failed jobs to retry, and search across transcripts."""
 
 import tempfile
 from datetime import UTC, datetime
@@ -7,14 +8,36 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from db.access import AccessDenied, NotFound
 from db.calls import IntakeProblem, import_call, list_calls
+from db.jobs import JobProblem, failed_jobs, latest_jobs_for_calls, retry_job
+from db.transcripts import (
+    SEARCH_LIMIT,
+    TranscriptExists,
+    attach_transcript,
+    search_transcripts,
+    transcript_sources,
+)
 from db.users import list_agents
+from scoring.transcripts import TranscriptError
 from ui.format import mmss
 from ui.session import require_actor
+
+TRANSCRIPT_TYPES = ["vtt", "srt", "json"]
+JOB_LABELS = {"listen": "listening", "transcribe": "recognition"}
 
 actor = require_actor("admin", "supervisor")
 st.title("Calls")
 
+
+def _job_text(job) -> str:  # noqa: ANN001 - a db.jobs.JobView
+    label = JOB_LABELS.get(job.kind, job.kind)
+    if job.state == "running":
+        return f"{label} {job.progress:.0%}"
+    return f"{label} {job.state}"
+
+
+# ------------------------------------------------------------------ upload
 with st.expander("Upload recordings", icon=":material/upload:"):
     agents = {f"{a.display_name} ({a.username})": a.username for a in list_agents(actor)}
     with st.form("upload", clear_on_submit=True):
@@ -22,6 +45,13 @@ with st.expander("Upload recordings", icon=":material/upload:"):
             "Audio files (WAV, MP3, Ogg Vorbis/Opus, FLAC)",
             accept_multiple_files=True,
             type=["wav", "mp3", "ogg", "opus", "flac"],
+        )
+        transcripts = st.file_uploader(
+            "Transcripts, optional (WebVTT, SRT, or the JSON of Contact Lens, Genesys, "
+            "Deepgram, AssemblyAI, Whisper): each goes with the recording of the same name",
+            accept_multiple_files=True,
+            type=TRANSCRIPT_TYPES,
+            key="upload_transcripts",
         )
         agent = st.selectbox("Agent", list(agents))
         c1, c2, c3 = st.columns(3)
@@ -31,7 +61,9 @@ with st.expander("Upload recordings", icon=":material/upload:"):
             "Agent's channel", [0, 1], format_func=lambda c: "left (0)" if c == 0 else "right (1)"
         )
         if st.form_submit_button("Import", type="primary") and files and agent:
+            by_stem = {Path(t.name).stem: t for t in transcripts or []}
             for upload in files:
+                paired = by_stem.pop(Path(upload.name).stem, None)
                 with tempfile.TemporaryDirectory() as tmp:
                     path = Path(tmp) / "upload"
                     path.write_bytes(upload.getvalue())
@@ -43,22 +75,103 @@ with st.expander("Upload recordings", icon=":material/upload:"):
                             agent_username=agents[agent],
                             started_at=datetime.combine(day, at, tzinfo=UTC),
                             agent_channel=channel,
+                            transcript=(paired.getvalue(), paired.name) if paired else None,
                         )
                     except IntakeProblem as exc:
                         st.error(str(exc))
                     else:
+                        with_transcript = f" with the transcript {paired.name}" if paired else ""
                         st.success(
-                            f"Imported {upload.name} as {row.external_id} ({mmss(row.duration_s)})."
+                            f"Imported {upload.name} as {row.external_id} "
+                            f"({mmss(row.duration_s)}){with_transcript}."
                         )
+            for left_over in by_stem.values():
+                st.warning(
+                    f"{left_over.name}: no recording of the same name was uploaded with it; "
+                    "attach it to its call below."
+                )
     st.caption(
         "For many files at once use the bulk import: "
-        "`python -m db.cli import-calls FOLDER MANIFEST.csv` (see the README)."
+        "`python -m db.cli import-calls FOLDER MANIFEST.csv` (an optional `transcript` "
+        "column names each call's transcript file), or "
+        "`python -m db.cli attach-transcripts FOLDER MANIFEST.csv` for calls already here."
     )
 
 calls = list_calls(actor)
+labels = {c.id: f"{c.external_id} · {c.agent}" for c in calls}
+
+# ------------------------------------------------------------------ attach to a call
+with st.expander("Attach a transcript to a call", icon=":material/subtitles:"):
+    if not calls:
+        st.info("No calls yet.")
+    else:
+        with st.form("attach", clear_on_submit=True):
+            call_id = st.selectbox(
+                "Call", list(labels), format_func=labels.__getitem__, key="attach_call"
+            )
+            upload = st.file_uploader("Transcript file", type=TRANSCRIPT_TYPES, key="attach_file")
+            replace = st.checkbox(
+                "Replace the call's transcript if it has one (the old one is kept in the "
+                "audit trail)",
+                key="attach_replace",
+            )
+            if st.form_submit_button("Attach") and upload is not None:
+                try:
+                    info = attach_transcript(
+                        actor, call_id, upload.getvalue(), upload.name, replace=replace
+                    )
+                except (TranscriptError, TranscriptExists, NotFound, AccessDenied) as exc:
+                    st.error(str(exc))
+                else:
+                    done = "Replaced the transcript of" if info.replaced else "Attached to"
+                    st.success(
+                        f"{done} {labels[call_id]}: {info.utterance_count} lines ({info.format})."
+                    )
+
+# ------------------------------------------------------------------ failed jobs
+for job in failed_jobs(actor):
+    about = labels.get(job.call_id, job.subject or f"call {job.call_id}")
+    box = st.container(border=True)
+    c1, c2 = box.columns([5, 1])
+    c1.markdown(f"**{JOB_LABELS.get(job.kind, job.kind).capitalize()} failed**")
+    c1.text(f"{about}: {job.error} (attempt {job.attempts})")  # as text, never markup
+    if c2.button("Retry", key=f"retry_{job.id}", icon=":material/replay:"):
+        try:
+            retry_job(actor, job.id)
+        except (JobProblem, NotFound, AccessDenied) as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+# ------------------------------------------------------------------ search
+query = st.text_input(
+    "Search transcripts",
+    key="transcript_search",
+    placeholder="words said in a call, e.g. password expired",
+)
+if query.strip():
+    hits = search_transcripts(actor, query)
+    if not hits:
+        st.info("No line of a transcript you may see has all of these words.")
+    for hit in hits:
+        c1, c2 = st.columns([1, 4])
+        c1.page_link(
+            "pages/score.py",
+            label=f"{hit.external_id} at {mmss(hit.start_s)}",
+            icon=":material/play_arrow:",
+            query_params={"call": str(hit.call_id), "t": f"{hit.start_s:.2f}"},
+        )
+        c2.text(f"{hit.agent} · {hit.speaker}: {hit.text}")  # as text, never markup
+    if len(hits) >= SEARCH_LIMIT:
+        st.caption(f"The {SEARCH_LIMIT} newest matches; add words to narrow the search.")
+
+# ------------------------------------------------------------------ the list
 if not calls:
     st.info("No calls yet.")
 else:
+    ids = [c.id for c in calls]
+    jobs = latest_jobs_for_calls(actor, ids)
+    sources = transcript_sources(actor, ids)
     st.dataframe(
         pd.DataFrame(
             {
@@ -67,8 +180,14 @@ else:
                 "Started": [c.started_at for c in calls],
                 "Length": [mmss(c.duration_s) for c in calls],
                 "Channels": [c.channels for c in calls],
+                "Transcript": [sources.get(c.id, "–") for c in calls],
+                "Background work": [
+                    ", ".join(_job_text(j) for j in jobs.get(c.id, [])) or "–" for c in calls
+                ],
             }
         ),
         hide_index=True,
         width="stretch",
     )
+    if any(j.active for views in jobs.values() for j in views):
+        st.caption("Background work is still running; reload the page to see its progress.")

@@ -1,0 +1,150 @@
+"""The Calls page: each call's background work and transcript, a failed job with its
+reason and Retry, transcripts uploaded with a recording or attached later, and search
+across transcripts with links that open the call at the matching moment."""
+
+from pathlib import Path
+
+from db.jobs import enqueue, job_view
+from db.transcripts import attach_transcript, transcript_for
+from jobs.runner import HANDLERS, JobContext, JobFailed, handler
+from tests.app.conftest import open_page
+from tests.factories import make_call, make_world, write_speechlike_wav
+
+VTT = """WEBVTT
+
+00:00.500 --> 00:03.000
+<v Agent>Service desk, how can I help?
+
+00:03.500 --> 00:07.250
+<v Customer>My &lt;b&gt;printer&lt;/b&gt; shows a paper jam but the tray is empty.
+"""
+
+
+def _table(at):
+    (table,) = at.dataframe
+    return table.value
+
+
+def test_calls_list_their_transcript_and_background_work(app_db, tmp_path):
+    world = make_world()
+    with_text = make_call(world.admin, world.agent_north, tmp_path, seed=1, external_id="P-1")
+    make_call(world.admin, world.agent_north, tmp_path, seed=2, external_id="P-2")
+    make_call(world.admin, world.agent_south, tmp_path, seed=3, external_id="P-SOUTH")
+    attach_transcript(world.admin, with_text.id, VTT.encode(), "p1.vtt")
+    enqueue("listen", with_text.id)  # immediate mode in tests: done at once
+    table = _table(open_page(world.sup_north, "pages/calls.py"))
+    rows = {r["Call"]: (r["Transcript"], r["Background work"]) for r in table.to_dict("records")}
+    assert rows == {
+        "P-1": ("import:webvtt:p1.vtt", "listening done"),
+        "P-2": ("–", "–"),
+    }
+
+
+def test_search_links_each_matching_line_to_the_call_at_its_moment(app_db, tmp_path):
+    world = make_world()
+    north = make_call(world.admin, world.agent_north, tmp_path, seed=1, external_id="S-N")
+    south = make_call(world.admin, world.agent_south, tmp_path, seed=2, external_id="S-S")
+    for call in (north, south):
+        attach_transcript(world.admin, call.id, VTT.encode(), "t.vtt")
+    at = open_page(world.sup_north, "pages/calls.py")
+    at.text_input(key="transcript_search").set_value("paper jam").run()
+    assert not at.exception
+    (link,) = at.page_link
+    assert link.value == "S-N at 0:04"
+    assert link.proto.page.endswith("score.py") or "score" in link.proto.page
+    assert f"call={north.id}" in link.proto.query_string
+    assert "t=3.50" in link.proto.query_string
+    lines = [t.value for t in at.text]
+    assert "Agent.North · customer: My <b>printer</b> shows a paper jam but the tray is empty." in (
+        lines
+    )  # the line as text: the tags in it are shown, not rendered
+    at.text_input(key="transcript_search").set_value("no such words").run()
+    assert not at.page_link
+    assert "has all of these words" in at.info[0].value
+
+
+def test_a_failed_job_shows_its_reason_and_retry_runs_it_again(app_db, tmp_path):
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, external_id="F-1")
+    flag = tmp_path / "flag"
+    flag.touch()
+
+    @handler("test-page-flaky")
+    def _flaky(context: JobContext) -> None:
+        if Path(context.subject).exists():
+            raise JobFailed("the recording store was offline")
+
+    try:
+        job = enqueue("test-page-flaky", call.id, subject=str(flag))
+        assert job.state == "failed"
+        at = open_page(world.sup_north, "pages/calls.py")
+        assert any("the recording store was offline (attempt 1)" in t.value for t in at.text)
+        assert _table(at)["Background work"][0] == "test-page-flaky failed"
+        # Another team's supervisor sees nothing of it.
+        other = open_page(world.sup_south, "pages/calls.py")
+        assert not any("offline" in t.value for t in other.text)
+        flag.unlink()
+        at.button(key=f"retry_{job.id}").click().run()
+        assert not at.exception
+        assert job_view(job.id).state == "done" and job_view(job.id).attempts == 2
+        assert not any("offline" in t.value for t in at.text)
+        assert _table(at)["Background work"][0] == "test-page-flaky done"
+    finally:
+        HANDLERS.pop("test-page-flaky")
+
+
+def test_a_transcript_uploads_with_its_recording_and_bad_ones_say_why(app_db, tmp_path):
+    world = make_world()
+    audio = write_speechlike_wav(tmp_path / "desk call.wav", 10, seed=4).read_bytes()
+    at = open_page(world.sup_north, "pages/calls.py")
+    uploaders = {u.label.split(" (")[0]: u for u in at.file_uploader}
+    uploaders["Audio files"].set_value(("desk call.wav", audio, "audio/wav"))
+    uploaders["Transcripts, optional"].set_value(
+        [("desk call.vtt", VTT.encode(), "text/vtt"), ("stray.srt", b"1\n", "text/plain")]
+    )
+    at.button[0].click().run()  # the form's Import
+    assert not at.exception
+    assert at.success[0].value.endswith("with the transcript desk call.vtt.")
+    assert "stray.srt: no recording of the same name" in at.warning[0].value
+    (row,) = _table(at).to_dict("records")
+    assert row["Call"] == "desk-call" and row["Transcript"] == "import:webvtt:desk call.vtt"
+
+    # A broken transcript keeps the recording out too, naming the file and the line.
+    again = open_page(world.sup_north, "pages/calls.py")
+    uploaders = {u.label.split(" (")[0]: u for u in again.file_uploader}
+    other = write_speechlike_wav(tmp_path / "second.wav", 10, seed=5).read_bytes()
+    uploaders["Audio files"].set_value(("second.wav", other, "audio/wav"))
+    uploaders["Transcripts, optional"].set_value(("second.vtt", b"WEBVTT\n\nnonsense", "text/vtt"))
+    again.button[0].click().run()
+    assert again.error[0].value.startswith("second.wav: second.vtt: ")
+    assert list(_table(again)["Call"]) == ["desk-call"]
+
+
+def test_attaching_to_an_existing_call_asks_before_replacing(app_db, tmp_path):
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, external_id="A-1")
+    at = open_page(world.sup_north, "pages/calls.py")
+    at.file_uploader(key="attach_file").set_value(("a1.vtt", VTT.encode(), "text/vtt"))
+    at.button[1].click().run()  # the attach form's button
+    assert "Attached to A-1" in at.success[0].value
+    changed = VTT.replace("printer", "scanner").encode()
+    at.file_uploader(key="attach_file").set_value(("a1-fixed.vtt", changed, "text/vtt"))
+    at.button[1].click().run()
+    assert "already has a transcript" in at.error[0].value
+    at.file_uploader(key="attach_file").set_value(("a1-fixed.vtt", changed, "text/vtt"))
+    at.checkbox(key="attach_replace").check()
+    at.button[1].click().run()
+    assert "Replaced the transcript of A-1" in at.success[0].value
+    assert "scanner" in transcript_for(world.admin, call.id).transcript.utterances[1].text
+
+
+def test_a_search_link_opens_the_score_page_at_its_moment(app_db, tmp_path):
+    from db.evaluations import open_draft
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, external_id="T-1")
+    at = open_page(world.sup_north, "pages/score.py", {"call": str(call.id), "t": "3.50"})
+    draft = open_draft(world.sup_north, call.id)  # the one the page opened
+    assert at.session_state[f"ev{draft.id}_seek"] == (3.5, 1)  # the player seeks there once
+    plain = open_page(world.sup_north, "pages/score.py", {"call": str(call.id), "t": "x"})
+    assert plain.session_state[f"ev{draft.id}_seek"] == (None, 0)
