@@ -21,6 +21,8 @@ only on the inputs and the seed, never on their order):
    call from a stratum that holds no draw yet; when strata run out of calls, the next draw
    is the call farthest in time from every draw so far. So where calls exist in every
    stratum each stratum gets exactly one draw, never all from the period's first day.
+   A run during the period (``as_of``, as calls arrive) draws only what the elapsed part
+   is due: a stratum's draw once the stratum has ended.
 5. Scorers: each new assignment goes to an eligible scorer (never the call's own agent)
    with the smallest (load + 1) / weight, ties at random: D'Hondt's rule, so with equal
    weights loads differ by at most one and each scorer gets at least ⌊total × wᵢ / Σw⌋.
@@ -469,6 +471,20 @@ def _trigger_label(plan: SamplingPlan, call: SampleCall) -> str | None:
     return None
 
 
+def _due(quota: Quota, calls: int, horizon: float) -> tuple[int, float]:
+    """(draws due by now, share of the period open for drawing) for an agent with
+    ``calls`` eligible calls so far when ``horizon`` (0–1) of the period has passed."""
+    if horizon >= 1.0:
+        return quota_for(quota, calls), 1.0
+    if isinstance(quota, FixedQuota):
+        ended = math.floor(quota.per_agent * horizon + 1e-9)  # strata that have ended
+        return ended, max(ended / quota.per_agent, 1e-12)
+    due = math.floor(quota.percent / 100.0 * calls + 0.5)
+    due = max(due, math.floor(quota.minimum * horizon + 1e-9))
+    due = due if quota.maximum is None else min(due, quota.maximum)
+    return due, max(horizon, 1e-12)
+
+
 def _new_seed() -> int:
     return int(np.random.SeedSequence().entropy) % (2**63)  # type: ignore[arg-type]
 
@@ -552,6 +568,7 @@ def draw(
     period: Window,
     seed: int | None = None,
     existing_assignments: Iterable[Assignment] = (),
+    as_of: datetime | None = None,
 ) -> DrawResult:
     """New assignments of ``plan`` for ``period`` (see the module docstring for the rules).
 
@@ -560,6 +577,13 @@ def draw(
     ``already_reviewed``, ``in_calibration`` or any of ``existing_assignments`` are not
     drawn; this plan's active assignments in ``period`` count toward its quotas. ``seed``
     None picks a fresh one, returned in the result so the draw can be repeated.
+
+    ``as_of`` (a run while the period is still going, as calls arrive): draw only what the
+    elapsed part of the period is due, so the sample is not all from its first days. A
+    fixed quota q draws one call per time stratum (a q-th of the period) once the stratum
+    has ended; a percentage draws round(percent × calls so far), the minimum growing in
+    step with the elapsed share; both spread over the elapsed part. Shortfalls are
+    reported only once the period is over (as_of None or at or past its end).
     """
     check_plan(plan)
     scorers = tuple(plan.scorers if scorers is None else scorers)
@@ -583,18 +607,24 @@ def draw(
         if _eligible(plan, call, period):
             by_agent[call.agent_id].append(call)
 
+    horizon = 1.0 if as_of is None else min(max(period.position(as_of), 0.0), 1.0)
     drawn: list[tuple[SampleCall, str]] = []
     shortfalls: list[Shortfall] = []
     for agent_id in sorted(by_agent.keys() | have.keys()):
         unsorted = by_agent.get(agent_id, [])
-        quota = quota_for(plan.quota, len(unsorted))
+        quota, closed = _due(plan.quota, len(unsorted), horizon)
         previous = have.get(agent_id, [])
         wanted = quota - len(previous)
         if wanted <= 0:
             continue
         agent_calls = sorted(unsorted, key=lambda c: (c.started_at, c.call_id))
-        positions = np.array([period.position(c.started_at) for c in agent_calls], dtype=float)
-        open_idx = [i for i, c in enumerate(agent_calls) if c.call_id not in blocked]
+        # Positions in the part of the period open for drawing, scaled to [0, 1).
+        positions = np.array(
+            [period.position(c.started_at) / closed for c in agent_calls], dtype=float
+        )
+        open_idx = [
+            i for i, c in enumerate(agent_calls) if c.call_id not in blocked and positions[i] < 1.0
+        ]
         at = {c.call_id: i for i, c in enumerate(agent_calls)} if previous else {}
         taken_all = [float(positions[at[a.call_id]]) for a in previous if a.call_id in at]
         taken_trig = [
@@ -622,7 +652,7 @@ def draw(
         for i in sorted(picks_rand):
             drawn.append((agent_calls[i], RANDOM))
         got = len(picks_trig) + len(picks_rand)
-        if got < wanted:
+        if got < wanted and horizon >= 1.0:
             shortfalls.append(
                 Shortfall(
                     agent_id,

@@ -599,3 +599,68 @@ def test_the_week_bench_runs_every_plan_and_reruns_draw_nothing():
     # Weekly team plans: 5 per agent; the daily plan: at least one per agent per day.
     assert made >= 20 * 5 + 20 * 7
     assert len(plans) == TEAMS + 2
+
+
+def test_runs_during_the_period_draw_each_stratum_once_it_has_ended():
+    calls = every_hour(1)
+    p = plan(quota=FixedQuota(7))  # one stratum per day
+    monday_noon = START + timedelta(hours=12)
+    early = draw(p, calls, None, set(), set(), WEEK, seed=1, as_of=monday_noon)
+    assert early.assignments == () and early.shortfalls == ()  # nothing due, nothing short
+    made: list[Assignment] = []
+    for day in range(1, 8):  # the job runs each midnight, and once after the week
+        as_of = START + timedelta(days=day, minutes=5)
+        arrived = [c for c in calls if c.started_at < as_of]
+        result = draw(
+            p, arrived, None, set(), set(), WEEK, seed=day, existing_assignments=made, as_of=as_of
+        )
+        assert len(result.assignments) == 1
+        assert all(
+            calls[a.call_id - 1].started_at.date() == MONDAY + timedelta(days=day - 1)
+            for a in result.assignments
+        )
+        made.extend(result.assignments)
+    assert draw(p, calls, None, set(), set(), WEEK, existing_assignments=made).assignments == ()
+
+
+def test_a_percentage_grows_with_the_calls_that_arrive():
+    calls = every_hour(1)  # 168 calls, 24 a day
+    p = plan(quota=PercentQuota(10, minimum=2))
+    as_of = START + timedelta(days=1, minutes=5)  # 25 calls so far: 2.5 → 3 due
+    first = draw(
+        p, [c for c in calls if c.started_at < as_of], None, set(), set(), WEEK, seed=1, as_of=as_of
+    )
+    assert len(first.assignments) == 3
+    final = draw(p, calls, None, set(), set(), WEEK, seed=2, existing_assignments=first.assignments)
+    assert len(first.assignments) + len(final.assignments) == quota_for(p.quota, 168) == 17
+
+
+@PROPERTY
+@given(populations(), st.lists(st.integers(0, 7 * 86400), max_size=6))
+def test_runs_as_calls_arrive_end_with_the_same_guarantees(pop, run_times):
+    """A job runs at several moments, seeing the calls that have started, then once after
+    the period: quotas are met where calls suffice, and spread as a single draw would."""
+    p = dc_replace(pop["plan"], triggers=(), triggered_share=0.0)
+    made: list[Assignment] = []
+    for n, seconds in enumerate(sorted(run_times)):
+        as_of = START + timedelta(seconds=seconds)
+        arrived = [c for c in pop["calls"] if c.started_at < as_of]
+        result = draw(
+            p, arrived, None, set(), set(), WEEK, seed=n, existing_assignments=made, as_of=as_of
+        )
+        assert not result.shortfalls
+        assert all(c.started_at < as_of for c in arrived)
+        made.extend(result.assignments)
+    made.extend(
+        draw(
+            p, pop["calls"], None, set(), set(), WEEK, seed=99, existing_assignments=made
+        ).assignments
+    )
+    drawn = Counter(a.agent_id for a in made)
+    for agent_id, calls in _eligible(p, pop["calls"]).items():
+        q = quota_for(p.quota, len(calls))
+        assert drawn[agent_id] == min(q, len(calls))
+        if isinstance(p.quota, FixedQuota):
+            stratum = {c.call_id: min(int(WEEK.position(c.started_at) * q), q - 1) for c in calls}
+            used = {stratum[a.call_id] for a in made if a.agent_id == agent_id}
+            assert len(used) == min(q, len(set(stratum.values())))
