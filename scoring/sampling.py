@@ -46,6 +46,8 @@ from typing import Literal, TypeAlias
 
 import numpy as np
 
+from scoring.errors import Invalid
+
 Period = Literal["daily", "weekly", "biweekly", "monthly"]
 PERIODS: tuple[str, ...] = ("daily", "weekly", "biweekly", "monthly")
 Comparison = Literal[">=", ">", "<=", "<", "=="]
@@ -71,7 +73,7 @@ EVIDENCE_METRICS: tuple[str, ...] = (
 )
 
 
-class PlanError(ValueError):
+class PlanError(Invalid):
     """A plan that cannot be run; the message names the part of the plan that is wrong."""
 
 
