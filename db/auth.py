@@ -20,6 +20,7 @@ hash time), so the timing tells a guesser no more than the message does.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -311,7 +312,7 @@ def authenticate(username: str, password: str, client_address: str | None = None
             address, cfg.login_address_failures, cfg.login_address_window_minutes * 60.0
         )
         if wait is not None:
-            minutes = max(1, int(wait // 60) + 1)
+            minutes = max(1, math.ceil(wait / 60))
             raise LoginThrottled(
                 f"Too many failed sign-ins from your network. Try again in {minutes} "
                 f"minute{'s' if minutes != 1 else ''}."

@@ -34,6 +34,8 @@ from db.engine import make_engine, use_engine  # noqa: E402
 
 PG_URL = os.environ.get("EARSHOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI") == "true"
+# The hostile suite's tally of inputs, refusals and crashes (printed at the end).
+pytest_plugins = ("tests.hostile.tally",)
 
 
 def missing_service(reason: str) -> None:
