@@ -71,6 +71,7 @@ from scoring.calibration import (
     scorer_deviation,
     session_statistics,
 )
+from scoring.errors import Invalid
 from scoring.evaluation import validate_values
 from scoring.rubric import Rubric
 from scoring.text import CONSENSUS_NOTE_MAX, TITLE_MAX, clean_text
@@ -470,19 +471,19 @@ def create_session(
     """
     title = clean_text(title, "title", MAX_TITLE)
     if not title:
-        raise ValueError("A calibration session needs a title.")
+        raise Invalid("A calibration session needs a title.")
     call_ids, scorer_ids = _unique(call_ids), _unique(scorer_ids)
     if not call_ids:
-        raise ValueError("Choose at least one call to calibrate on.")
+        raise Invalid("Choose at least one call to calibrate on.")
     if len(scorer_ids) < MIN_SCORERS:
-        raise ValueError(f"A calibration session needs at least {MIN_SCORERS} scorers.")
+        raise Invalid(f"A calibration session needs at least {MIN_SCORERS} scorers.")
     if benchmark_scorer_id is not None and benchmark_scorer_id not in scorer_ids:
-        raise ValueError(
+        raise Invalid(
             "The benchmark must be one of the session's scorers: they score the calls blind "
             "like everyone else."
         )
     if due_at is not None and due_at.tzinfo is None:
-        raise ValueError("The due date needs a time zone (UTC).")
+        raise Invalid("The due date needs a time zone (UTC).")
     with session_scope() as session:
         actor = _start(session, actor)
         for call_id in call_ids:
@@ -491,7 +492,7 @@ def create_session(
         for scorer_id in scorer_ids:
             user = scorers.get(scorer_id)
             if user is None or not user.active or user.role not in (Role.supervisor, Role.admin):
-                raise ValueError(
+                raise Invalid(
                     f"User {scorer_id} cannot score: scorers are active supervisors or admins."
                 )
         cal = CalibrationSession(
@@ -607,10 +608,10 @@ def reveal(actor: Actor, session_id: int) -> SessionSummary:
         actor = _start(session, actor)
         cal = _load_facilitated(session, actor, session_id)
         if cal.revealed:
-            raise ValueError("This session has already been revealed.")
+            raise Invalid("This session has already been revealed.")
         submitted = _submitted_evaluations(session, cal)
         if not submitted:
-            raise ValueError("Nobody has submitted yet: there is nothing to reveal.")
+            raise Invalid("Nobody has submitted yet: there is nothing to reveal.")
         cal.revealed, cal.revealed_at = True, utcnow()
         session.add(cal)
         session.flush()
@@ -855,7 +856,7 @@ def record_consensus(
     Audited as ``record_consensus`` with the before and after values.
     """
     if not items:
-        raise ValueError("Choose a consensus level (or N/A) for at least one item.")
+        raise Invalid("Choose a consensus level (or N/A) for at least one item.")
     with session_scope() as session:
         actor = _start(session, actor)
         cal = _load_facilitated(session, actor, session_id)

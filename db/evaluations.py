@@ -656,7 +656,7 @@ def submit(
         result = score_evaluation(rubric, values)  # all-N/A raises here
         if not result.complete:
             titles = ", ".join(rubric.item(k).title for k in result.open_items)
-            raise ValueError(f"Answer every item before submitting. Still open: {titles}.")
+            raise Invalid(f"Answer every item before submitting. Still open: {titles}.")
         _bump_version(session, ev, expected_version)
         ev.status, ev.submitted_at = Status.submitted, utcnow()
         bump_data_version(session)

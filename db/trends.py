@@ -68,6 +68,7 @@ from db.models import (
     User,
 )
 from db.models import Rubric as RubricRow
+from scoring.errors import Invalid
 from scoring.ids import parse_id
 
 NA = "N/A"
@@ -545,7 +546,7 @@ def _target_int(target: dict, key: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{key} {value!r} is not a number") from exc
+        raise Invalid(f"{key} {value!r} is not a number") from exc
 
 
 def evaluations_behind(

@@ -12,7 +12,6 @@ import streamlit as st
 
 from charts import memo_figure
 from charts.calibration import ACCURACY_METRICS, calibration_heatmap, scorer_accuracy_chart
-from db.access import AccessDenied, NotFound
 from db.calibration import (
     BLIND_MESSAGE,
     CallResults,
@@ -31,13 +30,15 @@ from db.calls import audio_url_for, get_call, list_calls
 from db.listening import listening_report_for
 from player import call_player
 from scoring.calibration import StatisticResult
+from scoring.errors import EarshotError
 from scoring.evidence import player_timeline
+from scoring.ids import parse_id
 from ui.format import local_date, mmss
 from ui.session import require_actor
 
 NA = "N/A"
 NOT_SET = "—"
-SERVICE_ERRORS = (ValueError, AccessDenied, NotFound)
+SERVICE_ERRORS = EarshotError
 
 actor = require_actor("admin", "supervisor")
 state = st.session_state
@@ -467,9 +468,7 @@ if sessions:
         state["cal_selected"] = wanted
     elif "cal_selected" not in state or state["cal_selected"] not in by_id:
         asked = st.query_params.get("session", "")
-        state["cal_selected"] = (
-            int(asked) if asked.isdigit() and int(asked) in by_id else sessions[0].id
-        )
+        state["cal_selected"] = asked if (asked := parse_id(asked)) in by_id else sessions[0].id
     selected_id = st.selectbox(
         "Open session",
         list(by_id),

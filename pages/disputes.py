@@ -4,24 +4,23 @@ score, or reject with a reason. Text people typed is drawn with st.text or in ta
 
 import streamlit as st
 
-from db.access import AccessDenied, NotFound
+from db.access import AccessDenied
 from db.disputes import (
     ACCEPTED,
     PARTLY_ACCEPTED,
     REJECTED,
     STATUS_LABELS,
-    DisputeProblem,
     DisputeRow,
     list_disputes,
 )
 from db.disputes import resolve_dispute as decide
-from db.evaluations import StaleEvaluation
+from scoring.errors import EarshotError
 from ui.format import local_date
 from ui.session import require_actor, show_denied
 
 NA = "N/A"
 DECISION_LABELS = {ACCEPTED: "Accept", PARTLY_ACCEPTED: "Partly accept", REJECTED: "Reject"}
-ERRORS = (DisputeProblem, NotFound, AccessDenied, StaleEvaluation, ValueError, KeyError)
+ERRORS = EarshotError
 
 actor = require_actor("admin", "supervisor")
 state = st.session_state

@@ -14,12 +14,14 @@ import streamlit as st
 
 from charts import memo_figure
 from charts.trends import agent_items_chart, agent_trend_chart
-from db.access import AccessDenied, NotFound
-from db.disputes import DisputeProblem, open_dispute
+from db.access import AccessDenied
+from db.disputes import open_dispute
 from db.feedback import FeedbackDetail, acknowledge, feedback_detail, mark_viewed, my_evaluations
 from db.trends import agent_trend
 from player import call_player
+from scoring.errors import EarshotError
 from scoring.evidence import METRIC_LABELS, evidence_lines, player_timeline
+from scoring.ids import parse_id
 from ui.comments import comment_row
 from ui.format import local_date, mmss
 from ui.session import require_actor, show_denied
@@ -71,7 +73,7 @@ view = (
 if view == VIEWS[0]:
     # ------------------------------------------------------------------ which evaluation
     param = st.query_params.get("evaluation", "")
-    selected = int(param) if param.isdigit() else None
+    selected = parse_id(param)
     detail: FeedbackDetail | None = None
     refusal = None
     if param and selected is None:
@@ -81,7 +83,7 @@ if view == VIEWS[0]:
             detail = feedback_detail(actor, selected)
             if detail.viewed_at is None:  # the first open only: no write on every rerun
                 mark_viewed(actor, selected)
-        except (NotFound, AccessDenied) as exc:
+        except EarshotError as exc:
             refusal = str(exc)
 
     def _back_to_list() -> None:
@@ -257,7 +259,7 @@ if view == VIEWS[0]:
                 if sent:
                     try:
                         open_dispute(actor, detail.evaluation_id, item_key, reason)
-                    except (DisputeProblem, NotFound, AccessDenied) as exc:
+                    except EarshotError as exc:
                         st.error(str(exc))
                         st.text(reason)  # the form cleared: give the text back
                     else:

@@ -5,11 +5,8 @@ import time
 
 import streamlit as st
 
-from db.access import AccessDenied, NotFound
 from db.calls import audio_url_for, get_call
 from db.evaluations import (
-    EvaluationLocked,
-    StaleEvaluation,
     add_comment,
     amend,
     delete_comment,
@@ -21,30 +18,30 @@ from db.evaluations import (
 )
 from db.listening import listening_report_for, recompute_listening_report
 from player import call_player
+from scoring.errors import EarshotError
 from scoring.evidence import evidence_lines, player_timeline
+from scoring.ids import parse_id
 from ui.comments import comment_row
 from ui.format import local_date, mmss
 from ui.session import require_actor
 
 NA = "N/A"
 RUBRIC_PANE_PX = 640
-SAVE_ERRORS = (StaleEvaluation, EvaluationLocked, ValueError, KeyError, AccessDenied)
+SAVE_ERRORS = EarshotError
 
 actor = require_actor("admin", "supervisor")
-try:
-    call_id = int(st.query_params.get("call", ""))
-except ValueError:
+call_id = parse_id(st.query_params.get("call", ""))
+if call_id is None:
     st.title("Score a call")
     st.info("Open a call from the queue to score it.")
     st.page_link("pages/queue.py", label="Go to the queue", icon=":material/queue_music:")
     st.stop()
-session_param = st.query_params.get("session")
-calibration_id = int(session_param) if session_param and session_param.isdigit() else None
+calibration_id = parse_id(st.query_params.get("session"))
 
 try:
     call = get_call(actor, call_id)
     ev = open_draft(actor, call_id, calibration_id)
-except (NotFound, AccessDenied, EvaluationLocked) as exc:
+except EarshotError as exc:
     st.title("Score a call")
     st.error(str(exc))
     st.stop()

@@ -34,6 +34,7 @@ from db.trends import (
     team_weekly_average,
     weekly_totals,
 )
+from scoring.errors import EarshotError
 from ui.session import require_actor, show_denied
 
 ANY = None
@@ -118,7 +119,7 @@ def behind(event, key: str) -> None:  # noqa: ANN001 - a PlotlyState or None
         return
     try:
         rows = evaluations_behind(actor, filters, target)
-    except ValueError as exc:
+    except EarshotError as exc:
         st.error(str(exc))
         return
     st.caption(f"{len(rows)} evaluation(s) behind the selected point (newest first).")
