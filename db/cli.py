@@ -54,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("worker", help="run a background job worker (as python -m jobs.worker)")
     sub.add_parser("seed-demo", help="load the demo data when the database is empty")
-    sub.add_parser("analyse-calls", help="compute listening reports for calls without one")
+    analyse = sub.add_parser(
+        "analyse-calls", help="compute listening reports for calls without one"
+    )
+    analyse.add_argument(
+        "--queue", action="store_true", help="queue them as background jobs instead"
+    )
     sub.add_parser("sync-rubrics", help="store new rubric file versions")
 
     args = parser.parse_args(argv)
@@ -79,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "analyse-calls":
         from db.listening import analyse_missing_calls
 
-        n = analyse_missing_calls(lambda done, total: print(f"\r{done}/{total}", end=""))
-        print(f"\nanalysed {n} call(s)")
+        n = analyse_missing_calls(
+            lambda done, total: print(f"\r{done}/{total}", end=""), queue=args.queue
+        )
+        print(f"\n{'queued' if args.queue else 'analysed'} {n} call(s)")
         return 0
     if args.command == "sync-rubrics":
         from db.rubrics import sync_rubrics

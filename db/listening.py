@@ -1,4 +1,5 @@
-"""Listening reports per call: computed at import, stored, recomputed on demand."""
+"""Listening reports per call: computed by a background job queued at import (the
+`listen` job kind, jobs/handlers.py), stored, recomputed on demand."""
 
 from __future__ import annotations
 
@@ -65,16 +66,38 @@ def stored_summary(row: ListeningReportRow) -> dict[str, float | int | None] | N
     }
 
 
-def analyse_missing_calls(progress=None) -> int:  # noqa: ANN001 - callable(done, total)
-    """One-off: analyse every call that has no stored report yet. Returns how many."""
+def analyse_missing_calls(progress=None, queue: bool = False) -> int:  # noqa: ANN001
+    """One-off: analyse every call that has no stored report yet, here (calling
+    `progress(done, total)`) or, with `queue`, as background jobs. Returns how many."""
     with session_scope() as session:
         done_ids = set(session.exec(select(ListeningReportRow.call_id)).all())
         todo = [cid for cid in session.exec(select(Call.id)).all() if cid not in done_ids]
     for n, call_id in enumerate(todo, start=1):
-        store_listening_report(call_id)
+        if queue:
+            queue_listening_job(call_id)
+        else:
+            store_listening_report(call_id)
         if progress:
             progress(n, len(todo))
     return len(todo)
+
+
+def queue_listening_job(call_id: int, requested_by: int | None = None):  # noqa: ANN201
+    """Queue the call's listening analysis as a background job; returns its JobView."""
+    from db.jobs import enqueue
+    from jobs.handlers import LISTEN
+
+    return enqueue(LISTEN, call_id, requested_by=requested_by)
+
+
+def queue_listening_analysis(actor: Actor, call_id: int):  # noqa: ANN201 - a JobView
+    """Analyse a call again in the background (after a VAD or threshold change), for a
+    scorer who may see it."""
+    if not actor.can_score:
+        raise AccessDenied("Only supervisors and admins recompute listening evidence.")
+    with read_scope() as session:
+        get_visible_call(session, actor, call_id)
+    return queue_listening_job(call_id, actor.id)
 
 
 def listening_report_for(actor: Actor, call_id: int) -> dict | None:

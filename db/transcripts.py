@@ -116,8 +116,12 @@ def _source_for_import(transcript: Transcript, filename: str) -> str:
 
 
 def _source_for_recognition(transcript: Transcript) -> str:
-    made_by = transcript.source or transcript.format or "unknown"
-    return (made_by if made_by.startswith("asr:") else f"asr:{made_by}")[:255]
+    """ "asr:<engine>:<model>" from media.asr's "<engine version>, <model>, <weights>"."""
+    made_by = transcript.source or "unknown engine"
+    if made_by.startswith("asr:"):
+        return made_by[:255]
+    engine, _, model = made_by.partition(", ")
+    return f"asr:{engine}:{model or 'unknown model'}"[:255]
 
 
 def _utterance_json(u: TranscriptUtterance) -> dict[str, Any]:

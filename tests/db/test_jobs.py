@@ -243,3 +243,46 @@ def test_the_worker_command_runs_queued_jobs(tmp_path):
         use_engine(None)
         engine.dispose()
     assert worker.returncode == 0, worker.stderr.read()
+
+
+# ---------------------------------------------------------------- listening on the queue
+
+
+def test_recomputing_listening_evidence_is_queued_for_scorers_who_see_the_call(database, tmp_path):
+    from db.listening import queue_listening_analysis
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path)
+    with pytest.raises(AccessDenied):
+        queue_listening_analysis(world.agent_north, call.id)
+    with pytest.raises(NotFound):
+        queue_listening_analysis(world.sup_south, call.id)
+    job = queue_listening_analysis(world.sup_north, call.id)
+    assert (job.kind, job.state) == ("listen", "done")  # immediate mode
+    assert listening_report_for(world.sup_north, call.id)["peaks"]
+
+
+def test_analyse_calls_cli_runs_here_or_queues(tmp_path, capsys):
+    from db.cli import main
+    from db.engine import make_engine, use_engine
+    from db.migrate import upgrade_to_head
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    upgrade_to_head(engine)
+    use_engine(engine)
+    try:
+        world = make_world()
+        first = make_call(world.admin, world.agent_north, tmp_path, seed=1)
+        assert main(["analyse-calls"]) == 0
+        assert "analysed 1 call(s)" in capsys.readouterr().out
+        assert listening_report_for(world.admin, first.id)["error"] is None
+        second = make_call(world.admin, world.agent_north, tmp_path, seed=2)
+        assert main(["analyse-calls", "--queue"]) == 0
+        assert "queued 1 call(s)" in capsys.readouterr().out
+        (job,) = latest_jobs_for_calls(world.admin, [second.id])[second.id]
+        assert (job.kind, job.state) == ("listen", "done")  # immediate mode
+        assert main(["analyse-calls"]) == 0
+        assert "analysed 0 call(s)" in capsys.readouterr().out
+    finally:
+        use_engine(None)
+        engine.dispose()

@@ -374,3 +374,82 @@ def test_the_demo_calls_come_with_their_scripts_as_transcripts(database):
     hits = search_transcripts(ana, "password expired")
     assert hits and {h.agent for h in hits} == {"Ana Souza"}
     assert len(search_transcripts(admin, "password")) > len(hits)  # others' calls too
+
+
+# ---------------------------------------------------------------- recognition as a job
+
+
+@pytest.fixture
+def spoken_call(tmp_path):
+    """The first 14 s of a demo recording (stereo, 8 kHz, agent left) as a WAV file."""
+    import soundfile as sf
+
+    from scoring.audio import read_audio
+    from tests.factories import REPO_ROOT
+
+    samples, rate = read_audio(REPO_ROOT / "demo" / "audio" / "ana-01-password-expired.opus")
+    path = tmp_path / "spoken.wav"
+    sf.write(path, samples[: 14 * rate], rate, subtype="PCM_16")
+    return path
+
+
+def test_recognition_is_a_job_that_fails_with_its_reason_and_retries(
+    database, spoken_call, tmp_path, monkeypatch
+):
+    """With recognition on, an import without a transcript queues a recognition job
+    (immediate mode here; tests/db/test_jobs.py runs the queue for real). A model that
+    is not there fails the job with the reason; once it is there, Retry recognises."""
+    from datetime import UTC, datetime
+
+    from db.calls import import_call
+    from db.jobs import latest_jobs_for_calls, retry_job
+
+    world = make_world()
+    monkeypatch.setenv("EARSHOT_ASR_ENABLED", "1")
+    monkeypatch.setenv("EARSHOT_ASR_MODEL", str(tmp_path / "no-model-here"))
+    row = import_call(
+        world.admin,
+        spoken_call,
+        original_name="spoken.wav",
+        agent_username="agent.north",
+        started_at=datetime(2026, 11, 3, 14, 0, tzinfo=UTC),
+    )
+    jobs = {j.kind: j for j in latest_jobs_for_calls(world.sup_north, [row.id])[row.id]}
+    assert jobs["listen"].state == "done"
+    failed = jobs["transcribe"]
+    assert failed.state == "failed" and "no-model-here: no such folder" in failed.error
+    assert transcript_for(world.admin, row.id) is None
+
+    monkeypatch.delenv("EARSHOT_ASR_MODEL")  # the bundled tiny.en
+    assert retry_job(world.sup_north, failed.id).state == "done"
+    stored = transcript_for(world.sup_north, row.id)
+    assert stored.info.source.startswith("asr:faster-whisper ")
+    assert "tiny.en" in stored.info.source and stored.info.format == "asr"
+    agent_said = " ".join(u.text for u in stored.transcript.utterances if u.speaker == "agent")
+    assert "good morning" in agent_said.lower() and "help" in agent_said.lower()
+    assert {u.speaker for u in stored.transcript.utterances} == {"agent", "customer"}
+    assert all(u.words for u in stored.transcript.utterances)  # word timings kept
+
+
+def test_a_call_with_a_transcript_is_not_recognised(database, tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from db.calls import import_call
+    from db.jobs import enqueue, latest_jobs_for_calls
+
+    world = make_world()
+    monkeypatch.setenv("EARSHOT_ASR_ENABLED", "1")
+    path = write_speechlike_wav(tmp_path / "t.wav", 12, seed=9)
+    row = import_call(
+        world.admin,
+        path,
+        original_name="t.wav",
+        agent_username="agent.north",
+        started_at=datetime(2026, 11, 3, 14, 0, tzinfo=UTC),
+        transcript=(VTT.encode(), "t.vtt"),
+    )
+    kinds = [j.kind for j in latest_jobs_for_calls(world.admin, [row.id])[row.id]]
+    assert kinds == ["listen"]  # it came with one: no recognition queued
+    # Asked for anyway (e.g. queued before the import finished): done, nothing replaced.
+    assert enqueue("transcribe", row.id).state == "done"
+    assert transcript_for(world.admin, row.id).info.source == "import:webvtt:t.vtt"
