@@ -103,8 +103,11 @@ _SCHEMA: dict[str, dict[str, str]] = {
     "paraphrase": {
         "openers": "phrases",
         "action_openers": "phrases",
+        "address_words": "words",
+        "restating_starts": "phrases",
         "min_shared_words": "count",
         "min_overlap": "share",
+        "echo_overlap": "share",
         "context_turns": "count",
     },
     "questions": {
@@ -130,6 +133,7 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "min_overlap": "share",
         "window_turns": "count",
         "min_run_words": "count",
+        "new_topic": "phrases",
     },
     "completions": {
         "unfinished_words": "words",
@@ -155,32 +159,49 @@ def _literal(words: str) -> str:
     return _SEP.join(re.escape(word) for word in words.split())
 
 
-def compile_phrase(phrase: str) -> str:
+def _named_list(name: str, lists: Mapping[str, Sequence[str]] | None) -> str:
+    if lists is None or name not in lists:
+        known = ", ".join(sorted(lists or {})) or "none"
+        raise ValueError(f"unknown list {{{name}}} (lists: {known})")
+    entries = sorted({normalise(e) for e in lists[name]}, key=lambda e: -len(e))
+    return "(?:" + "|".join(_literal(e) for e in entries) + ")"
+
+
+def compile_phrase(phrase: str, lists: Mapping[str, Sequence[str]] | None = None) -> str:
     """Regex source for one phrase (syntax in ``scoring/phrases/default.toml``).
 
     Words are literal; ``*`` is zero to three words; ``(a|b|)`` one alternative (an empty one
-    makes the group optional). Raises ValueError on unbalanced brackets, an empty phrase, or a
-    phrase that ends or starts with an optional part.
+    makes the group optional); ``{name}`` any entry of ``lists[name]``. Raises ValueError on
+    unbalanced brackets, an unknown list, an empty phrase, or a phrase that ends or starts
+    with an optional part.
     """
     text = normalise(phrase)
     units: list[tuple[str, bool]] = []  # (regex, optional)
     position = 0
-    for match in re.finditer(r"\(([^()]*)\)|(\*)|([^\s()*]+)", text):
+    for match in re.finditer(r"\(([^()]*)\)|(\*)|\{([\w-]+)\}|([^\s()*{}]+)", text):
         if text[position : match.start()].strip():
             raise ValueError(f"cannot read {text[position : match.start()]!r}")
         position = match.end()
-        group, star, word = match.groups()
-        if star:
+        group, star, named, word = match.groups()
+        if named is not None:
+            units.append((_named_list(named, lists), False))
+        elif star:
             units.append((f"(?:{_WORD}+{_SEP}){{0,{_STAR_WORDS}}}", True))
         elif group is not None:
             options = [normalise(option) for option in group.split("|")]
-            present = [_literal(option) for option in options if option]
+            present = [
+                _named_list(option[1:-1], lists)
+                if re.fullmatch(r"\{[\w-]+\}", option)
+                else _literal(option)
+                for option in options
+                if option
+            ]
             if not present:
                 raise ValueError("an empty group ()")
             units.append(("(?:" + "|".join(present) + ")", len(present) < len(options)))
         else:
             units.append((re.escape(word), False))
-    if text[position:].strip() or "(" in text[position:] or ")" in text[position:]:
+    if text[position:].strip():
         raise ValueError(f"unbalanced brackets or stray text near {text[position:]!r}")
     if not units:
         raise ValueError("the phrase is empty")
@@ -209,12 +230,13 @@ class _Matcher:
         return self.regex.finditer(text) if self.regex else ()
 
 
-def _matcher(phrases: Sequence[str]) -> _Matcher:
+def _matcher(phrases: Sequence[str], lists: Mapping[str, Sequence[str]]) -> _Matcher:
     if not phrases:
         return _Matcher((), None)
     # Longest first, so an alternation prefers "is that right" over "right".
     ordered = sorted(phrases, key=lambda p: -len(p))
-    return _Matcher(tuple(phrases), re.compile("|".join(compile_phrase(p) for p in ordered)))
+    source = "|".join(compile_phrase(p, lists) for p in ordered)
+    return _Matcher(tuple(phrases), re.compile(source))
 
 
 @dataclass(frozen=True)
@@ -255,7 +277,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PhraseFileError(f"{path}: not valid TOML ({exc})") from None
 
 
-def _checked_value(path: Path, table: str, key: str, kind: str, value: Any) -> Any:
+def _checked_value(
+    path: Path, table: str, key: str, kind: str, value: Any, lists: Mapping[str, Sequence[str]]
+) -> Any:
     where = f"{path}: [{table}] {key}"
     if kind in ("phrases", "words"):
         if not isinstance(value, list):
@@ -265,7 +289,7 @@ def _checked_value(path: Path, table: str, key: str, kind: str, value: Any) -> A
                 raise PhraseFileError(f"{where}[{index}] must be a non-empty string, got {item!r}")
             if kind == "phrases":
                 try:
-                    compile_phrase(item)
+                    compile_phrase(item, lists)
                 except ValueError as exc:
                     raise PhraseFileError(f"{where}[{index}] {item!r}: {exc}") from None
         return [normalise(item) for item in value]
@@ -284,8 +308,12 @@ def _merge(base: dict[str, dict[str, Any]], path: Path, data: Mapping[str, Any])
     """Check ``data`` (one file) against the schema and fold it into ``base``.
 
     Lists extend what is there unless the table says ``replace = true``; numbers replace.
+    The ``[lists]`` table (named word lists for ``{name}`` in phrases) is read first.
     """
-    for table, entries in data.items():
+    for table, entries in sorted(data.items(), key=lambda item: item[0] != "lists"):
+        if table == "lists":
+            _merge_lists(base, path, entries)
+            continue
         if table not in _SCHEMA:
             known = ", ".join(_SCHEMA)
             raise PhraseFileError(f"{path}: unknown table [{table}]; known tables: {known}")
@@ -301,12 +329,28 @@ def _merge(base: dict[str, dict[str, Any]], path: Path, data: Mapping[str, Any])
             if kind is None:
                 known = ", ".join(_SCHEMA[table])
                 raise PhraseFileError(f"{path}: [{table}] unknown key {key!r}; known: {known}")
-            checked = _checked_value(path, table, key, kind, value)
+            checked = _checked_value(path, table, key, kind, value, base.get("lists", {}))
             current = base.setdefault(table, {})
             if kind in ("phrases", "words") and not replace and key in current:
                 current[key] = [*current[key], *checked]
             else:
                 current[key] = checked
+
+
+def _merge_lists(base: dict[str, dict[str, Any]], path: Path, entries: Any) -> None:
+    if not isinstance(entries, dict):
+        raise PhraseFileError(f"{path}: [lists] must be a table of named lists")
+    replace = entries.get("replace", False)
+    if not isinstance(replace, bool):
+        raise PhraseFileError(f"{path}: [lists] replace must be true or false")
+    current = base.setdefault("lists", {})
+    for name, value in entries.items():
+        if name == "replace":
+            continue
+        if not re.fullmatch(r"[\w-]+", name):
+            raise PhraseFileError(f"{path}: [lists] name {name!r} must be letters, digits, - or _")
+        checked = _checked_value(path, "lists", name, "words", value, {})
+        current[name] = checked if replace or name not in current else [*current[name], *checked]
 
 
 def load_phrases(extra: str | Path | Sequence[str | Path] | None = None) -> PhraseBook:
@@ -332,10 +376,11 @@ def load_phrases(extra: str | Path | Sequence[str | Path] | None = None) -> Phra
                 raise PhraseFileError(f"{paths[-1]}: [{table}] {key} is missing")
     matchers: dict[str, _Matcher] = {}
     words: dict[str, frozenset[str]] = {}
+    lists = merged.get("lists", {})
     for table, keys in _SCHEMA.items():
         for key, kind in keys.items():
             if kind == "phrases":
-                matchers[f"{table}.{key}"] = _matcher(merged[table][key])
+                matchers[f"{table}.{key}"] = _matcher(merged[table][key], lists)
             elif kind == "words":
                 words[f"{table}.{key}"] = frozenset(merged[table][key])
     return PhraseBook(
@@ -578,6 +623,9 @@ def _question(sentence: str, book: PhraseBook, punctuated: bool) -> tuple[str, s
         if first == "which" and either_or:
             return "closed", clause, "closed: a choice between options"
         return "open", clause, f"open: a {first}-question"
+    last = words[-1] if words else ""
+    if asks and last in open_words and last != "which" and not either_or:
+        return "open", clause, f"open: ends on {last} (an echo question)"
     if either_or and not re.search(r"(?<![\w'])or not(?![\w'])", body):
         return "closed", body, "closed: either/or"
     if asks:
@@ -617,6 +665,7 @@ def analyze_text(transcript: Transcript, phrases: PhraseBook | None = None) -> T
     context_turns = int(book.number("paraphrase", "context_turns"))
     repeat_rule = _RepeatRule(
         phrases=book.match("repeats", "phrases"),
+        new_topic=book.match("repeats", "new_topic"),
         stopwords=stopwords,
         min_shared=int(book.number("repeats", "min_shared_words")),
         min_overlap=book.number("repeats", "min_overlap"),
@@ -706,6 +755,9 @@ def _agent_rules(
         paraphrases.append(Moment(t_s, "agent", opener.group(0), "a reflective opener", i))
     elif heard:
         actions = book.match("paraphrase", "action_openers").regex
+        starts = book.match("paraphrase", "restating_starts").regex
+        address = book.word_set("paraphrase", "address_words")
+        echo = book.number("paraphrase", "echo_overlap")
         for sentence, found in zip(sentences, asked, strict=True):
             if found and found[0] == "open":
                 continue
@@ -714,7 +766,12 @@ def _agent_rules(
                 continue
             said = _content(sentence, stopwords)
             shared = said & heard
-            if len(shared) >= min_shared and len(shared) >= min_overlap * len(said):
+            if len(shared) < min_shared or len(shared) < min_overlap * len(said):
+                continue
+            addressed = any(t in address for t in _TOKEN.findall(sentence)) or (
+                starts is not None and starts.match(sentence.strip()) is not None
+            )
+            if addressed or len(shared) >= echo * len(said):
                 words = ", ".join(sorted(shared))
                 reason = f"restates the customer's own words ({words})"
                 paraphrases.append(Moment(t_s, "agent", sentence.strip(), reason, i))
@@ -770,6 +827,7 @@ class _RepeatRule:
     """The customer saying again what they said in an earlier turn (module docstring)."""
 
     phrases: _Matcher
+    new_topic: _Matcher
     stopwords: frozenset[str]
     min_shared: int
     min_overlap: float
@@ -786,6 +844,8 @@ class _RepeatRule:
         said = self.phrases.search(text)
         if said:
             return said.group(0), "says they are repeating themselves"
+        if self.new_topic.search(text):
+            return None  # "one more thing": something new, whatever words it shares
         for sentence in _sentences(text):
             now = _Said.of(sentence, self.stopwords, self.run_words)
             if now.runs & agent_said.runs:
