@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -151,6 +151,26 @@ def _close(job_id: int, state: JobState, error: str | None) -> None:
             job.progress = 1.0
         job.finished_at = job.updated_at = now
         session.add(job)
+
+
+ABANDONED_AFTER_S = 30 * 60
+
+
+def fail_abandoned_jobs(older_than_s: float = ABANDONED_AFTER_S) -> int:
+    """Jobs left running by a worker that stopped (a restart, a crash) are failed, so users
+    see them and can retry: those running with no progress recorded for `older_than_s`.
+    Workers call this when they start. Returns how many."""
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    with session_scope() as session:
+        stale = session.exec(
+            select(Job).where(Job.state == JobState.running, Job.updated_at < cutoff)
+        ).all()
+        for job in stale:
+            job.state = JobState.failed
+            job.error = "the worker stopped while this job was running; retry it"
+            job.finished_at = job.updated_at = utcnow()
+            session.add(job)
+        return len(stale)
 
 
 # ---------------------------------------------------------------- what users see

@@ -12,6 +12,8 @@ import sys
 from jobs import config
 from jobs.queue import get_huey
 
+IDLE_POLL_MAX_S = 1.0
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs.worker", description=__doc__)
@@ -26,10 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     from db.migrate import upgrade_to_head
 
     upgrade_to_head()
+    from db.jobs import fail_abandoned_jobs
+
+    if abandoned := fail_abandoned_jobs():
+        logging.getLogger("earshot.jobs").info("%d abandoned job(s) marked failed", abandoned)
     huey = get_huey()
     where = config.redis_url() and "Redis" or str(config.sqlite_queue_path())
     logging.getLogger("earshot.jobs").info("worker on %s with %d thread(s)", where, args.threads)
-    huey.create_consumer(workers=max(1, args.threads), worker_type="thread").run()
+    # An idle SQLite queue is polled; at most this long between looks keeps a job queued
+    # from the app waiting about a second, not huey's default ten. (Redis blocks instead.)
+    huey.create_consumer(
+        workers=max(1, args.threads), worker_type="thread", max_delay=IDLE_POLL_MAX_S
+    ).run()
     return 0
 
 

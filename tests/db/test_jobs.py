@@ -286,3 +286,30 @@ def test_analyse_calls_cli_runs_here_or_queues(tmp_path, capsys):
     finally:
         use_engine(None)
         engine.dispose()
+
+
+def test_jobs_a_stopped_worker_left_running_become_failed_and_retryable(database, tmp_path):
+    from datetime import timedelta
+
+    from db.engine import session_scope
+    from db.jobs import fail_abandoned_jobs, start_job
+    from db.models import Job, utcnow
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path)
+    use_huey(make_huey(sqlite_path=str(tmp_path / "queue.db")))  # queued, no consumer
+    try:
+        old, fresh = enqueue("listen", call.id), enqueue("listen", call.id)
+    finally:
+        use_huey(None)
+    for job in (old, fresh):
+        start_job(job.id)  # as a worker would, before it died
+    with session_scope() as session:
+        row = session.get(Job, old.id)
+        row.updated_at = utcnow() - timedelta(hours=1)
+        session.add(row)
+    assert fail_abandoned_jobs(older_than_s=30 * 60) == 1
+    assert job_view(fresh.id).state == "running"  # still within its time
+    abandoned = job_view(old.id)
+    assert abandoned.state == "failed" and "worker stopped" in abandoned.error
+    assert retry_job(world.sup_north, old.id).state == "done"  # immediate mode again
