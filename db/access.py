@@ -26,6 +26,9 @@ Who may read (R) and change (C) each entity:
 - trends. Agent: their own evaluations, and their own team's averages. Supervisor: the
   team. Admin: all. Calibration evaluations never count.
 - audit trail: admins and supervisors, for what they may read; user changes: admins.
+- sampling plan. R and C (edit, run, progress): admins; a supervisor, their team's plans.
+- assignment. R: its scorer; admins; the agent's team's supervisors. C (replace, hand
+  over): the same. Agents see none.
 
 Every service re-reads the acting user (``current_actor``) in the same transaction as its
 work: a deactivated user, a role change or a team move applies at the next action.
@@ -40,6 +43,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, true
 from sqlmodel import Session, col, select
 
 from db.models import (
+    AssignmentRow,
     CalibrationCall,
     CalibrationSeat,
     CalibrationSession,
@@ -48,6 +52,7 @@ from db.models import (
     Evaluation,
     Purpose,
     Role,
+    SamplingPlanRow,
     Status,
     User,
 )
@@ -188,6 +193,8 @@ def can_see_call(session: Session, actor: Actor, call: Call) -> bool:
 
 
 def get_visible_call(session: Session, actor: Actor, call_id: int) -> Call:
+    """The call, for an actor who may see it as they are now; else NotFound."""
+    actor = current_actor(session, actor)
     call = session.get(Call, call_id)
     # The same message for "missing" and "not yours": no probing for ids.
     if call is None or not can_see_call(session, actor, call):
@@ -456,6 +463,51 @@ def can_follow_agent(actor: Actor, agent: User | None) -> bool:
     if actor.is_supervisor:
         return actor.team_id is not None and agent.team_id == actor.team_id
     return actor.is_admin
+
+
+# ---------------------------------------------------------------- sampling plans, assignments
+
+
+def can_manage_plan(actor: Actor, plan: SamplingPlanRow) -> bool:
+    """Read, edit, run and follow a sampling plan: admins; a supervisor, their team's."""
+    if actor.is_admin:
+        return True
+    return actor.is_supervisor and actor.team_id is not None and plan.team_id == actor.team_id
+
+
+def plan_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the plans `can_manage_plan` allows."""
+    if actor.is_admin:
+        return true()
+    if actor.is_supervisor and actor.team_id is not None:
+        return col(SamplingPlanRow.team_id) == actor.team_id
+    return false()
+
+
+def can_see_assignment(session: Session, actor: Actor, row: AssignmentRow) -> bool:
+    """An assignment: its scorer; admins; supervisors of the call's agent's team."""
+    if row.scorer_id == actor.id and actor.can_score:
+        return True
+    if actor.is_admin:
+        return True
+    return actor.is_supervisor and _same_team(session, actor, row.agent_id)
+
+
+def assignment_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the assignments `can_see_assignment` allows."""
+    if actor.is_admin:
+        return true()
+    if not actor.is_supervisor:
+        return false()
+    own = col(AssignmentRow.scorer_id) == actor.id
+    if actor.team_id is None:
+        return own
+    return or_(own, col(AssignmentRow.agent_id).in_(team_members(actor.team_id)))
+
+
+def can_change_assignment(session: Session, actor: Actor, row: AssignmentRow) -> bool:
+    """Replace or hand over: its scorer, admins, the agent's team's supervisors."""
+    return can_see_assignment(session, actor, row)
 
 
 # ---------------------------------------------------------------- audit trail

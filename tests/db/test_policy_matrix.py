@@ -1,0 +1,310 @@
+"""The access policy, table-driven: role × relation × entity × verb, through the services
+that read and change each entity, on SQLite and PostgreSQL.
+
+The people (relations are to the North agent's call, its evaluation, comment, dispute
+and transcript, and to a calibration session on that call):
+
+| who | role | relation |
+| --- | --- | --- |
+| admin | admin | every team |
+| north | supervisor | same team; the calibration's facilitator and benchmark |
+| south | supervisor | other team; a seat in the calibration |
+| west | supervisor | other team; no seat |
+| agent | agent | own |
+| peer | agent | same team, not own |
+| stranger | agent | other team |
+| gone | supervisor (deactivated) | same team |
+
+A second part checks that each SQL filter selects exactly the rows its predicate allows.
+New entities join both tables as they land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+
+from db import access
+from db.access import Actor
+from db.audit import audit_trail
+from db.auth import authenticate
+from db.calibration import create_session, get_session, reveal, session_results
+from db.calls import audio_url_for, get_call
+from db.disputes import get_dispute, list_disputes, open_dispute, resolve_dispute
+from db.engine import read_scope
+from db.evaluations import (
+    add_comment,
+    amend,
+    edit_comment,
+    get_evaluation,
+    open_draft,
+    save_item,
+    submit,
+)
+from db.feedback import feedback_detail
+from db.media import audio_path_for_grant
+from db.models import CalibrationSession, Call, Dispute, Evaluation, User
+from db.transcripts import attach_transcript, search_transcripts, transcript_for
+from db.trends import TrendFilters, agent_trend, weekly_totals
+from db.users import create_user, set_active
+from scoring.errors import Denied, NotFound
+from tests.factories import PASSWORD, SCORED_ITEMS, make_call, make_world, submit_evaluation
+
+PEOPLE = ("admin", "north", "south", "west", "agent", "peer", "stranger", "gone")
+
+VTT = b"""WEBVTT
+
+00:00.500 --> 00:03.000
+<v Agent>Thanks for calling, how can I help with the matrix today?
+
+00:03.500 --> 00:06.000
+<v Customer>My matrix account is locked.
+"""
+
+
+@dataclass
+class Scene:
+    people: dict[str, Actor]
+    call_id: int  # North agent's call: regular evaluation, dispute, calibration, transcript
+    spare_call_id: int  # North agent's call nobody has scored: for the "score" verb
+    evaluation_id: int
+    draft_id: int
+    comment_id: int
+    dispute_id: int
+    session_id: int
+    blind_id: int  # South's calibration evaluation
+
+
+@pytest.fixture
+def scene(database, tmp_path) -> Scene:
+    world = make_world()
+    create_user(world.admin, "sup.west", "West", "supervisor", PASSWORD, team="West")
+    create_user(world.admin, "sup.gone", "Gone", "supervisor", PASSWORD, team="North")
+    people = {
+        "admin": world.admin,
+        "north": world.sup_north,
+        "south": world.sup_south,
+        "west": authenticate("sup.west", PASSWORD),
+        "agent": world.agent_north,
+        "peer": world.agent_north2,
+        "stranger": world.agent_south,
+        "gone": authenticate("sup.gone", PASSWORD),
+    }
+    call = make_call(world.admin, world.agent_north, tmp_path, seconds=30, seed=1)
+    spare = make_call(world.admin, world.agent_north, tmp_path, seconds=30, seed=2)
+    draft_call = make_call(world.admin, world.agent_north, tmp_path, seconds=30, seed=3)
+    attach_transcript(world.sup_north, call.id, VTT, "call.vtt")
+    done = submit_evaluation(world.sup_north, call.id, level=3)
+    draft = open_draft(world.sup_north, draft_call.id)
+    draft = add_comment(world.sup_north, draft.id, draft.row_version, 2.0, "Pinned moment")
+    dispute = open_dispute(world.agent_north, done.id, "be_patient", "I let them finish.")
+    session_id = create_session(
+        world.sup_north,
+        "Matrix",
+        [call.id],
+        [world.sup_north.id, world.sup_south.id],
+        benchmark_scorer_id=world.sup_north.id,
+    )
+    blind = open_draft(world.sup_south, call.id, session_id)
+    for key in SCORED_ITEMS:
+        blind = save_item(world.sup_south, blind.id, blind.row_version, key, value=4)
+    blind = submit(world.sup_south, blind.id, blind.row_version)
+    set_active(world.admin, people["gone"].id, False)
+    return Scene(
+        people,
+        call.id,
+        spare.id,
+        done.id,
+        draft.id,
+        draft.comments[0].id,
+        dispute.id,
+        session_id,
+        blind.id,
+    )
+
+
+def allowed(action: Callable[[], object]) -> bool:
+    """True when the service let the actor through; False when it refused access.
+    Other refusals (bad input, a closed record) mean access was granted."""
+    try:
+        result = action()
+    except (Denied, NotFound):
+        return False
+    except Exception as exc:  # noqa: BLE001 - only access refusals count as "no"
+        if type(exc).__name__ in ("DisputeProblem", "EvaluationLocked", "StaleEvaluation"):
+            return True
+        raise
+    return result is not False
+
+
+def who_may(scene: Scene, verb: Callable[[Actor], object]) -> set[str]:
+    """The people the verb lets through, each asking as themselves."""
+    return {who for who in PEOPLE if allowed(lambda who=who: verb(scene.people[who]))}
+
+
+def _version(scene: Scene, evaluation_id: int) -> int:
+    with read_scope() as session:
+        return session.get(Evaluation, evaluation_id).row_version
+
+
+def _trend_includes_agent(s: Scene, who: Actor) -> bool:
+    frame = weekly_totals(who, TrendFilters())
+    return bool((frame["agent_id"] == s.people["agent"].id).any()) if len(frame) else False
+
+
+# Each verb: what the service is asked, given the scene and the actor.
+VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
+    ("call", "read"): lambda s, a: get_call(a, s.call_id),
+    ("audio", "link"): lambda s, a: audio_url_for(a, s.call_id),
+    ("audio", "stream"): lambda s, a: audio_path_for_grant(s.call_id, a.id) is not None,
+    ("transcript", "read"): lambda s, a: transcript_for(a, s.call_id),
+    ("transcript", "search"): lambda s, a: bool(search_transcripts(a, "matrix account")),
+    ("call", "score"): lambda s, a: open_draft(a, s.spare_call_id),
+    ("evaluation", "read"): lambda s, a: get_evaluation(a, s.evaluation_id),
+    ("evaluation", "feedback"): lambda s, a: feedback_detail(a, s.evaluation_id),
+    ("evaluation", "amend"): lambda s, a: amend(
+        a,
+        s.evaluation_id,
+        _version(s, s.evaluation_id),
+        {"be_patient": {"note": f"matrix {a.username}"}},
+        "policy matrix",
+    ),
+    ("evaluation", "audit"): lambda s, a: audit_trail(a, "evaluation", s.evaluation_id),
+    ("draft", "read"): lambda s, a: get_evaluation(a, s.draft_id),
+    ("draft", "change"): lambda s, a: save_item(
+        a, s.draft_id, _version(s, s.draft_id), "be_patient", value=3
+    ),
+    ("comment", "read"): lambda s, a: bool(get_evaluation(a, s.draft_id).comments),
+    ("comment", "change"): lambda s, a: edit_comment(
+        a, s.comment_id, _version(s, s.draft_id), f"edited by {a.username}"
+    ),
+    ("dispute", "read"): lambda s, a: get_dispute(a, s.dispute_id),
+    ("dispute", "list"): lambda s, a: any(d.id == s.dispute_id for d in list_disputes(a)),
+    ("dispute", "decide"): lambda s, a: resolve_dispute(
+        a, s.dispute_id, "rejected", "Matrix: the interruption is audible at 0:12."
+    ),
+    ("calibration", "read"): lambda s, a: get_session(a, s.session_id),
+    ("calibration", "results before reveal"): lambda s, a: session_results(a, s.session_id),
+    ("calibration", "blind evaluation before reveal"): lambda s, a: get_evaluation(a, s.blind_id),
+    ("trends", "agent rows"): _trend_includes_agent,
+    ("trends", "agent trend"): lambda s, a: (
+        agent_trend(a, agent_id=s.people["agent"].id).agent_id == s.people["agent"].id
+    ),
+}
+
+# Who may, per entity and verb (everyone else is refused). "gone" is never allowed.
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("call", "read"): {"admin", "north", "south", "agent"},  # south: through the seat
+    ("audio", "link"): {"admin", "north", "south", "agent"},
+    ("audio", "stream"): {"admin", "north", "south", "agent"},
+    ("transcript", "read"): {"admin", "north", "south", "agent"},
+    ("transcript", "search"): {"admin", "north", "south", "agent"},
+    ("call", "score"): {"admin", "north"},  # a seat grants calibration use only
+    ("evaluation", "read"): {"admin", "north", "agent"},
+    ("evaluation", "feedback"): {"agent"},
+    ("evaluation", "amend"): {"admin", "north"},
+    ("evaluation", "audit"): {"admin", "north"},
+    ("draft", "read"): {"admin", "north"},  # not the agent: a draft is not feedback
+    ("draft", "change"): {"north"},
+    ("comment", "read"): {"admin", "north"},
+    ("comment", "change"): {"north"},
+    ("dispute", "read"): {"admin", "north", "agent"},
+    ("dispute", "list"): {"admin", "north", "agent"},
+    ("dispute", "decide"): {"admin", "north"},
+    ("calibration", "read"): {"admin", "north", "south"},
+    ("calibration", "results before reveal"): set(),  # blind: nobody, admins included
+    ("calibration", "blind evaluation before reveal"): {"south"},  # its scorer only
+    ("trends", "agent rows"): {"admin", "north", "agent"},
+    ("trends", "agent trend"): {"admin", "north", "agent"},
+}
+
+AFTER_REVEAL: dict[tuple[str, str], set[str]] = {
+    ("calibration", "results"): {"admin", "north", "south"},
+    ("calibration", "blind evaluation"): {"admin", "north", "south"},
+    ("calibration", "blind evaluation audit"): {"admin", "north", "south"},
+}
+
+
+def test_the_expectations_cover_every_verb():
+    assert set(VERBS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("entity_verb", list(EXPECTED), ids=" ".join)
+def test_policy_matrix(scene, entity_verb):
+    verb = VERBS[entity_verb]
+    assert who_may(scene, lambda actor: verb(scene, actor)) == EXPECTED[entity_verb]
+
+
+def test_policy_matrix_after_reveal(scene):
+    reveal(scene.people["north"], scene.session_id)
+    verbs = {
+        ("calibration", "results"): lambda a: session_results(a, scene.session_id),
+        ("calibration", "blind evaluation"): lambda a: get_evaluation(a, scene.blind_id),
+        ("calibration", "blind evaluation audit"): lambda a: audit_trail(
+            a, "evaluation", scene.blind_id
+        ),
+    }
+    for entity_verb, verb in verbs.items():
+        assert who_may(scene, verb) == AFTER_REVEAL[entity_verb], entity_verb
+
+
+# ---------------------------------------------------------------- filters agree with predicates
+
+
+def test_every_sql_filter_selects_exactly_what_its_predicate_allows(scene):
+    reveal(scene.people["north"], scene.session_id)
+    with read_scope() as session:
+        calls = session.exec(select(Call)).all()
+        evaluations = session.exec(select(Evaluation)).all()
+        disputes = session.exec(select(Dispute)).all()
+        sessions = session.exec(select(CalibrationSession)).all()
+        for who in PEOPLE:
+            actor = scene.people[who]
+            by_filter = set(session.exec(select(Call.id).where(access.call_filter(actor))))
+            by_rule = {c.id for c in calls if access.can_see_call(session, actor, c)}
+            assert by_filter == by_rule, ("call", who)
+
+            by_filter = set(
+                session.exec(select(Evaluation.id).where(access.evaluation_filter(actor)))
+            )
+            by_rule = {e.id for e in evaluations if access.can_read_evaluation(session, actor, e)}
+            assert by_filter == by_rule, ("evaluation", who)
+
+            by_filter = set(
+                session.exec(
+                    select(Dispute.id)
+                    .join(User, User.id == Dispute.agent_id)
+                    .where(access.dispute_filter(actor, User))
+                )
+            )
+            visible = {d.id for d in disputes if access.can_decide_dispute(session, actor, d)}
+            if actor.is_agent:
+                visible = {d.id for d in disputes if d.agent_id == actor.id}
+            assert by_filter == visible, ("dispute", who)
+
+            by_filter = set(
+                session.exec(select(CalibrationSession.id).where(access.session_filter(actor)))
+            )
+            by_rule = {c.id for c in sessions if access.can_see_session(session, actor, c)}
+            assert by_filter == by_rule, ("calibration session", who)
+
+            by_filter = set(
+                session.exec(select(Evaluation.id).where(*access.own_feedback_filter(actor)))
+            )
+            by_rule = {e.id for e in evaluations if access.is_own_feedback(actor, e)}
+            assert by_filter == by_rule, ("feedback", who)
+
+            table = Evaluation.__table__
+            by_filter = set(
+                session.exec(select(Evaluation.id).where(access.change_filter(table, actor.id)))
+            )
+            user = session.get(User, actor.id)
+            by_rule = (
+                {e.id for e in evaluations if access.can_change_evaluation(session, actor, e)}
+                if user.active
+                else set()
+            )
+            assert by_filter == by_rule, ("change", who)
