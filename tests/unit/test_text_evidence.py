@@ -504,3 +504,46 @@ def test_a_new_topic_is_not_a_repeat():
         )
     )
     assert evidence.repeats == ()
+
+
+# --- The demo calls: scripts written for the demo, with the levels they were written to show
+
+
+def _demo_rows() -> list[tuple[dict[str, int | None], dict[str, float | int | None]]]:
+    calls = json.loads((Path(__file__).parents[2] / "demo" / "calls.json").read_text("utf-8"))
+    rows = []
+    for call in calls:
+        transcript = Transcript(
+            "demo",
+            tuple(
+                Utterance(s["speaker"], s["speaker"], s["start_s"], s["end_s"], s["text"])
+                for s in call["segments"]
+            ),
+        )
+        rows.append((call["quality"], analyze_text(transcript).summary()))
+    return rows
+
+
+def _mean(values: list[float | int | None]) -> float:
+    present = [float(v) for v in values if v is not None]
+    return sum(present) / len(present)
+
+
+def test_evidence_follows_the_levels_the_demo_calls_were_written_to_show():
+    rows = _demo_rows()
+    assert len(rows) >= 20
+    # Defensive turns only where the script shows a defensive agent.
+    for quality, found in rows:
+        if quality["not_defensive"] <= 2:
+            assert found["defensive"] >= 2
+        else:
+            assert found["defensive"] == 0
+    # Agents written as good at playing back paraphrase; the weak ones mostly do not.
+    good = [f["paraphrases"] for q, f in rows if q["paraphrase"] >= 4]
+    weak = [f["paraphrases"] for q, f in rows if q["paraphrase"] <= 2]
+    assert all(count >= 1 for count in good)
+    assert _mean(good) > _mean(weak) + 0.5
+    # Customers repeat themselves to agents written as not taking in the details.
+    forgetful = [f["repeats"] for q, f in rows if (q["understand_remember"] or 5) <= 2]
+    attentive = [f["repeats"] for q, f in rows if (q["understand_remember"] or 0) >= 4]
+    assert _mean(forgetful) > _mean(attentive) + 0.5
