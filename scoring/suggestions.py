@@ -475,7 +475,8 @@ def suggest(
     ``reliable_items(...)``). An item is left out when it has no model, its cross-validated
     α is below ``model.min_cv_alpha`` (or unknown), or its most likely level's probability is
     below ``model.min_confidence``. Reasons are the features with the largest push
-    (|β·z| ≥ 0.1 logit), strongest first.
+    (|β·z| ≥ 0.1 logit), strongest first; when none pushes that much, one reason with
+    feature "typical" says the evidence is ordinary and the level is the usual one.
     """
     wanted = None if items is None else set(items)
     found = moments or {}
@@ -508,6 +509,12 @@ def suggest(
             reasons.append(
                 Reason(name, value, item.means[j], effect, text, _moment_times(found.get(name, ())))
             )
+        if not reasons:
+            text = (
+                f"evidence close to the typical call ({', '.join(item.features)}); "
+                f"level {item.levels[best]} is the usual level for such calls"
+            )
+            reasons.append(Reason("typical", None, 0.0, 0.0, text))
         out.append(
             Suggestion(
                 key,

@@ -650,13 +650,29 @@ def _question(sentence: str, book: PhraseBook, punctuated: bool) -> tuple[str, s
     return None
 
 
-def analyze_text(transcript: Transcript, phrases: PhraseBook | None = None) -> TextEvidence:
+@functools.lru_cache(maxsize=8)
+def _phrases_from_file(path: str, modified_ns: int) -> PhraseBook:
+    return load_phrases(path)
+
+
+def analyze_text(
+    transcript: Transcript, phrases: PhraseBook | str | Path | None = None
+) -> TextEvidence:
     """Text evidence for ``transcript`` (rules in the module docstring).
 
-    ``phrases`` defaults to the shipped lists (``default_phrases()``); pass
-    ``load_phrases(extra_file)`` for a programme's own.
+    ``phrases``: None for the shipped lists (``default_phrases()``), a ``PhraseBook``, or the
+    path of a programme's extra phrase file (added to the shipped lists; reloaded when the
+    file changes). Raises PhraseFileError for a bad phrase file.
     """
-    book = phrases or default_phrases()
+    if isinstance(phrases, str | Path):
+        path = Path(phrases)
+        try:
+            modified = path.stat().st_mtime_ns
+        except OSError as exc:
+            raise PhraseFileError(f"{path}: cannot read the phrase file ({exc.strerror})") from None
+        book = _phrases_from_file(str(path), modified)
+    else:
+        book = phrases or default_phrases()
     utterances = transcript.utterances
     order = sorted(range(len(utterances)), key=lambda i: (utterances[i].start_s, i))
     texts = {i: normalise(utterances[i].text) for i in order}

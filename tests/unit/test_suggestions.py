@@ -96,6 +96,15 @@ def test_reasons_point_at_the_feature_and_its_moments():
     assert all(r.feature != "overtalk" for r in found.reasons)  # missing: no push
 
 
+def test_typical_evidence_says_so_instead_of_giving_no_reason():
+    model = fit(planted_rows(400), BE_PATIENT)
+    item = model.items["be_patient"]
+    typical = dict(zip(item.features, item.means, strict=True))
+    (found,) = suggest(model, typical)
+    assert [r.feature for r in found.reasons] == ["typical"]
+    assert f"level {found.level} is the usual level" in found.reasons[0].text
+
+
 def test_withholds_when_data_is_thin():
     model = fit(planted_rows(20), BE_PATIENT)
     assert model.items == {}

@@ -415,6 +415,13 @@ def test_extra_phrase_file_extends_and_replaces(tmp_path):
     )
     assert [d.utterance for d in evidence.defensive] == [1, 4]
     assert [e.utterance for e in evidence.empathy] == [2]
+    by_path = analyze_text(
+        _call(("customer", "My refund hasn't arrived."), ("agent", "Computer says no.")),
+        str(extra),
+    )
+    assert [d.phrase for d in by_path.defensive] == ["computer says no"]
+    with pytest.raises(PhraseFileError, match="cannot read the phrase file"):
+        analyze_text(_call(("agent", "Hello.")), tmp_path / "absent.toml")
 
 
 @pytest.mark.parametrize(
