@@ -472,7 +472,8 @@ def suggest(
 
     ``moments``: feature name → the moments behind it (``TextEvidence.moments_by_metric()``,
     listening events; anything with ``t_s``). ``items`` limits the items considered (e.g.
-    ``reliable_items(...)``). An item is left out when it has no model, its cross-validated
+    ``reliable_items(...)``). An item is left out when none of its features was measured on
+    this call (e.g. mono audio and no transcript), it has no model, its cross-validated
     α is below ``model.min_cv_alpha`` (or unknown), or its most likely level's probability is
     below ``model.min_confidence``. Reasons are the features with the largest push
     (|β·z| ≥ 0.1 logit), strongest first; when none pushes that much, one reason with
@@ -488,6 +489,8 @@ def suggest(
             item.cv_alpha is None or item.cv_alpha < model.min_cv_alpha
         ):
             continue
+        if all(features.get(name) is None for name in item.features):
+            continue  # nothing measured for this item on this call: no evidence, no suggestion
         probabilities = item.probabilities(features)
         best = int(np.argmax(probabilities))
         confidence = float(probabilities[best])

@@ -105,6 +105,12 @@ def test_typical_evidence_says_so_instead_of_giving_no_reason():
     assert f"level {found.level} is the usual level" in found.reasons[0].text
 
 
+def test_no_suggestion_for_a_call_with_no_evidence_for_the_item():
+    model = fit(planted_rows(400), BE_PATIENT)
+    assert suggest(model, {"interruptions": None, "overtalk": None, "talk_share": 0.5}) == []
+    assert len(suggest(model, {"interruptions": 4})) == 1
+
+
 def test_withholds_when_data_is_thin():
     model = fit(planted_rows(20), BE_PATIENT)
     assert model.items == {}
