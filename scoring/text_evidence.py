@@ -64,6 +64,7 @@ import functools
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,8 +164,14 @@ _SCHEMA: dict[str, dict[str, str]] = {
 }
 
 
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+MAX_PHRASE_CHARS = 160
+
+
 def normalise(text: str) -> str:
-    """Lower case, curly quotes straightened, whitespace collapsed."""
+    """NFKC (fullwidth letters become plain), invisible characters dropped, lower case,
+    curly quotes straightened, whitespace collapsed."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     text = text.replace("\u201c", '"').replace("\u201d", '"')
     return " ".join(text.lower().split())
@@ -416,10 +423,16 @@ def default_phrases() -> PhraseBook:
 # --- Results --------------------------------------------------------------------------
 
 
+def _excerpt(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= MAX_PHRASE_CHARS else text[: MAX_PHRASE_CHARS - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Moment:
     """One finding: ``t_s`` start of its utterance (s), ``by`` the party, ``utterance`` the
     index in ``transcript.utterances``; ``kind`` is "open"/"closed" for questions, else None.
+    ``phrase`` is cut to ``MAX_PHRASE_CHARS`` characters.
     """
 
     t_s: float
@@ -428,6 +441,9 @@ class Moment:
     reason: str
     utterance: int
     kind: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "phrase", _excerpt(self.phrase))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -554,3 +554,16 @@ def test_evidence_follows_the_levels_the_demo_calls_were_written_to_show():
     forgetful = [f["repeats"] for q, f in rows if (q["understand_remember"] or 5) <= 2]
     attentive = [f["repeats"] for q, f in rows if (q["understand_remember"] or 0) >= 4]
     assert _mean(forgetful) > _mean(attentive) + 0.5
+
+
+def test_fullwidth_and_invisible_characters_do_not_hide_phrases():
+    text = "Ｉ’ｍ ｓｏｒｒｙ to hear\u200b that. Calm\u00ad down."
+    evidence = analyze_text(_call(("customer", "It broke again."), ("agent", text)))
+    assert [e.phrase for e in evidence.empathy] == ["i'm sorry to hear"]
+    assert [d.phrase for d in evidence.defensive] == ["calm down"]
+
+
+def test_long_phrases_are_cut():
+    question = "What happened " + "and then " * 100 + "after that?"
+    (found,) = analyze_text(_call(("customer", "It broke."), ("agent", question))).questions
+    assert len(found.phrase) == 160 and found.phrase.endswith("…")
