@@ -477,15 +477,15 @@ class TextEvidence:
         """Headline figures keyed by ``TEXT_METRICS``.
 
         Counts per category; open_question_share = open / all questions (None without
-        questions); questions_before_fix = questions in utterances that start before the first
-        proposed fix (all questions when no fix was proposed).
+        questions); questions_before_fix = questions in utterances that start before the one
+        with the first proposed fix (all questions when no fix was proposed).
         """
         open_count = sum(1 for q in self.questions if q.kind == "open")
         total = len(self.questions)
         if self.first_fix is None:
             before_fix = total
         else:
-            before_fix = sum(1 for q in self.questions if q.utterance < self.first_fix.utterance)
+            before_fix = sum(1 for q in self.questions if q.t_s < self.first_fix.t_s)
         return {
             "paraphrases": len(self.paraphrases),
             "questions": total,
@@ -510,7 +510,7 @@ class TextEvidence:
             "open_questions": opened,
             "closed_questions": closed,
             "questions_before_fix": tuple(
-                q for q in self.questions if first_fix is None or q.utterance < first_fix.utterance
+                q for q in self.questions if first_fix is None or q.t_s < first_fix.t_s
             ),
             "defensive": self.defensive,
             "completions": self.completions,

@@ -567,3 +567,18 @@ def test_long_phrases_are_cut():
     question = "What happened " + "and then " * 100 + "after that?"
     (found,) = analyze_text(_call(("customer", "It broke."), ("agent", question))).questions
     assert len(found.phrase) == 160 and found.phrase.endswith("…")
+
+
+def test_utterances_out_of_order_are_read_in_time_order():
+    lines = [
+        Utterance("agent", "A", 9.0, 10.0, "Let's try restarting it."),
+        Utterance("customer", "C", 0.0, 2.0, "My laptop won't boot."),
+        Utterance("agent", "A", 3.0, 4.0, "What do you see on the screen?"),
+        Utterance("customer", "C", 5.0, 6.0, "Just a black screen."),
+        Utterance("agent", "A", 7.0, 8.0, "Is the power light on?"),
+        Utterance("agent", "A", 11.0, 12.0, "Did that work?"),
+    ]
+    evidence = analyze_text(Transcript("t", tuple(lines)))
+    assert [q.utterance for q in evidence.questions] == [2, 4, 5]
+    assert evidence.first_fix is not None and evidence.first_fix.utterance == 0
+    assert evidence.summary()["questions_before_fix"] == 2
