@@ -110,6 +110,17 @@ class TrainingRow:
     scores: Mapping[str, int | None]
 
 
+def _measured(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is missing, NaN or infinite."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 # --- The ordinal model ----------------------------------------------------------------
 
 
@@ -187,10 +198,11 @@ class ItemModel:
     cv_alpha: float | None
 
     def standardise(self, features: Features) -> np.ndarray:
+        """z per feature; a missing (None or NaN) or infinite value counts as typical (0)."""
         values = []
         for name, mean, scale in zip(self.features, self.means, self.scales, strict=True):
-            value = features.get(name)
-            values.append(0.0 if value is None else (float(value) - mean) / scale)
+            value = _measured(features.get(name))
+            values.append(0.0 if value is None else (value - mean) / scale)
         return np.array(values, dtype=float)
 
     def probabilities(self, features: Features) -> np.ndarray:
@@ -236,18 +248,32 @@ class ItemModel:
         return model
 
 
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
 def _design(
     rows: Sequence[TrainingRow], item_key: str, features: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(raw feature matrix with NaN for missing, human levels) for rows that scored the item."""
     matrix: list[list[float]] = []
     levels: list[int] = []
-    for row in rows:
+    for index, row in enumerate(rows):
         level = row.scores.get(item_key)
         if level is None:
             continue
-        values = [row.features.get(name) for name in features]
-        matrix.append([math.nan if v is None else float(v) for v in values])
+        if isinstance(level, bool) or not float(level).is_integer():
+            raise ValueError(
+                f"row {index}, item {item_key}: level must be a whole number, got {level!r}"
+            )
+        values: list[float] = []
+        for name in features:
+            raw = row.features.get(name)
+            value = _measured(raw)
+            if value is None and raw is not None and not _is_nan(raw):
+                raise ValueError(f"row {index}, feature {name}: not a number: {raw!r}")
+            values.append(math.nan if value is None else value)
+        matrix.append(values)
         levels.append(int(level))
     return np.array(matrix, dtype=float).reshape(len(levels), len(features)), np.array(levels)
 
@@ -489,7 +515,7 @@ def suggest(
             item.cv_alpha is None or item.cv_alpha < model.min_cv_alpha
         ):
             continue
-        if all(features.get(name) is None for name in item.features):
+        if all(_measured(features.get(name)) is None for name in item.features):
             continue  # nothing measured for this item on this call: no evidence, no suggestion
         probabilities = item.probabilities(features)
         best = int(np.argmax(probabilities))
@@ -503,8 +529,7 @@ def suggest(
             if abs(effect) < 0.1:
                 break
             name = item.features[j]
-            raw = features.get(name)
-            value = None if raw is None else float(raw)
+            value = _measured(features.get(name))
             label = FEATURE_LABELS.get(name, name)
             direction = "raises" if effect > 0 else "lowers"
             shown = "not measured" if value is None else _format(value)

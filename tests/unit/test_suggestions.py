@@ -165,6 +165,24 @@ def test_bad_settings_are_refused():
         fit(planted_rows(40), {"be_patient": ()})
 
 
+def test_missing_and_non_finite_features_count_as_typical():
+    model = fit(planted_rows(400), BE_PATIENT)
+    (with_nan,) = suggest(model, {"interruptions": 5, "overtalk": float("nan")})
+    (without,) = suggest(model, {"interruptions": 5})
+    assert with_nan == without
+    assert suggest(model, {"interruptions": float("nan")}) == []  # nothing measured
+
+
+def test_bad_training_rows_name_the_row():
+    rows = planted_rows(40)
+    bad_level = [*rows, TrainingRow({"interruptions": 1}, {"be_patient": 3.5})]
+    with pytest.raises(ValueError, match=r"row 40, item be_patient: level must be a whole"):
+        fit(bad_level, BE_PATIENT)
+    bad_feature = [*rows, TrainingRow({"interruptions": "many"}, {"be_patient": 3})]
+    with pytest.raises(ValueError, match=r"row 40, feature interruptions: not a number"):
+        fit(bad_feature, BE_PATIENT)
+
+
 def test_call_features_merges_listening_and_text_summaries():
     merged = call_features({"talk_share": 0.62, "interruptions": 3}, {"paraphrases": 2}, None)
     assert merged == {"talk_share": 0.62, "interruptions": 3.0, "paraphrases": 2.0}
