@@ -44,6 +44,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from scoring.agreement import cohen_kappa, krippendorff_alpha
+from scoring.text_evidence import TextEvidence
 
 MODEL_VERSION = 1
 
@@ -469,17 +470,44 @@ class Suggestion:
         }
 
 
+def _moment_time(moment: Any) -> float:
+    if isinstance(moment, int | float):
+        return float(moment)
+    for key in ("t_s", "start_s"):
+        value = moment.get(key) if isinstance(moment, Mapping) else getattr(moment, key, None)
+        if value is not None:
+            return float(value)
+    raise ValueError(f"a moment needs a time (t_s or start_s); got {moment!r}")
+
+
 def _moment_times(moments: Sequence[Any]) -> tuple[float, ...]:
-    """Times from moments given as objects with ``t_s``, dicts with "t_s", or numbers."""
-    times: list[float] = []
-    for moment in moments:
-        if isinstance(moment, int | float):
-            times.append(float(moment))
-        elif isinstance(moment, Mapping):
-            times.append(float(moment["t_s"]))
-        else:
-            times.append(float(moment.t_s))
-    return tuple(sorted(times))
+    """Times (s) from numbers, or objects/dicts with ``t_s`` or ``start_s``, sorted."""
+    return tuple(sorted(_moment_time(moment) for moment in moments))
+
+
+def evidence_moments(
+    listening: Mapping[str, Any] | None, text: TextEvidence | None
+) -> dict[str, tuple[float, ...]]:
+    """Feature name → times (s) of the moments behind it, for ``suggest``'s reasons.
+
+    ``listening`` is a stored ``ListeningReport.to_dict()``: the agent's interruptions and
+    backchannels (the summary counts the agent's), long silences (their start), the longest
+    agent turn (its start). ``text`` gives ``TextEvidence.moments_by_metric()``.
+    """
+    found: dict[str, tuple[float, ...]] = {}
+    if listening:
+        for name in ("interruptions", "backchannels"):
+            events = [e for e in listening.get(name, []) if e.get("by") == "agent"]
+            found[name] = _moment_times(events)
+        found["long_silences"] = _moment_times(listening.get("long_silences", []))
+        agent_turns = [t for t in listening.get("turns", []) if t.get("speaker") == "agent"]
+        if agent_turns:
+            longest = max(agent_turns, key=lambda t: float(t["end_s"]) - float(t["start_s"]))
+            found["longest_agent_turn"] = (float(longest["start_s"]),)
+    if text is not None:
+        for name, moments in text.moments_by_metric().items():
+            found[name] = _moment_times(moments)
+    return found
 
 
 def _format(value: float) -> str:
@@ -496,8 +524,8 @@ def suggest(
 ) -> list[Suggestion]:
     """Suggestions for one call, in the model's item order.
 
-    ``moments``: feature name → the moments behind it (``TextEvidence.moments_by_metric()``,
-    listening events; anything with ``t_s``). ``items`` limits the items considered (e.g.
+    ``moments``: feature name → the moments behind it (``evidence_moments(...)``, or anything
+    with ``t_s``/``start_s``, or times in seconds). ``items`` limits the items considered (e.g.
     ``reliable_items(...)``). An item is left out when none of its features was measured on
     this call (e.g. mono audio and no transcript), it has no model, its cross-validated
     α is below ``model.min_cv_alpha`` (or unknown), or its most likely level's probability is

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from scoring.agreement import reading
+from scoring.listening import report_from_speech
 from scoring.suggestions import (
     ALPHA_RELIABLE,
     ALPHA_TENTATIVE,
@@ -19,11 +20,14 @@ from scoring.suggestions import (
     SuggestionOutcome,
     TrainingRow,
     call_features,
+    evidence_moments,
     fit,
     reliable_items,
     suggest,
     suggester_agreement,
 )
+from scoring.text_evidence import analyze_text
+from scoring.transcripts import Transcript, Utterance
 
 BE_PATIENT = {"be_patient": ("interruptions", "overtalk", "completions")}
 
@@ -181,6 +185,31 @@ def test_bad_training_rows_name_the_row():
     bad_feature = [*rows, TrainingRow({"interruptions": "many"}, {"be_patient": 3})]
     with pytest.raises(ValueError, match=r"row 40, feature interruptions: not a number"):
         fit(bad_feature, BE_PATIENT)
+
+
+def test_evidence_moments_from_a_listening_report_and_text_evidence():
+    report = report_from_speech(
+        [(0.0, 4.0), (6.0, 20.0), (26.5, 28.0), (37.0, 39.0)],  # agent
+        [(4.5, 5.5), (21.0, 33.0)],  # customer: the agent cuts in at 26.5
+        duration_s=40.0,
+    )
+    assert report.long_silences and report.interruptions
+    text = analyze_text(
+        Transcript(
+            "t",
+            (
+                Utterance("customer", "C", 4.5, 5.5, "It crashed."),
+                Utterance("agent", "A", 6.0, 20.0, "What were you doing? Calm down."),
+            ),
+        )
+    )
+    found = evidence_moments(report.to_dict(), text)
+    agent_interruptions = [e.t_s for e in report.interruptions if e.by == "agent"]
+    assert found["interruptions"] == tuple(sorted(agent_interruptions))
+    assert found["long_silences"] == tuple(s.start_s for s in report.long_silences)
+    assert found["longest_agent_turn"] == (6.0,)
+    assert found["open_questions"] == (6.0,) and found["defensive"] == (6.0,)
+    assert evidence_moments(None, None) == {}
 
 
 def test_call_features_merges_listening_and_text_summaries():
