@@ -10,7 +10,7 @@ import streamlit as st
 
 from db.access import AccessDenied, NotFound
 from db.calls import IntakeProblem, import_call, list_calls
-from db.jobs import JobProblem, failed_jobs, latest_jobs_for_calls, retry_job
+from db.jobs import JobProblem, JobView, failed_jobs, latest_jobs_for_calls, retry_job
 from db.transcripts import (
     SEARCH_LIMIT,
     TranscriptExists,
@@ -30,7 +30,7 @@ actor = require_actor("admin", "supervisor")
 st.title("Calls")
 
 
-def _job_text(job) -> str:  # noqa: ANN001 - a db.jobs.JobView
+def _job_text(job: JobView) -> str:
     label = JOB_LABELS.get(job.kind, job.kind)
     if job.state == "running":
         return f"{label} {job.progress:.0%}"
@@ -166,9 +166,13 @@ if query.strip():
         st.caption(f"The {SEARCH_LIMIT} newest matches; add words to narrow the search.")
 
 # ------------------------------------------------------------------ the list
-if not calls:
-    st.info("No calls yet.")
-else:
+POLL_S = 3
+
+
+def _call_table(polling: bool) -> None:
+    """The call list with each call's transcript and background work. While work is
+    queued or running (`polling`) it redraws itself every few seconds, this part only;
+    when the work is over, one whole-page run stops the timer."""
     ids = [c.id for c in calls]
     jobs = latest_jobs_for_calls(actor, ids)
     sources = transcript_sources(actor, ids)
@@ -189,5 +193,16 @@ else:
         hide_index=True,
         width="stretch",
     )
-    if any(j.active for views in jobs.values() for j in views):
-        st.caption("Background work is still running; reload the page to see its progress.")
+    active = any(j.active for views in jobs.values() for j in views)
+    if active:
+        st.caption("Background work is running; this list follows its progress.")
+    elif polling:
+        st.rerun(scope="app")
+
+
+if not calls:
+    st.info("No calls yet.")
+else:
+    work = latest_jobs_for_calls(actor, [c.id for c in calls])
+    busy = any(j.active for views in work.values() for j in views)
+    st.fragment(_call_table, run_every=POLL_S if busy else None)(busy)

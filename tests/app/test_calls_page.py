@@ -148,3 +148,23 @@ def test_a_search_link_opens_the_score_page_at_its_moment(app_db, tmp_path):
     assert at.session_state[f"ev{draft.id}_seek"] == (3.5, 1)  # the player seeks there once
     plain = open_page(world.sup_north, "pages/score.py", {"call": str(call.id), "t": "x"})
     assert plain.session_state[f"ev{draft.id}_seek"] == (None, 0)
+
+
+def test_queued_work_shows_until_a_worker_has_done_it(app_db, tmp_path):
+    from jobs.queue import make_huey, use_huey
+    from jobs.runner import run_job
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, external_id="Q-1")
+    use_huey(make_huey(sqlite_path=str(tmp_path / "queue.db")))  # a queue no worker reads
+    try:
+        job = enqueue("listen", call.id)
+    finally:
+        use_huey(None)
+    at = open_page(world.sup_north, "pages/calls.py")
+    assert _table(at)["Background work"][0] == "listening queued"
+    assert "this list follows its progress" in at.caption[-1].value
+    run_job(job.id)  # what a worker does with it
+    at.run()
+    assert _table(at)["Background work"][0] == "listening done"
+    assert not any("follows its progress" in c.value for c in at.caption)
