@@ -32,6 +32,12 @@ from scoring.transcripts import Transcript, Utterance
 BE_PATIENT = {"be_patient": ("interruptions", "overtalk", "completions")}
 
 
+@pytest.fixture(scope="module")
+def planted_model() -> SuggestionModel:
+    """Fitted once for the tests that only read it (models are immutable)."""
+    return fit(planted_rows(400), BE_PATIENT)
+
+
 def planted_rows(n: int, seed: int = 7) -> list[TrainingRow]:
     """Calls where each agent interruption costs about 0.8 of a level on "be patient".
 
@@ -54,8 +60,8 @@ def planted_rows(n: int, seed: int = 7) -> list[TrainingRow]:
     return rows
 
 
-def test_recovers_a_planted_relation():
-    model = fit(planted_rows(400), BE_PATIENT)
+def test_recovers_a_planted_relation(planted_model):
+    model = planted_model
     item = model.items["be_patient"]
     coefficients = dict(zip(item.features, item.coefficients, strict=True))
     assert coefficients["interruptions"] < -1.0  # more interruptions, lower level
@@ -71,8 +77,8 @@ def test_recovers_a_planted_relation():
     assert sum(impatient[0].probabilities.values()) == pytest.approx(1.0)
 
 
-def test_suggestions_agree_with_fresh_data_like_a_reliable_scorer():
-    model = fit(planted_rows(400), BE_PATIENT)
+def test_suggestions_agree_with_fresh_data_like_a_reliable_scorer(planted_model):
+    model = planted_model
     fresh = planted_rows(300, seed=99)
     outcomes = []
     for row in fresh:
@@ -87,8 +93,8 @@ def test_suggestions_agree_with_fresh_data_like_a_reliable_scorer():
     assert abs(table.loc["be_patient", "mean_signed_deviation"]) < 0.2
 
 
-def test_reasons_point_at_the_feature_and_its_moments():
-    model = fit(planted_rows(400), BE_PATIENT)
+def test_reasons_point_at_the_feature_and_its_moments(planted_model):
+    model = planted_model
     features = {"interruptions": 5, "overtalk": None, "completions": 1}
     moments = {"interruptions": [{"t_s": 42.0}, {"t_s": 12.5}], "overtalk": []}
     (found,) = suggest(model, features, moments)
@@ -100,8 +106,8 @@ def test_reasons_point_at_the_feature_and_its_moments():
     assert all(r.feature != "overtalk" for r in found.reasons)  # missing: no push
 
 
-def test_typical_evidence_says_so_instead_of_giving_no_reason():
-    model = fit(planted_rows(400), BE_PATIENT)
+def test_typical_evidence_says_so_instead_of_giving_no_reason(planted_model):
+    model = planted_model
     item = model.items["be_patient"]
     typical = dict(zip(item.features, item.means, strict=True))
     (found,) = suggest(model, typical)
@@ -109,8 +115,8 @@ def test_typical_evidence_says_so_instead_of_giving_no_reason():
     assert f"level {found.level} is the usual level" in found.reasons[0].text
 
 
-def test_no_suggestion_for_a_call_with_no_evidence_for_the_item():
-    model = fit(planted_rows(400), BE_PATIENT)
+def test_no_suggestion_for_a_call_with_no_evidence_for_the_item(planted_model):
+    model = planted_model
     assert suggest(model, {"interruptions": None, "overtalk": None, "talk_share": 0.5}) == []
     assert len(suggest(model, {"interruptions": 4})) == 1
 
@@ -146,8 +152,8 @@ def test_a_single_level_is_not_a_model():
     assert model.skipped["be_patient"] == "every training evaluation gave level 4"
 
 
-def test_items_filter_limits_suggestions():
-    model = fit(planted_rows(400), BE_PATIENT)
+def test_items_filter_limits_suggestions(planted_model):
+    model = planted_model
     assert suggest(model, {"interruptions": 5}, items=["paraphrase"]) == []
     assert len(suggest(model, {"interruptions": 5}, items=["be_patient"])) == 1
 
@@ -169,8 +175,8 @@ def test_bad_settings_are_refused():
         fit(planted_rows(40), {"be_patient": ()})
 
 
-def test_missing_and_non_finite_features_count_as_typical():
-    model = fit(planted_rows(400), BE_PATIENT)
+def test_missing_and_non_finite_features_count_as_typical(planted_model):
+    model = planted_model
     (with_nan,) = suggest(model, {"interruptions": 5, "overtalk": float("nan")})
     (without,) = suggest(model, {"interruptions": 5})
     assert with_nan == without
