@@ -35,9 +35,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.access import Actor
+from db.cache import _engine_id, register_cache
 from db.config import settings
 from db.engine import read_scope, session_scope
 from db.models import User, utcnow
@@ -227,6 +228,7 @@ def reset_throttles() -> None:
     """Forget every in-process count (tests; an operator's restart does the same)."""
     global _hash_slots
     _addresses.clear()
+    _epoch_memo.clear()
     with _hash_slots_lock:
         _hash_slots = None
 
@@ -255,9 +257,9 @@ def _pad_like_a_check() -> None:
 def _lock_for(failures: int) -> timedelta:
     """The pause after `failures` consecutive failures (a multiple of MAX_FAILED_LOGINS):
     LOCKOUT · 2^(failures / MAX_FAILED_LOGINS − 1), at most login_lockout_max_minutes."""
-    doublings = min(failures // MAX_FAILED_LOGINS - 1, 20)
+    factor: int = 2 ** min(max(failures // MAX_FAILED_LOGINS - 1, 0), 20)
     longest = timedelta(minutes=settings().login_lockout_max_minutes)
-    return min(LOCKOUT * (2**doublings), max(longest, LOCKOUT))
+    return min(LOCKOUT * factor, max(longest, LOCKOUT))
 
 
 @dataclass(frozen=True)
@@ -276,10 +278,12 @@ def _claim_in_database(username: str, now: datetime) -> _Claim | None:
     with session_scope() as session:
         row = session.execute(
             update(User)
-            .where(User.username == username)
-            .where(or_(User.locked_until.is_(None), User.locked_until <= now))
-            .values(failed_logins=User.failed_logins + 1)
-            .returning(User.id, User.failed_logins, User.password_hash, User.active)
+            .where(col(User.username) == username)
+            .where(or_(col(User.locked_until).is_(None), col(User.locked_until) <= now))
+            .values(failed_logins=col(User.failed_logins) + 1)
+            .returning(
+                col(User.id), col(User.failed_logins), col(User.password_hash), col(User.active)
+            )
         ).first()
         if row is None:
             return None
@@ -305,22 +309,30 @@ def authenticate(username: str, password: str, client_address: str | None = None
     which skip the per-address limits."""
     username = (username or "").strip().lower() if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
-    cfg = settings()
-    address = (client_address or "").strip()[:64] or None
-    if address is not None:
-        wait = _addresses.claim(
-            address, cfg.login_address_failures, cfg.login_address_window_minutes * 60.0
-        )
-        if wait is not None:
-            minutes = max(1, math.ceil(wait / 60))
-            raise LoginThrottled(
-                f"Too many failed sign-ins from your network. Try again in {minutes} "
-                f"minute{'s' if minutes != 1 else ''}."
-            )
+    address = _claim_address(client_address)
     actor = _authenticate_account(username, password)
     if address is not None:
         _addresses.forgive(address)
     return actor
+
+
+def _claim_address(client_address: str | None) -> str | None:
+    """Count an attempt from this address (None: no address, nothing counted), or
+    LoginThrottled saying how long the address must wait."""
+    address = (client_address or "").strip()[:64] or None
+    if address is None:
+        return None
+    cfg = settings()
+    wait = _addresses.claim(
+        address, cfg.login_address_failures, cfg.login_address_window_minutes * 60.0
+    )
+    if wait is not None:
+        minutes = max(1, math.ceil(wait / 60))
+        raise LoginThrottled(
+            f"Too many failed sign-ins from your network. Try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}."
+        )
+    return address
 
 
 def _authenticate_account(username: str, password: str) -> Actor:
@@ -363,7 +375,7 @@ class SessionInfo:
     seen_at: float
 
 
-class SessionEnded(Exception):  # noqa: N818 - a state, not an error
+class SessionEnded(Exception):
     """The session is over; the message says why, for the login page."""
 
 
@@ -380,13 +392,37 @@ def _wall() -> float:
     return time.time()
 
 
+# The epoch last read per user, for SIGNING audio links only (never for checking them):
+# a stale epoch can only make a new link fail (the route compares with the database),
+# never keep an old one alive. Every full page run refreshes it (continue_session).
+EPOCH_MEMO_S = 60.0
+_epoch_memo: dict[tuple[str, int], tuple[int, float]] = {}  # (database, user) -> epoch, when
+register_cache(_epoch_memo.clear)
+
+
+def _remember_epoch(user_id: int, epoch: int) -> None:
+    _epoch_memo[(_engine_id(), user_id)] = (epoch, _clock())
+
+
 def session_epoch_of(user_id: int) -> int | None:
-    """The user's current session epoch; None for a missing or deactivated user."""
+    """The user's current session epoch, read now; None for a missing or deactivated
+    user. (The audio route asks this on every request.)"""
     with read_scope() as session:
         row = session.exec(
             select(User.session_epoch, User.active).where(User.id == user_id)
         ).first()
-        return None if row is None or not row[1] else int(row[0])
+    if row is None or not row[1]:
+        return None
+    _remember_epoch(user_id, int(row[0]))
+    return int(row[0])
+
+
+def signing_epoch(user_id: int) -> int:
+    """The epoch to put in a new audio link: the one read within EPOCH_MEMO_S, else read."""
+    memo = _epoch_memo.get((_engine_id(), user_id))
+    if memo is not None and _clock() - memo[1] < EPOCH_MEMO_S:
+        return memo[0]
+    return session_epoch_of(user_id) or 0
 
 
 def start_session(actor: Actor) -> SessionInfo:
@@ -411,6 +447,7 @@ def continue_session(actor: Actor, info: SessionInfo) -> tuple[Actor, SessionInf
         user = session.get(User, actor.id)
         if user is None or not user.active:
             raise SessionEnded("Your account is not active. Ask an administrator.")
+        _remember_epoch(actor.id, user.session_epoch)
         if user.session_epoch != info.epoch:
             raise SessionEnded("You were logged out. Log in again.")
         return Actor.of(user), SessionInfo(info.epoch, info.started_at, now)
@@ -430,11 +467,13 @@ def issue_session_token(actor: Actor, info: SessionInfo | None = None) -> str:
     idle or absolute lifetime runs out or the user logs out (which bumps their session
     epoch and so ends every token). Its signing time is the session's last action: a
     page re-issues it as the user works."""
-    with session_scope() as session:
+    with read_scope() as session:
         user = session.get(User, actor.id)
+        if user is None:
+            raise SessionEnded("Your account is not active. Ask an administrator.")
         epoch = user.session_epoch if info is None else info.epoch
         started = _wall() if info is None else info.started_at
-        return _session_serializer().dumps({"u": user.id, "e": epoch, "t": int(started)})
+        return _session_serializer().dumps({"u": actor.id, "e": epoch, "t": int(started)})
 
 
 def session_from_token(token: str | None) -> tuple[Actor, SessionInfo] | None:
@@ -461,6 +500,19 @@ def session_from_token(token: str | None) -> tuple[Actor, SessionInfo] | None:
         return Actor.of(user), SessionInfo(epoch, started, now)
 
 
+def session_from_token_at(
+    token: str | None, client_address: str | None
+) -> tuple[Actor, SessionInfo] | None:
+    """session_from_token for a request from `client_address`: a token that logs no one
+    in counts as a failed sign-in of that address, and a paused address is refused with
+    LoginThrottled before the token is read."""
+    address = _claim_address(client_address)
+    restored = session_from_token(token)
+    if restored is not None and address is not None:
+        _addresses.forgive(address)
+    return restored
+
+
 def actor_from_session_token(token: str | None) -> Actor | None:
     """The actor a session token stands for, or None if it is bad, old or revoked."""
     restored = session_from_token(token)
@@ -475,6 +527,9 @@ def end_sessions(actor: Actor) -> None:
         if user is not None:
             user.session_epoch += 1
             session.add(user)
+            epoch = user.session_epoch
+    if user is not None:
+        _remember_epoch(actor.id, epoch)
 
 
 def current_actor_state(actor: Actor) -> Actor | None:

@@ -415,18 +415,24 @@ def get_call(actor: Actor, call_id: int) -> CallRow:
         return _call_row(call, session.get(User, call.agent_id))
 
 
-AUDIO_URL_TTL_S = 4 * 3600
-
-
-def signed_audio_url(call_id: int, user_id: int, ttl_s: int = AUDIO_URL_TTL_S) -> str:
-    """The audio route's URL for a grant the caller has ALREADY checked (services only)."""
+def signed_audio_url(call_id: int, user_id: int, ttl_s: int | None = None) -> str:
+    """The audio route's URL for a grant the caller has ALREADY checked (services only).
+    It lives EARSHOT_AUDIO_LINK_MINUTES (or `ttl_s`) and ends sooner when the user logs
+    out: it carries their session epoch, which the route compares with the current one."""
+    from db.auth import signing_epoch
     from player.signing import sign_media_token
 
-    token = sign_media_token(call_id, user_id, settings().secret_key, ttl_s=ttl_s)
+    token = sign_media_token(
+        call_id,
+        user_id,
+        settings().secret_key,
+        ttl_s=ttl_s or settings().audio_link_minutes * 60,
+        epoch=signing_epoch(user_id),
+    )
     return f"/audio/{token}"
 
 
-def audio_url_for(actor: Actor, call_id: int, ttl_s: int = AUDIO_URL_TTL_S) -> str:
+def audio_url_for(actor: Actor, call_id: int, ttl_s: int | None = None) -> str:
     """A signed, expiring URL for the call's audio, issued only to users allowed to hear it."""
     with read_scope() as session:
         try:

@@ -1,7 +1,8 @@
 """Starlette route that streams a call's audio to holders of a signed media token.
 
-``GET|HEAD /audio/{token}``: 403 for a bad or expired token or a user who may no longer
-hear the call, 404 when the call has no audio file, otherwise a
+``GET|HEAD /audio/{token}``: 403 for a bad or expired token, a token whose user has
+logged out since (their session epoch moved on) or may no longer hear the call, 404 when
+the call has no audio file, otherwise a
 :class:`~starlette.responses.FileResponse`, which streams the file in chunks and answers
 ``Range`` requests with 206 + ``Content-Range``.
 
@@ -54,6 +55,7 @@ def _refusal(status_code: int, message: str) -> Response:
 def media_routes(
     resolve_audio: Callable[[int, int], Path | None],
     secret_provider: Callable[[], bytes],
+    session_epoch: Callable[[int], int | None] | None = None,
 ) -> list[Route]:
     """Routes for ``st.App(..., routes=...)``.
 
@@ -61,7 +63,10 @@ def media_routes(
     PermissionError when the token's user may no longer hear the call (the signature only
     proves who was allowed when it was issued); it may block (it runs in a worker thread).
     ``secret_provider()`` returns the HMAC key the tokens were signed with; it is called
-    per request so a rotated key takes effect at once.
+    per request so a rotated key takes effect at once. ``session_epoch(user_id)``, when
+    given, returns the user's current session epoch (None for no such active user): a
+    token signed under another epoch, or an old token without one, is refused, so
+    logging out ends every audio link issued before (it may block too).
     """
 
     async def audio(request: Request) -> Response:
@@ -71,6 +76,12 @@ def media_routes(
             return _refusal(
                 403, "Forbidden: this audio link is invalid or has expired. Reload the page."
             )
+        if session_epoch is not None:
+            current = await run_in_threadpool(session_epoch, grant.user_id)
+            if grant.epoch is None or current is None or grant.epoch != current:
+                return _refusal(
+                    403, "Forbidden: this audio link ended when you logged out. Log in again."
+                )
         try:
             path = await run_in_threadpool(resolve_audio, grant.call_id, grant.user_id)
         except PermissionError:

@@ -1,10 +1,13 @@
 """Signed, expiring media tokens for the audio route (pure: no I/O, no globals).
 
 A token is ``<payload>.<signature>``, both unpadded URL-safe base64. The payload is
-``v1:<call_id>:<user_id>:<expires_at>`` (expiry in whole Unix seconds) and the
+``v2:<call_id>:<user_id>:<epoch>:<expires_at>`` (expiry in whole Unix seconds; epoch is
+the user's session epoch when the link was made, which logging out bumps) and the
 signature is HMAC-SHA256 over the encoded payload. Tokens are bearer credentials for
-one call's audio until they expire: the db layer issues them only to users who are
-allowed to hear that call.
+one call's audio until they expire or their user logs out: the db layer issues them only
+to users who are allowed to hear that call, and the route compares the epoch with the
+user's current one. ``v1`` payloads (no epoch) still parse, with ``epoch`` None, so the
+route can refuse them by name.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import re
 import time
 from dataclasses import dataclass
 
-_VERSION = "v1"
-_PAYLOAD_RE = re.compile(r"v1:(\d{1,19}):(\d{1,19}):(\d{1,12})")
+_VERSION = "v2"
+_PAYLOAD_RE = re.compile(r"v2:(\d{1,19}):(\d{1,19}):(\d{1,19}):(\d{1,12})")
+_V1_PAYLOAD_RE = re.compile(r"v1:(\d{1,19}):(\d{1,19}):(\d{1,12})")
 _MAX_TOKEN_LEN = 200  # a real token is ~80 characters; refuse to parse anything huge
 _SIG_LEN = 32
 
 
-class InvalidMediaToken(ValueError):  # noqa: N818 - name fixed by the public API
+class InvalidMediaToken(ValueError):
     """The token is malformed, carries a bad signature, or has expired."""
 
 
@@ -32,6 +36,7 @@ class MediaGrant:
     call_id: int
     user_id: int
     expires_at: int  # Unix seconds; the grant is valid while now < expires_at
+    epoch: int | None = 0  # the user's session epoch at signing; None: a v1 token
 
 
 def _b64encode(raw: bytes) -> str:
@@ -72,16 +77,19 @@ def sign_media_token(
     secret: bytes,
     ttl_s: int = 3600,
     now: float | None = None,
+    epoch: int = 0,
 ) -> str:
-    """Return a URL-safe token granting ``user_id`` access to ``call_id``'s audio."""
+    """Return a URL-safe token granting ``user_id`` access to ``call_id``'s audio while
+    the user's session epoch is still ``epoch``."""
     _check_id("call_id", call_id)
     _check_id("user_id", user_id)
+    _check_id("epoch", epoch)
     _check_secret(secret)
     if isinstance(ttl_s, bool) or not isinstance(ttl_s, int) or ttl_s <= 0:
         raise ValueError(f"ttl_s must be a positive int, got {ttl_s!r}")
     issued = time.time() if now is None else now
     expires_at = int(issued) + ttl_s
-    payload = _b64encode(f"{_VERSION}:{call_id}:{user_id}:{expires_at}".encode("ascii"))
+    payload = _b64encode(f"{_VERSION}:{call_id}:{user_id}:{epoch}:{expires_at}".encode("ascii"))
     return f"{payload}.{_b64encode(_signature(secret, payload))}"
 
 
@@ -90,11 +98,17 @@ def _parse(token: str) -> tuple[str, bytes, MediaGrant]:
         raise InvalidMediaToken("malformed token")
     payload, sig_text = token.split(".")
     sig = _b64decode(sig_text)
-    match = _PAYLOAD_RE.fullmatch(_b64decode(payload).decode("ascii", errors="replace"))
-    if match is None or len(sig) != _SIG_LEN:
+    text = _b64decode(payload).decode("ascii", errors="replace")
+    match = _PAYLOAD_RE.fullmatch(text)
+    old = None if match else _V1_PAYLOAD_RE.fullmatch(text)
+    if (match is None and old is None) or len(sig) != _SIG_LEN:
         raise InvalidMediaToken("malformed token")
-    call_id, user_id, expires_at = (int(g) for g in match.groups())
-    return payload, sig, MediaGrant(call_id, user_id, expires_at)
+    if match is not None:
+        call_id, user_id, epoch, expires_at = (int(g) for g in match.groups())
+        return payload, sig, MediaGrant(call_id, user_id, expires_at, epoch)
+    assert old is not None
+    call_id, user_id, expires_at = (int(g) for g in old.groups())
+    return payload, sig, MediaGrant(call_id, user_id, expires_at, None)
 
 
 def verify_media_token(token: str, secret: bytes, now: float | None = None) -> MediaGrant:

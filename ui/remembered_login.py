@@ -4,15 +4,23 @@ Streamlit cannot set cookies itself, so after a login the page mounts a tiny com
 whose script POSTs the token to `/auth/session`, a route served beside the app that
 checks it and sets the cookie. On a new browser session, `workbench.py` reads the cookie
 (`st.context.cookies`) and logs the user back in. Logging out bumps the user's session
-epoch in the database, which ends every token issued before.
+epoch in the database, which ends every token issued before. The cookie is Secure when
+the app is served over HTTPS (EARSHOT_HTTPS, or a trusted proxy's X-Forwarded-Proto).
 """
 
 from __future__ import annotations
 
+import json
+import time
+from functools import cache
+
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from ui.proxy import IPNetwork, parse_networks, request_client_address, request_forwarded_https
 
 COOKIE = "earshot_session"
 _HEADER = "x-earshot-login"  # a custom header forces a CORS preflight: no cross-site posts
@@ -44,29 +52,99 @@ def clear_session_cookie() -> None:
 def session_cookie_token() -> str | None:
     try:
         return st.context.cookies.get(COOKIE)
-    except Exception:  # noqa: BLE001 - no browser context (AppTest, bare mode)
+    except Exception:
         return None
 
 
+MAX_BODY_BYTES = 2048  # a token is ~120 characters; nothing bigger is read
+
+
+def https_configured() -> bool:
+    from db.config import settings
+
+    return settings().https
+
+
+def trusted_proxies() -> tuple[IPNetwork, ...]:
+    from db.config import settings
+
+    return _networks(settings().trusted_proxies)
+
+
+@cache
+def _networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return parse_networks(entries)
+
+
+def _answer(status: int, **content: object) -> JSONResponse:
+    return JSONResponse(content, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _secure(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS: configured, the ASGI scheme, or a
+    trusted proxy's X-Forwarded-Proto (never a header from anyone else)."""
+    return (
+        https_configured()
+        or request.url.scheme == "https"
+        or request_forwarded_https(request.scope, trusted_proxies())
+    )
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, or None when it is longer than MAX_BODY_BYTES (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return body
+
+
+def _token_from(body: bytes) -> str | JSONResponse:
+    """The token in a body like {"token": "..."}, or the 400 answer saying what is wrong."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _answer(400, error='The body must be JSON like {"token": "..."}.')
+    if not isinstance(data, dict):
+        return _answer(400, error='The body must be a JSON object like {"token": "..."}.')
+    token = data.get("token", "")
+    if not isinstance(token, str):
+        return _answer(400, error="The token must be a string.")
+    return token
+
+
 async def _set_cookie(request: Request) -> Response:
-    from db.auth import SESSION_MAX_AGE_S, actor_from_session_token
+    from db.auth import LoginThrottled, session_from_token_at, session_max_s
 
     if request.headers.get(_HEADER) != "1":
-        return JSONResponse({"error": "missing header"}, status_code=400)
+        return _answer(400, error="The X-Earshot-Login header is missing.")
+    body = await _bounded_body(request)
+    if body is None:
+        return _answer(413, error="The request body is too large.")
+    token = _token_from(body)
+    if isinstance(token, JSONResponse):
+        return token
+    address = request_client_address(request.scope, trusted_proxies())
     try:
-        token = str((await request.json()).get("token", ""))
-    except ValueError:
-        return JSONResponse({"error": "bad body"}, status_code=400)
-    if actor_from_session_token(token) is None:
-        return JSONResponse({"error": "invalid session"}, status_code=403)
-    response = JSONResponse({"ok": True})
+        restored = await run_in_threadpool(session_from_token_at, token, address)
+    except LoginThrottled as exc:
+        return _answer(429, error=str(exc))
+    if restored is None:
+        return _answer(403, error="This session is not valid (expired or logged out).")
+    _, info = restored
+    lifetime = max(1, int(session_max_s() - (time.time() - info.started_at)))
+    response = _answer(200, ok=True)
     response.set_cookie(
         COOKIE,
         token,
-        max_age=SESSION_MAX_AGE_S,
+        max_age=lifetime,  # the session's absolute end; idle ends are checked server side
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=_secure(request),
         path="/",
     )
     return response
@@ -74,9 +152,11 @@ async def _set_cookie(request: Request) -> Response:
 
 async def _clear_cookie(request: Request) -> Response:
     if request.headers.get(_HEADER) != "1":
-        return JSONResponse({"error": "missing header"}, status_code=400)
-    response = JSONResponse({"ok": True})
-    response.delete_cookie(COOKIE, path="/")
+        return _answer(400, error="The X-Earshot-Login header is missing.")
+    response = _answer(200, ok=True)
+    response.delete_cookie(
+        COOKIE, path="/", secure=_secure(request), httponly=True, samesite="strict"
+    )
     return response
 
 

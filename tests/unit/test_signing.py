@@ -161,3 +161,52 @@ def test_unverified_subject() -> None:
     token = sign_media_token(5, 9, SECRET, ttl_s=1, now=NOW - 10_000)  # long expired
     assert unverified_subject(token) == (5, 9)
     assert unverified_subject("garbage") is None
+
+
+def test_the_session_epoch_round_trips_and_is_signed() -> None:
+    token = sign_media_token(42, 7, SECRET, ttl_s=600, now=NOW, epoch=3)
+    assert verify_media_token(token, SECRET, now=NOW) == MediaGrant(42, 7, int(NOW) + 600, 3)
+    _, sig = token.split(".")
+    bumped = _b64(f"v2:42:7:4:{int(NOW) + 600}".encode())  # "still valid after logout"
+    with pytest.raises(InvalidMediaToken, match="signature"):
+        verify_media_token(f"{bumped}.{sig}", SECRET, now=NOW)
+
+
+def test_a_v1_token_without_an_epoch_parses_with_epoch_none() -> None:
+    """Links made before epochs existed still verify by signature, and say they carry no
+    epoch, so the route can refuse them as 'ended at logout'."""
+    import hashlib
+    import hmac
+
+    payload = _b64(f"v1:5:9:{int(NOW) + 60}".encode())
+    sig = _b64(hmac.new(SECRET, payload.encode(), hashlib.sha256).digest())
+    grant = verify_media_token(f"{payload}.{sig}", SECRET, now=NOW)
+    assert grant == MediaGrant(5, 9, int(NOW) + 60, None)
+
+
+@pytest.mark.parametrize("epoch", [-1, True, 1.0, "1", None])
+def test_sign_rejects_a_bad_epoch(epoch: object) -> None:
+    with pytest.raises(ValueError, match="epoch"):
+        sign_media_token(1, 2, SECRET, now=NOW, epoch=epoch)  # type: ignore[arg-type]
+
+
+def _route_status(token: str, current_epoch: int | None) -> tuple[int, bytes]:
+    from starlette.applications import Starlette
+
+    from player.routes import media_routes
+    from tests.hostile import asgi_request
+
+    def resolve(call_id: int, user_id: int):
+        return __file__
+
+    app = Starlette(routes=media_routes(resolve, lambda: SECRET, lambda _user: current_epoch))
+    status, _, body = asgi_request(app, f"/audio/{token}")
+    return status, body
+
+
+def test_the_route_refuses_a_link_from_an_earlier_session_epoch() -> None:
+    token = sign_media_token(1, 2, SECRET, epoch=3)
+    assert _route_status(token, 3)[0] == 200
+    status, body = _route_status(token, 4)  # the user logged out since
+    assert status == 403 and b"ended when you logged out" in body
+    assert _route_status(token, None)[0] == 403  # no such active user any more
