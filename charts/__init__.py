@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 MAX_FIGURES = 128
-_figures: OrderedDict[tuple, DrawnFigure] = OrderedDict()
+_figures: OrderedDict[tuple[Any, ...], DrawnFigure] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -23,14 +23,14 @@ def plain_label(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-class DrawnFigure(go.Figure):
+class DrawnFigure(go.Figure):  # type: ignore[misc]  # plotly ships no type hints
     """A figure that is built once and drawn on many reruns. Streamlit turns the figure
     into a dict on every draw, a deep copy of every point (most of a chart's cost on a
     rerun); this one makes that dict once. Do not change it after the first draw."""
 
-    _as_dict: dict | None = None
+    _as_dict: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         if self._as_dict is None:
             self._as_dict = super().to_dict()
         return self._as_dict

@@ -48,7 +48,7 @@ def calibration_heatmap(
         reference_name = "group median"
     else:
         reference_row = np.array(
-            [math.nan if reference.get(key) is None else float(reference[key]) for key in grid],
+            [math.nan if (level := reference.get(key)) is None else float(level) for key in grid],
             dtype=float,
         )
         reference_name = "reference"

@@ -37,10 +37,10 @@ work: a deactivated user, a role change or a team move applies at the next actio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, true
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, true
+from sqlmodel import Session, SQLModel, col, select
 
 from db.models import (
     AssignmentRow,
@@ -124,9 +124,14 @@ def team_scope(actor: Actor) -> int | None:
     return actor.team_id
 
 
-def team_members(team_id: int | None) -> Any:  # noqa: ANN401 - a scalar subquery of user ids
+def team_members(team_id: int | None) -> Any:
     """The ids of a team's members (none for no team)."""
     return select(User.id).where(User.team_id == team_id)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table behind a SQLModel class (typed: SQLModel does not declare __table__)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _same_team(session: Session, actor: Actor, agent_id: int) -> bool:
@@ -139,11 +144,11 @@ def _same_team(session: Session, actor: Actor, agent_id: int) -> bool:
 # ---------------------------------------------------------------- calls (audio, transcript)
 
 
-def calibration_call_ids(actor: Actor) -> Any:  # noqa: ANN401 - a subquery of call ids
+def calibration_call_ids(actor: Actor) -> Any:
     """Calls of the calibration sessions the actor sits in or facilitates."""
     return (
         select(CalibrationCall.call_id)
-        .join(CalibrationSession, CalibrationSession.id == CalibrationCall.session_id)
+        .join(CalibrationSession, col(CalibrationSession.id) == col(CalibrationCall.session_id))
         .where(
             or_(
                 col(CalibrationSession.facilitator_id) == actor.id,
@@ -282,14 +287,14 @@ def can_change_evaluation(session: Session, actor: Actor, ev: Evaluation) -> boo
     return actor.is_admin or _same_team(session, actor, ev.agent_id)
 
 
-def change_filter(evaluation: Any, scorer_id: Any) -> ColumnElement[bool]:  # noqa: ANN401
+def change_filter(evaluation: Any, scorer_id: Any) -> ColumnElement[bool]:
     """SQL for `can_change_evaluation` on the `evaluation` table, with the acting user
     (`scorer_id`, a value or bind parameter) read as stored NOW, inside the same statement
     as the write: autosave stays one round trip and still sees deactivation, role changes
     and team moves."""
-    user, agent = User.__table__.alias("acting"), User.__table__.alias("scored_agent")
-    cal = CalibrationSession.__table__
-    seat, cal_call = CalibrationSeat.__table__, CalibrationCall.__table__
+    user, agent = table_of(User).alias("acting"), table_of(User).alias("scored_agent")
+    cal = table_of(CalibrationSession)
+    seat, cal_call = table_of(CalibrationSeat), table_of(CalibrationCall)
     entitled = or_(
         and_(
             evaluation.c.purpose == Purpose.calibration,
@@ -338,7 +343,7 @@ def can_amend_evaluation(session: Session, actor: Actor, ev: Evaluation) -> bool
 # ---------------------------------------------------------------- disputes
 
 
-def dispute_filter(actor: Actor, agent: Any) -> ColumnElement[bool]:  # noqa: ANN401
+def dispute_filter(actor: Actor, agent: Any) -> ColumnElement[bool]:
     """SQL: disputes the actor may see; `agent` is the (aliased) user table of the
     dispute's agent, joined by the caller."""
     if actor.is_admin:
@@ -419,7 +424,8 @@ def followable_scorers(session: Session, actor: Actor) -> set[int] | None:
         return set()
     allowed = {actor.id}
     if actor.team_id is not None:
-        allowed |= set(session.exec(select(User.id).where(User.team_id == actor.team_id)))
+        members = session.exec(select(col(User.id)).where(User.team_id == actor.team_id))
+        allowed |= {user_id for user_id in members if user_id is not None}
     return allowed
 
 

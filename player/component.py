@@ -67,7 +67,7 @@ def _finite(value: Any, what: str) -> float:
     return float(value)
 
 
-def _lane(lane: dict, i: int) -> dict:
+def _lane(lane: dict[str, Any], i: int) -> dict[str, Any]:
     peaks = [min(1.0, max(0.0, round(_finite(p, "peak"), 3))) for p in lane.get("peaks", [])]
     out: dict[str, Any] = {"label": str(lane.get("label", f"Channel {i + 1}")), "peaks": peaks}
     turns = []
@@ -80,7 +80,7 @@ def _lane(lane: dict, i: int) -> dict:
     return out
 
 
-def _marker(marker: dict) -> dict:
+def _marker(marker: dict[str, Any]) -> dict[str, Any]:
     kind = marker.get("kind", "comment")
     if kind not in MARKER_KINDS:
         raise ValueError(f"marker kind must be one of {sorted(MARKER_KINDS)}, got {kind!r}")
@@ -117,7 +117,7 @@ def _state(result: Any, key: str) -> PlayerState:
         seen_key = f"_earshot_call_player_pin_seen::{key}"
         if st.session_state.get(seen_key) != nonce:
             st.session_state[seen_key] = nonce
-            pin = Pin(t_s=_number(raw["t_s"]), nonce=nonce)
+            pin = Pin(t_s=float(raw["t_s"]), nonce=nonce)
     return PlayerState(time_s=_number(result.get("time_s")), pin=pin)
 
 
@@ -125,8 +125,8 @@ def call_player(
     *,
     audio_url: str,
     duration_s: float,
-    lanes: list[dict],
-    markers: list[dict],
+    lanes: list[dict[str, Any]],
+    markers: list[dict[str, Any]],
     seek_to: float | None = None,
     seek_nonce: int = 0,
     allow_pin: bool = True,

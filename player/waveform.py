@@ -51,4 +51,5 @@ def waveform_peaks(samples: np.ndarray, buckets: int = 1200) -> list[list[float]
     lo = np.fmin.reduceat(data, starts, axis=0).astype(np.float64)
     peak = np.fmax(hi - zero, zero - lo) / scale
     peak = np.clip(np.nan_to_num(peak, nan=0.0), 0.0, 1.0)
-    return np.round(peak.T, 3).tolist()
+    envelope: list[list[float]] = np.round(peak.T, 3).tolist()
+    return envelope

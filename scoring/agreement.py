@@ -288,7 +288,7 @@ def kendall_w(ratings: Any) -> float:
     denominator = m_raters**2 * (n_objects**3 - n_objects) - m_raters * tie_correction
     if denominator <= 0:
         raise ValueError("Kendall's W is undefined: every rater tied all objects")
-    return 12.0 * spread / denominator
+    return float(12.0 * spread / denominator)
 
 
 # --- Percent agreement ----------------------------------------------------------------

@@ -49,7 +49,7 @@ def player_timeline(
     channels: int,
     agent_channel: int,
     comments: Sequence[tuple[float, str]] = (),
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Lanes and markers for the call player.
 
     `report` is `ListeningReport.to_dict()` (or None), `peaks` one envelope per channel,
@@ -80,7 +80,9 @@ def player_timeline(
                 "turns": [[t["start_s"], t["end_s"]] for t in turns],
             }
         ]
-    markers = [{"t_s": t, "kind": "comment", "label": text[:80]} for t, text in comments]
+    markers: list[dict[str, Any]] = [
+        {"t_s": t, "kind": "comment", "label": text[:80]} for t, text in comments
+    ]
     for event in (report or {}).get("interruptions", []):
         markers.append(
             {
@@ -94,5 +96,5 @@ def player_timeline(
         markers.append(
             {"t_s": span["start_s"], "kind": "silence", "label": f"Silence {length:.0f} s"}
         )
-    markers.sort(key=lambda m: m["t_s"])
+    markers.sort(key=lambda m: float(m["t_s"]))
     return lanes, markers

@@ -358,7 +358,8 @@ def report_from_speech(
         "long_silence_s": long_silence_s,
         **(params or {}),
     }
-    r3 = lambda x: round(float(x), 3)  # noqa: E731 - millisecond precision for storage
+    def r3(x: float) -> float:  # millisecond precision for storage
+        return round(float(x), 3)
 
     if customer_runs is None:
         mixed = merge_runs(normalize_runs(agent_runs, duration_s), merge_gap_s)
@@ -464,7 +465,7 @@ def _hysteresis(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     run_id = np.cumsum(np.concatenate(([True], low[1:] != low[:-1])))
     has_high = np.zeros(run_id[-1] + 1, dtype=bool)
     has_high[run_id[high & low]] = True
-    return low & has_high[run_id]
+    return np.asarray(low & has_high[run_id], dtype=bool)
 
 
 def _webrtc_flags(
@@ -483,7 +484,7 @@ def _webrtc_flags(
     pcm = lane[idx]  # gather the candidate frames (a contiguous copy we may modify)
     pcm *= np.float32(32767.0)
     np.clip(pcm, -32768.0, 32767.0, out=pcm)
-    buf = memoryview(pcm.astype("<i2")).cast("B")  # bytes view, no copy
+    buf = memoryview(pcm.astype("<i2").data).cast("B")  # bytes view, no copy
     nbytes = lane.shape[1] * 2
     is_speech = webrtcvad.Vad(mode).is_speech
     flags[idx] = [is_speech(buf[k : k + nbytes], sample_rate) for k in range(0, len(buf), nbytes)]
@@ -513,7 +514,7 @@ class _Levels:
     gate: np.ndarray  # (channels,) below this a frame is silence, dBFS
 
     def active(self, c: int) -> np.ndarray:
-        return self.db[:, c] > self.gate[c]
+        return np.asarray(self.db[:, c] > self.gate[c], dtype=bool)
 
 
 def _check_samples(samples: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -605,7 +606,7 @@ def _echo_frames(lv: _Levels, c: int, others: Sequence[int]) -> np.ndarray:
     coupling = -70.0 + peak + 0.5
     if coupling > -12.0 or window[peak] < 0.3 * diff.size:
         return none
-    return level < other + coupling + ECHO_MARGIN_DB
+    return np.asarray(level < other + coupling + ECHO_MARGIN_DB, dtype=bool)
 
 
 def _looks_mono(lv: _Levels, a: int, b: int) -> bool:
@@ -689,8 +690,8 @@ def analyze(
         n_ch, others = 1, []
     if n_ch == 1:
         mono_channel = agent_channel if x.shape[1] >= 2 else 0
-        (runs,) = _runs(lv, [mono_channel], vad, aggressiveness, MIN_RUN_S, False)
-        return report_from_speech(runs, None, duration_s, params=params, **thresholds)
+        (mono_runs,) = _runs(lv, [mono_channel], vad, aggressiveness, MIN_RUN_S, False)
+        return report_from_speech(mono_runs, None, duration_s, params=params, **thresholds)
     runs = _runs(lv, [agent_channel, *others], vad, aggressiveness, MIN_RUN_S, crosstalk)
     customer = [r for ch_runs in runs[1:] for r in ch_runs]
     return report_from_speech(runs[0], customer, duration_s, params=params, **thresholds)

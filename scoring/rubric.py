@@ -417,7 +417,7 @@ def _check_item(
     raw_key = raw.get("key") if isinstance(raw, Mapping) else None
     # Name the item by its key when that key is usable, else by its position.
     usable = isinstance(raw_key, str) and bool(KEY_PATTERN.fullmatch(raw_key))
-    label = raw_key if usable and len(raw_key) <= MAX_KEY_CHARS else f"#{number}"
+    label = raw_key if usable and len(str(raw_key)) <= MAX_KEY_CHARS else f"#{number}"
     if not isinstance(raw, Mapping):
         checker.add(label, "", f"must be a table, got {_kind(raw)}")
         return None
