@@ -27,7 +27,8 @@ def test_upload_a_recording_and_a_corrupt_file(page, earshot_app, tmp_path):
     page.goto(f"{url}/calls")
     wait_for_app(page)
     page.get_by_text("Upload recordings").click()
-    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+    # The first uploader takes recordings; the ones after it take transcripts.
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(
         [str(recording), str(corrupt)]
     )
     page.get_by_text(corrupt.name).first.wait_for()
