@@ -46,6 +46,7 @@ from db.models import (
     Rubric as RubricRow,
 )
 from db.rubrics import latest_rubric_row, rubric_by_id, rubric_from_row
+from db.sampling import mark_done_on_submit
 from scoring.errors import Conflict, Invalid
 from scoring.evaluation import score_evaluation, validate_values
 from scoring.ids import id_fits
@@ -664,6 +665,7 @@ def submit(
         ev.review_seconds = max(0, int(review_seconds)) + ev.review_seconds
         session.add(ev)
         session.flush()
+        mark_done_on_submit(session, ev)  # the scorer's assignment of this call is done
         return _view(session, ev)
 
 

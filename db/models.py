@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, event, text
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -406,3 +406,92 @@ def managed_by_models(name: str | None, type_: str, parent_names: object) -> boo
     """Alembic's include_name: the search index objects above live outside the models
     (FTS5 virtual and shadow tables, an expression index), so comparisons skip them."""
     return not (name or "").startswith(("transcript_utterance_fts", "ix_utterance_text_fts"))
+
+
+class AssignmentStatus(StrEnum):
+    open = "open"
+    done = "done"
+    replaced = "replaced"
+    handed_over = "handed_over"
+
+
+# Assignments that still hold their call for their plan: open or done. A replaced or
+# handed-over row is history (the call is still never drawn again by that plan).
+ACTIVE_ASSIGNMENT = "status IN ('open', 'done')"
+
+
+class SamplingPlanRow(SQLModel, table=True):
+    """A sampling plan as a manager saved it: ``definition`` is the pure plan serialised
+    (``scoring.sampling.plan_to_dict``). ``team_id``: the team of the supervisor who owns
+    it (None: an admin's plan over any teams). ``run_count`` is bumped at the start of every
+    run: the row lock that makes two runs of one plan take turns."""
+
+    __tablename__ = "sampling_plan"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    title: str = Field(max_length=200)
+    definition: dict = Field(sa_column=Column(JSON, nullable=False))
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    created_by: int = Field(foreign_key="user.id")
+    active: bool = True
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    run_count: int = 0
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class SamplingRun(SQLModel, table=True):
+    """One run of a plan for one period: the seed that reproduces it and what it made."""
+
+    __tablename__ = "sampling_run"
+    __table_args__ = (Index("ix_sampling_run_plan_period", "plan_id", "period_start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="sampling_plan.id")
+    period_start: date
+    period_end: date  # exclusive
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    as_of: datetime | None = ts_field(nullable=True)  # a run during the period
+    created: int = 0  # assignments inserted
+    skipped: int = 0  # drawn but already there (a concurrent run got them first)
+    shortfalls: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    requested_by: int | None = Field(default=None, foreign_key="user.id")
+    ran_at: datetime = ts_field()
+
+
+class AssignmentRow(SQLModel, table=True):
+    """A call to be reviewed by a scorer by ``due_at``; ``reason`` "random", a trigger's
+    label, or "ad hoc" (``ad_hoc``: a review nobody assigned, recorded when submitted).
+    ``replaced_by``: the substitute drawn, or the new row of a hand-over."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        # One active assignment per plan and call: a second run, or two at once, cannot
+        # create a duplicate (the insert is ON CONFLICT DO NOTHING).
+        Index(
+            "ux_assignment_plan_call_active",
+            "plan_id",
+            "call_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_ASSIGNMENT),
+            postgresql_where=text(ACTIVE_ASSIGNMENT),
+        ),
+        Index("ix_assignment_scorer_status_due", "scorer_id", "status", "due_at"),
+        Index("ix_assignment_plan_period", "plan_id", "period_start"),
+        Index("ix_assignment_call", "call_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int | None = Field(default=None, foreign_key="sampling_plan.id")
+    run_id: int | None = Field(default=None, foreign_key="sampling_run.id")
+    period_start: date | None = None
+    call_id: int = Field(foreign_key="call.id")
+    agent_id: int = Field(foreign_key="user.id")
+    scorer_id: int = Field(foreign_key="user.id")
+    due_at: datetime | None = ts_field(nullable=True)
+    reason: str = Field(max_length=120)
+    status: str = Field(default=AssignmentStatus.open, max_length=16)
+    replaced_by: int | None = Field(default=None, foreign_key="assignment.id")
+    note: str = Field(default="", max_length=2000)  # why it was replaced or handed over
+    evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id")
+    ad_hoc: bool = False
+    created_at: datetime = ts_field()
+    closed_at: datetime | None = ts_field(nullable=True)

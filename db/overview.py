@@ -14,6 +14,7 @@ from db.disputes import open_dispute_count
 from db.engine import read_scope
 from db.feedback import feedback_counts
 from db.models import Call, Evaluation, Purpose, Status, User
+from db.sampling import assignment_counts
 
 MY_FEEDBACK = "pages/my_feedback.py"
 
@@ -61,7 +62,10 @@ def _scorer_figures(actor: Actor) -> list[Figure]:
         if actor.is_supervisor:
             calls = calls.where(User.team_id == actor.team_id)
         n_drafts, n_submitted, n_calls = (session.exec(q).one() for q in (drafts, submitted, calls))
+    due = assignment_counts(actor)
     return [
+        Figure("Assignments overdue", due["overdue"], "pages/queue.py", "Review overdue calls"),
+        Figure("Assignments due today", due["due_today"], "pages/queue.py", "Review today's calls"),
         Figure("Your drafts", n_drafts, "pages/queue.py", "Continue scoring"),
         Figure("Disputes waiting", open_dispute_count(actor), "pages/disputes.py", "Decide"),
         Figure(

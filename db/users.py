@@ -13,6 +13,7 @@ from db.auth import hash_password
 from db.cache import bump_data_version
 from db.engine import read_scope, session_scope
 from db.models import Role, Team, User
+from db.sampling import reassign_departed_scorer
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 NAME_MAX = 120  # display and team names
@@ -156,6 +157,7 @@ def set_active(actor: Actor, user_id: int, active: bool) -> UserRow:
         user.active = active
         if not active:
             user.session_epoch += 1  # a deactivated user's remembered logins end now
+            reassign_departed_scorer(session, user.id)  # open assignments: never lost
         session.add(user)
         return _row(session, user)
 

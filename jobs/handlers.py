@@ -34,3 +34,24 @@ def transcribe(context: JobContext) -> None:
     from db.transcripts import recognise_call
 
     recognise_call(_call_id(context), progress=context.progress)
+
+
+SAMPLE = "sample"
+DUE_PLANS = "due plans"  # the subject of the scheduler's job: every active plan
+
+
+@handler(SAMPLE)
+def sample(context: JobContext) -> None:
+    """Run sampling plans: every active plan (the scheduler's job, subject "due plans")
+    or one plan (subject: its id) for its current period as of now."""
+    from datetime import UTC, datetime
+
+    from db.sampling import run_due_plans, run_plan
+
+    if context.subject == DUE_PLANS:
+        run_due_plans()
+        return
+    if not context.subject.isdigit():
+        raise JobFailed(f"a sample job names a plan id or {DUE_PLANS!r}; got {context.subject!r}")
+    now = datetime.now(UTC)
+    run_plan(int(context.subject), now.date(), as_of=now)

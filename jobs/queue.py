@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from jobs import config
 
 QUEUE_NAME = "earshot"
+SAMPLING_EVERY_MINUTES = 10
 
 _lock = threading.Lock()
 _huey: Huey | None = None
@@ -45,6 +46,16 @@ def make_huey(
         run_job(job_id)
 
     huey.run_job_task = run_job_task  # type: ignore[attr-defined]
+
+    # Sampling plans run in the worker (never in a page run): each period's start and the
+    # calls that arrived since are picked up within SAMPLING_EVERY_MINUTES.
+    @huey.periodic_task(crontab(minute=f"*/{SAMPLING_EVERY_MINUTES}"), name="sampling")
+    def sampling_task() -> None:
+        from jobs.scheduler import queue_due_sampling
+
+        queue_due_sampling()
+
+    huey.sampling_task = sampling_task  # type: ignore[attr-defined]
     return huey
 
 

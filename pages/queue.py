@@ -1,4 +1,6 @@
-"""The scoring queue: team calls still waiting for an evaluation, own drafts first."""
+"""My assignments: the calls sampling plans gave this scorer (overdue, due today,
+upcoming) with replace and hand over, their drafts, and every other waiting team call,
+still open for an ad-hoc review."""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -6,13 +8,91 @@ import pandas as pd
 import streamlit as st
 
 from db.queue import scoring_queue
+from db.sampling import (
+    AssignmentView,
+    hand_over,
+    my_assignments,
+    replace_assignment,
+    scorer_choices,
+)
 from db.users import list_agents
+from scoring.errors import EarshotError
 from ui.format import local_date, mmss
 from ui.session import require_actor
 
 actor = require_actor("admin", "supervisor")
-st.title("Queue")
+st.title("My assignments")
 
+if notice := st.session_state.pop("assignment_notice", None):
+    st.success(notice)
+
+mine = my_assignments(actor)
+columns = st.columns(len(mine.counts))
+for column, (label, count) in zip(columns, mine.counts.items(), strict=True):
+    column.metric(label, count)
+
+groups = [("Overdue", mine.overdue), ("Due today", mine.due_today), ("Upcoming", mine.upcoming)]
+assigned: list[AssignmentView] = [a for _, group in groups for a in group]
+if assigned:
+    when = {a.id: label for label, group in groups for a in group}
+    # One table, not a widget per row: quick with hundreds of assignments.
+    picked = st.dataframe(
+        pd.DataFrame(
+            {
+                "When": [when[a.id] for a in assigned],
+                "Call": [a.external_id for a in assigned],
+                "Agent": [a.agent for a in assigned],
+                "Started": [local_date(a.started_at) for a in assigned],
+                "Length": [mmss(a.duration_s) for a in assigned],
+                "Due": [local_date(a.due_at) for a in assigned],
+                "Why": [a.reason for a in assigned],
+                "Plan": [a.plan_title for a in assigned],
+                "Your draft": ["draft" if a.draft_id else "" for a in assigned],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="assignments_table",
+    )
+    if picked.selection.rows:
+        chosen = assigned[picked.selection.rows[0]]
+        st.switch_page("pages/score.py", query_params={"call": str(chosen.call_id)})
+
+    with st.expander("Replace or hand over an assignment", icon=":material/swap_horiz:"):
+        labels = {f"{a.external_id} · {a.agent} · {a.reason}": a.id for a in assigned}
+        target = st.selectbox("Assignment", list(labels), key="assignment_pick")
+        reason = st.text_input(
+            "Why (kept with the assignment)",
+            key="assignment_reason",
+            placeholder="e.g. the audio is silent after a minute; wrong queue",
+        )
+        c1, c2 = st.columns(2)
+        if c1.button("Replace with another call", key="assignment_replace"):
+            try:
+                _, message = replace_assignment(actor, labels[target], reason)
+            except EarshotError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["assignment_notice"] = message
+                st.rerun()
+        others = {name: uid for uid, name in scorer_choices(actor) if uid != actor.id}
+        to = c2.selectbox("Hand to", list(others), key="assignment_to")
+        if c2.button("Hand over", key="assignment_hand_over", disabled=not others):
+            try:
+                moved = hand_over(actor, labels[target], others[to], reason)
+            except EarshotError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["assignment_notice"] = (
+                    f"Call {moved.external_id} handed to {moved.scorer}."
+                )
+                st.rerun()
+else:
+    st.info("No open assignments. Calls below can still be reviewed ad hoc.")
+
+st.subheader("Other calls waiting (ad-hoc reviews)")
 agents = {a.display_name: a.id for a in list_agents(actor)}
 c1, c2, c3 = st.columns([2, 1, 1])
 agent_name = c1.selectbox("Agent", ["Everyone", *agents], key="queue_agent")
@@ -20,18 +100,25 @@ today = datetime.now(UTC).date()
 since = c2.date_input("From", value=today - timedelta(days=90), key="queue_since")
 until = c3.date_input("To", value=today, key="queue_until")
 
-rows = scoring_queue(
-    actor,
-    agent_id=agents.get(agent_name),
-    since=datetime.combine(since, time.min, tzinfo=UTC),
-    until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC),
-)
+assigned_calls = {a.call_id for a in assigned}
+rows = [
+    r
+    for r in scoring_queue(
+        actor,
+        agent_id=agents.get(agent_name),
+        since=datetime.combine(since, time.min, tzinfo=UTC),
+        until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC),
+    )
+    if r.call_id not in assigned_calls
+]
 if not rows:
     st.info("Nothing waiting: every call in this range has an evaluation.")
     st.stop()
 
-st.caption(f"{len(rows)} call(s) waiting; your drafts come first. Pick a row to open it.")
-# One table, not a widget per row: the queue stays quick with hundreds of calls.
+st.caption(
+    f"{len(rows)} call(s) waiting; your drafts come first. A review of a call nobody "
+    "assigned is recorded as ad hoc. Pick a row to open it."
+)
 picked = st.dataframe(
     pd.DataFrame(
         {

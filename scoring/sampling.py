@@ -805,3 +805,194 @@ def reassign(
         else:
             moved.append(_dataclass_replace(original, scorer_id=scorer_id))
     return Reassignment(tuple(moved), tuple(unplaced), seed)
+
+
+# ---------------------------------------------------------------- storing a plan
+
+
+def plan_to_dict(plan: SamplingPlan) -> dict[str, object]:
+    """The plan as plain JSON data (``plan_from_dict`` reads it back); ids sorted."""
+    quota: dict[str, object]
+    if isinstance(plan.quota, FixedQuota):
+        quota = {"per_agent": plan.quota.per_agent}
+    else:
+        quota = {
+            "percent": plan.quota.percent,
+            "minimum": plan.quota.minimum,
+            "maximum": plan.quota.maximum,
+        }
+    conditions = []
+    for c in plan.conditions:
+        item: dict[str, object] = {"field": c.field}
+        if c.equals is not None:
+            item["equals"] = c.equals
+        if c.one_of is not None:
+            item["one_of"] = list(c.one_of)
+        if c.low is not None:
+            item["low"] = c.low
+        if c.high is not None:
+            item["high"] = c.high
+        conditions.append(item)
+    return {
+        "key": plan.key,
+        "rubric_key": plan.rubric_key,
+        "period": plan.period,
+        "quota": quota,
+        "scorers": [{"user_id": s.user_id, "weight": s.weight} for s in plan.scorers],
+        "team_ids": sorted(plan.team_ids),
+        "agent_ids": sorted(plan.agent_ids),
+        "conditions": conditions,
+        "triggers": [
+            {"metric": t.metric, "op": t.op, "threshold": t.threshold} for t in plan.triggers
+        ],
+        "triggered_share": plan.triggered_share,
+        "date_from": plan.date_from.isoformat() if plan.date_from else None,
+        "date_to": plan.date_to.isoformat() if plan.date_to else None,
+        "anchor": plan.anchor.isoformat(),
+    }
+
+
+def _day(value: object, where: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PlanError(f"{where} must be a date (YYYY-MM-DD); got {value!r}") from exc
+
+
+def _ids(value: object, where: str) -> frozenset[int]:
+    if not isinstance(value, list | tuple):
+        raise PlanError(f"{where} must be a list of ids; got {value!r}")
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise PlanError(f"{where} must hold whole-number ids; got {list(value)!r}")
+    return frozenset(value)
+
+
+def plan_from_dict(data: Mapping[str, object]) -> SamplingPlan:
+    """A plan from ``plan_to_dict``'s shape; a missing or malformed part raises a
+    ``PlanError`` naming it. The result still goes through ``check_plan``."""
+    try:
+        key = str(data["key"])
+        quota_data = data["quota"]
+        if not isinstance(quota_data, Mapping):
+            raise PlanError(f"plan {key!r}: quota must be a table")
+        quota: Quota
+        if "per_agent" in quota_data:
+            quota = FixedQuota(int(quota_data["per_agent"]))
+        else:
+            maximum = quota_data.get("maximum")
+            quota = PercentQuota(
+                float(quota_data["percent"]),
+                int(quota_data.get("minimum") or 0),
+                None if maximum is None else int(maximum),
+            )
+        scorers = tuple(
+            Scorer(int(s["user_id"]), float(s.get("weight", 1.0)))
+            for s in data.get("scorers") or ()  # type: ignore[attr-defined]
+        )
+        conditions = tuple(
+            Condition(
+                str(c["field"]),
+                c.get("equals"),
+                None if c.get("one_of") is None else tuple(c["one_of"]),
+                None if c.get("low") is None else float(c["low"]),
+                None if c.get("high") is None else float(c["high"]),
+            )
+            for c in data.get("conditions") or ()  # type: ignore[attr-defined]
+        )
+        triggers = tuple(
+            Trigger(str(t["metric"]), t["op"], float(t["threshold"]))
+            for t in data.get("triggers") or ()  # type: ignore[attr-defined]
+        )
+        plan = SamplingPlan(
+            key=key,
+            rubric_key=str(data["rubric_key"]),
+            period=data["period"],  # type: ignore[arg-type]
+            quota=quota,
+            scorers=scorers,
+            team_ids=_ids(data.get("team_ids") or [], f"plan {key!r}: team_ids"),
+            agent_ids=_ids(data.get("agent_ids") or [], f"plan {key!r}: agent_ids"),
+            conditions=conditions,
+            triggers=triggers,
+            triggered_share=float(data.get("triggered_share") or 0.0),  # type: ignore[arg-type]
+            date_from=_day(data.get("date_from"), f"plan {key!r}: date_from"),
+            date_to=_day(data.get("date_to"), f"plan {key!r}: date_to"),
+            anchor=_day(data.get("anchor"), f"plan {key!r}: anchor") or DEFAULT_ANCHOR,
+        )
+    except PlanError:
+        raise
+    except KeyError as exc:
+        raise PlanError(f"a stored plan is missing {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise PlanError(f"a stored plan is malformed: {exc}") from exc
+    check_plan(plan)
+    return plan
+
+
+# ---------------------------------------------------------------- the editor's line syntax
+
+
+def _scalar(text: str) -> Scalar:
+    """A quoted string as is, a number as a number, anything else as text."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise PlanError(f"{where}: {text.strip()!r} is not a number") from exc
+    if not math.isfinite(value):
+        raise PlanError(f"{where}: {text.strip()!r} is not a finite number")
+    return value
+
+
+def parse_condition(line: str, where: str = "condition") -> Condition:
+    """One condition as a person writes it (``Condition.describe`` writes the same):
+    ``direction = inbound``, ``queue in billing, sales``, ``60 <= duration_s <= 600``,
+    ``duration_s >= 60`` or ``duration_s <= 600``."""
+    text = line.strip()
+    parts = [p.strip() for p in text.split("<=")]
+    if len(parts) == 3:
+        return Condition(parts[1], low=_number(parts[0], where), high=_number(parts[2], where))
+    if ">=" in text:
+        name, value = text.split(">=", 1)
+        return Condition(name.strip(), low=_number(value, where))
+    if len(parts) == 2:
+        if isinstance(_scalar(parts[0]), int | float):  # "60 <= duration_s"
+            return Condition(parts[1], low=_number(parts[0], where))
+        return Condition(parts[0], high=_number(parts[1], where))
+    if " in " in text:
+        name, values = text.split(" in ", 1)
+        items = [v for v in values.strip().strip("[]").split(",") if v.strip()]
+        if not items:
+            raise PlanError(f"{where}: {text!r} lists no values after 'in'")
+        return Condition(name.strip(), one_of=tuple(_scalar(v) for v in items))
+    if "=" in text:
+        name, value = text.split("=", 1)
+        return Condition(name.strip(), equals=_scalar(value))
+    raise PlanError(
+        f"{where}: {text!r} is not a condition; write e.g. 'direction = inbound', "
+        "'queue in billing, sales' or '60 <= duration_s <= 600'"
+    )
+
+
+def parse_trigger(line: str, where: str = "trigger") -> Trigger:
+    """One trigger as ``Trigger.label`` writes it: ``interruptions >= 3``."""
+    text = line.strip()
+    for op in (">=", "<=", "==", ">", "<"):  # two-character operators first
+        if op in text:
+            metric, threshold = text.split(op, 1)
+            return Trigger(metric.strip(), op, _number(threshold, where))
+    raise PlanError(
+        f"{where}: {text!r} is not a trigger; write a metric, one of "
+        f"{', '.join(COMPARISONS)} and a number, e.g. 'interruptions >= 3'"
+    )

@@ -60,6 +60,8 @@ def test_a_supervisors_figures_point_at_drafts_disputes_and_blind_scoring(databa
     scored(world.sup_north, calls[2].id, calibration_id=session)
     figures = overview_for(world.sup_north)
     assert {label: f.value for label, f in figures.items()} == {
+        "Assignments overdue": 0,
+        "Assignments due today": 0,
         "Your drafts": 1,  # a calibration draft is not a queue draft
         "Disputes waiting": 1,
         "Calibration calls to score": 1,

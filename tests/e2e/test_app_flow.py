@@ -36,7 +36,7 @@ def test_login_through_the_form_shows_the_roles_navigation(page, earshot_app):
 
     log_in(page, earshot_app.url, "sup.north", PASSWORD)
     supervisor_nav = _nav_labels(page)
-    assert {"Overview", "Queue", "Score a call", "Calibration"} <= supervisor_nav
+    assert {"Overview", "My assignments", "Score a call", "Calibration"} <= supervisor_nav
     assert "Users" not in supervisor_nav and "My feedback" not in supervisor_nav
 
     page.get_by_role("button", name="Log out").click()
@@ -44,7 +44,7 @@ def test_login_through_the_form_shows_the_roles_navigation(page, earshot_app):
     log_in(page, earshot_app.url, "agent.north", PASSWORD)
     agent_nav = _nav_labels(page)
     assert "My feedback" in agent_nav
-    assert not {"Queue", "Score a call", "Users", "Calls"} & agent_nav
+    assert not {"My assignments", "Score a call", "Users", "Calls"} & agent_nav
 
 
 def test_audio_route_streams_ranges_and_refuses_forged_tokens(earshot_app):

@@ -1,0 +1,432 @@
+"""Sampling plans in the database: plans saved and refused, idempotent runs, two runs at
+once with no duplicates, replace, hand over, reassignment on deactivation, done on
+submit, progress. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from db.engine import read_scope, session_scope
+from db.evaluations import open_draft, save_item, submit
+from db.models import AssignmentRow, AuditEvent, Call, ListeningReportRow, SamplingRun
+from db.sampling import (
+    assignment_counts,
+    hand_over,
+    list_plans,
+    my_assignments,
+    plan_progress,
+    replace_assignment,
+    run_due_plans,
+    run_plan,
+    save_plan,
+)
+from db.users import create_user, set_active
+from scoring.errors import Conflict, Denied, Invalid, NotFound
+from scoring.sampling import (
+    Condition,
+    FixedQuota,
+    SamplingPlan,
+    Scorer,
+    Trigger,
+)
+from tests.factories import PASSWORD, SCORED_ITEMS, make_world
+
+WEEK = date(2026, 11, 2)  # a Monday
+
+
+def add_calls(agent_id: int, n: int, prefix: str, *, direction: str = "inbound") -> list[int]:
+    """``n`` calls of the agent spread over WEEK (rows only: sampling never plays audio)."""
+    ids = []
+    with session_scope() as session:
+        for i in range(n):
+            call = Call(
+                external_id=f"{prefix}-{i}",
+                agent_id=agent_id,
+                started_at=datetime.combine(WEEK, datetime.min.time(), tzinfo=UTC)
+                + timedelta(hours=8 + i * 168 / max(n, 1) * 0.9),
+                duration_s=60.0 + 30 * i,
+                audio_path=f"{prefix}-{i}.wav",
+                audio_sha256=f"{prefix}-{i}".ljust(64, "0")[:64],
+                audio_format="wav",
+                sample_rate=8000,
+                channels=2,
+                meta={"direction": direction},
+            )
+            session.add(call)
+            session.flush()
+            ids.append(call.id)
+    return ids
+
+
+def north_plan(world, key: str = "north-weekly", per_agent: int = 2, **kw) -> SamplingPlan:
+    """North's agents, scored by North's supervisor and the admin; ``kw`` overrides."""
+    plan = SamplingPlan(
+        key=key,
+        rubric_key="listening",
+        period="weekly",
+        quota=FixedQuota(per_agent),
+        scorers=(Scorer(world.sup_north.id), Scorer(world.admin.id)),
+        team_ids=frozenset({world.agent_north.team_id}),
+    )
+    return dataclasses.replace(plan, **kw)
+
+
+def active_rows(plan_id: int | None = None) -> list[AssignmentRow]:
+    with read_scope() as session:
+        query = select(AssignmentRow).where(AssignmentRow.status.in_(("open", "done")))
+        if plan_id is not None:
+            query = query.where(AssignmentRow.plan_id == plan_id)
+        return list(session.exec(query).all())
+
+
+@pytest.fixture
+def world(database):
+    return make_world()
+
+
+# ---------------------------------------------------------------- plans
+
+
+def test_a_plan_is_saved_listed_and_scoped(world):
+    view = save_plan(world.sup_north, "North weekly", north_plan(world))
+    assert view.plan == north_plan(world)  # stored and read back whole
+    assert [p.key for p in list_plans(world.sup_north)] == ["north-weekly"]
+    assert [p.key for p in list_plans(world.admin)] == ["north-weekly"]
+    assert list_plans(world.sup_south) == []
+    with pytest.raises(Denied):
+        list_plans(world.agent_north)
+    with pytest.raises(NotFound):
+        plan_progress(world.sup_south, view.id, WEEK)
+
+
+def test_bad_plans_are_refused_naming_what_is_wrong(world):
+    add_calls(world.agent_north.id, 2, "N")
+    unknown = north_plan(world, conditions=(Condition("queue", equals="billing"),))
+    with pytest.raises(Invalid, match="unknown field 'queue'.*direction"):
+        save_plan(world.sup_north, "Queue plan", unknown)
+    bad_metric = north_plan(world, triggers=(Trigger("sighs", ">=", 3),))
+    with pytest.raises(Invalid, match="unknown metric 'sighs'"):
+        save_plan(world.sup_north, "Sighs", bad_metric)
+    other_team = north_plan(world)
+    other_team = SamplingPlan(
+        **{**other_team.__dict__, "team_ids": frozenset({world.agent_south.team_id})}
+    )
+    with pytest.raises(Denied, match="own team"):
+        save_plan(world.sup_north, "South by North", other_team)
+    agent_scorer = SamplingPlan(
+        **{**north_plan(world).__dict__, "scorers": (Scorer(world.agent_north.id),)}
+    )
+    with pytest.raises(Invalid, match="not an active supervisor or admin"):
+        save_plan(world.admin, "Agents score", agent_scorer)
+    ok = save_plan(
+        world.sup_north,
+        "Inbound",
+        north_plan(world, conditions=(Condition("direction", equals="inbound"),)),
+    )
+    assert ok.plan.conditions[0].field == "direction"
+    with pytest.raises(Conflict, match="exists already"):
+        save_plan(
+            world.admin,
+            "Same key",
+            north_plan(world, conditions=(Condition("direction", equals="inbound"),)),
+        )
+
+
+# ---------------------------------------------------------------- runs
+
+
+def test_a_run_meets_the_quota_and_a_second_run_adds_nothing(world):
+    add_calls(world.agent_north.id, 10, "A")
+    add_calls(world.agent_north2.id, 10, "B")
+    add_calls(world.agent_south.id, 10, "S")
+    plan = save_plan(world.sup_north, "North weekly", north_plan(world))
+    first = run_plan(plan.id, WEEK + timedelta(days=3))
+    assert first.period_start == WEEK and first.created == 4 and not first.shortfalls
+    rows = active_rows(plan.id)
+    per_agent = {a: sum(r.agent_id == a for r in rows) for a in {r.agent_id for r in rows}}
+    assert per_agent == {world.agent_north.id: 2, world.agent_north2.id: 2}
+    assert {r.scorer_id for r in rows} == {world.sup_north.id, world.admin.id}
+    assert all(r.due_at == datetime(2026, 11, 9, tzinfo=UTC) for r in rows)
+    second = run_plan(plan.id, WEEK)
+    assert second.created == 0 and second.skipped == 0
+    assert len(active_rows(plan.id)) == 4
+    with read_scope() as session:
+        seeds = session.exec(select(SamplingRun.seed)).all()
+    assert len(seeds) == 2  # every run is recorded with its seed
+
+
+def test_impossible_quotas_draw_what_exists_and_say_so(world):
+    add_calls(world.agent_north.id, 1, "A")
+    plan = save_plan(world.admin, "Many", north_plan(world, per_agent=3))
+    result = run_plan(plan.id, WEEK)
+    assert result.created == 1
+    assert any("quota 3" in s and "only 1" in s for s in result.shortfalls)
+
+
+def test_triggered_calls_are_drawn_and_say_why(world):
+    ids = add_calls(world.agent_north.id, 6, "A")
+    with session_scope() as session:
+        for i, call_id in enumerate(ids):
+            session.add(
+                ListeningReportRow(call_id=call_id, report={}, interruptions=5 if i == 4 else 0)
+            )
+    plan = north_plan(
+        world,
+        per_agent=2,
+        team_ids=frozenset(),
+        agent_ids=frozenset({world.agent_north.id}),
+        triggers=(Trigger("interruptions", ">=", 3),),
+        triggered_share=0.5,
+    )
+    view = save_plan(world.admin, "Interrupters", plan)
+    run_plan(view.id, WEEK)
+    reasons = {r.call_id: r.reason for r in active_rows(view.id)}
+    assert reasons[ids[4]] == "interruptions >= 3"
+    assert sorted(reasons.values()) == ["interruptions >= 3", "random"]
+
+
+def test_reviewed_and_calibration_calls_are_not_drawn(world):
+    ids = add_calls(world.agent_north.id, 3, "A")
+    ev = open_draft(world.sup_north, ids[0])
+    for key in SCORED_ITEMS:
+        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=4)
+    submit(world.sup_north, ev.id, ev.row_version)
+    view = save_plan(
+        world.admin,
+        "All",
+        north_plan(
+            world, per_agent=3, team_ids=frozenset(), agent_ids=frozenset({world.agent_north.id})
+        ),
+    )
+    run_plan(view.id, WEEK)
+    assert {r.call_id for r in active_rows(view.id)} == set(ids[1:])
+
+
+def test_two_runs_at_once_make_no_duplicates(world):
+    for agent in (world.agent_north, world.agent_north2):
+        add_calls(agent.id, 40, f"C{agent.id}")
+    view = save_plan(world.admin, "Percent", north_plan(world, per_agent=5))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        try:
+            barrier.wait()
+            run_plan(view.id, WEEK)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rows = active_rows(view.id)
+    assert len(rows) == 10  # 5 per agent, once
+    assert len({r.call_id for r in rows}) == 10
+    with read_scope() as session:
+        runs = session.exec(select(SamplingRun.created)).all()
+    assert sorted(runs) == [0, 10]
+
+
+def test_the_scheduler_runs_the_current_period_as_calls_arrive(world):
+    add_calls(world.agent_north.id, 14, "A")
+    view = save_plan(
+        world.admin,
+        "Daily-ish",
+        north_plan(
+            world, per_agent=7, team_ids=frozenset(), agent_ids=frozenset({world.agent_north.id})
+        ),
+    )
+    midweek = datetime(2026, 11, 5, 12, tzinfo=UTC)  # Thursday noon: 3.5 of 7 days
+    results = run_due_plans(midweek)
+    current = [r for r in results if r.period_start == WEEK]
+    assert current[0].created == 3  # three strata have ended
+    assert len(active_rows(view.id)) == 3
+    after = run_due_plans(datetime(2026, 11, 10, 1, tzinfo=UTC))  # the next Tuesday
+    closing = [r for r in after if r.period_start == WEEK]
+    assert closing and closing[0].created == 4
+    assert len(active_rows(view.id)) == 7
+    again = run_due_plans(datetime(2026, 11, 10, 2, tzinfo=UTC))
+    assert all(r.period_start != WEEK for r in again)  # the closed week is not run again
+
+
+# ---------------------------------------------------------------- the scorer's work
+
+
+def test_replace_draws_a_substitute_by_the_same_rule_and_records_why(world):
+    add_calls(world.agent_north.id, 8, "A")
+    view = save_plan(
+        world.admin,
+        "One",
+        north_plan(
+            world,
+            per_agent=1,
+            team_ids=frozenset(),
+            agent_ids=frozenset({world.agent_north.id}),
+            scorers=(Scorer(world.sup_north.id),),
+        ),
+    )
+    run_plan(view.id, WEEK)
+    (first,) = active_rows(view.id)
+    with pytest.raises(Invalid, match="required"):
+        replace_assignment(world.sup_north, first.id, "  ")
+    with pytest.raises(NotFound):
+        replace_assignment(world.sup_south, first.id, "not mine")
+    substitute, message = replace_assignment(world.sup_north, first.id, "Audio is silent")
+    assert substitute is not None and substitute.call_id != first.call_id
+    assert substitute.scorer_id == world.sup_north.id and substitute.reason == "random"
+    assert "Replaced by call" in message
+    with read_scope() as session:
+        old = session.get(AssignmentRow, first.id)
+        audit = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "replace_assignment")
+        ).one()
+    assert (old.status, old.note, old.replaced_by) == ("replaced", "Audio is silent", substitute.id)
+    assert audit.reason == "Audio is silent"
+    with pytest.raises(Conflict):
+        replace_assignment(world.sup_north, first.id, "again")
+    # The replaced call is never drawn again, and the plan's quota still holds.
+    run_plan(view.id, WEEK)
+    assert [r.id for r in active_rows(view.id)] == [substitute.id]
+    progress = plan_progress(world.admin, view.id, WEEK)
+    assert progress.totals["replaced"] == 1 and progress.totals["expected"] == 1
+
+
+def test_hand_over_moves_the_work_and_keeps_the_record(world):
+    add_calls(world.agent_north.id, 4, "A")
+    create_user(world.admin, "sup.north2", "North Two", "supervisor", PASSWORD, team="North")
+    view = save_plan(
+        world.admin,
+        "One",
+        north_plan(
+            world,
+            per_agent=1,
+            team_ids=frozenset(),
+            agent_ids=frozenset({world.agent_north.id}),
+            scorers=(Scorer(world.sup_north.id),),
+        ),
+    )
+    run_plan(view.id, WEEK)
+    (row,) = active_rows(view.id)
+    with pytest.raises(Invalid, match="may score this call"):
+        hand_over(world.sup_north, row.id, world.sup_south.id)
+    with pytest.raises(Invalid):
+        hand_over(world.sup_north, row.id, world.agent_north.id)
+    with read_scope() as session:
+        from db.models import User
+
+        north2 = session.exec(select(User).where(User.username == "sup.north2")).one()
+    moved = hand_over(world.sup_north, row.id, north2.id, "I am away on Friday")
+    assert moved.scorer_id == north2.id and moved.call_id == row.call_id
+    with read_scope() as session:
+        old = session.get(AssignmentRow, row.id)
+    assert (old.status, old.replaced_by, old.note) == (
+        "handed_over",
+        moved.id,
+        "I am away on Friday",
+    )
+    assert (
+        my_assignments(world.sup_north).counts["Upcoming"]
+        + my_assignments(world.sup_north).counts["Overdue"]
+        == 0
+    )
+
+
+def test_a_deactivated_scorers_open_work_is_reassigned_never_lost(world):
+    add_calls(world.agent_north.id, 10, "A")
+    add_calls(world.agent_north2.id, 10, "B")
+    create_user(world.admin, "sup.leaving", "Leaving", "supervisor", PASSWORD, team="North")
+    with read_scope() as session:
+        from db.models import User
+
+        leaving = session.exec(select(User).where(User.username == "sup.leaving")).one()
+    plan = north_plan(
+        world,
+        per_agent=3,
+        scorers=(Scorer(world.sup_north.id), Scorer(leaving.id), Scorer(world.admin.id)),
+    )
+    view = save_plan(world.admin, "Three", plan)
+    run_plan(view.id, WEEK)
+    theirs = [r for r in active_rows(view.id) if r.scorer_id == leaving.id]
+    assert theirs
+    set_active(world.admin, leaving.id, False)
+    rows = active_rows(view.id)
+    assert len(rows) == 6
+    assert not [r for r in rows if r.scorer_id == leaving.id]
+    assert {r.call_id for r in rows} >= {r.call_id for r in theirs}
+    loads = [sum(r.scorer_id == s for r in rows) for s in (world.sup_north.id, world.admin.id)]
+    assert sorted(loads) == [3, 3]
+
+
+def test_submitting_marks_the_assignment_done_and_unassigned_reviews_are_ad_hoc(world):
+    ids = add_calls(world.agent_north.id, 6, "A")
+    view = save_plan(
+        world.admin,
+        "One",
+        north_plan(
+            world,
+            per_agent=1,
+            team_ids=frozenset(),
+            agent_ids=frozenset({world.agent_north.id}),
+            scorers=(Scorer(world.sup_north.id),),
+        ),
+    )
+    run_plan(view.id, WEEK)
+    (row,) = active_rows(view.id)
+    mine = my_assignments(world.sup_north, now=datetime(2026, 11, 8, 12, tzinfo=UTC))
+    assert [a.id for a in mine.due_today] == [row.id]
+    assert assignment_counts(world.sup_north, now=datetime(2026, 11, 9, 12, tzinfo=UTC)) == {
+        "overdue": 1,
+        "due_today": 0,
+    }
+    ev = open_draft(world.sup_north, row.call_id)
+    for key in SCORED_ITEMS:
+        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=3)
+    assert (
+        my_assignments(world.sup_north, now=datetime(2026, 11, 3, tzinfo=UTC)).upcoming[0].draft_id
+        == ev.id
+    )
+    done = submit(world.sup_north, ev.id, ev.row_version)
+    with read_scope() as session:
+        stored = session.get(AssignmentRow, row.id)
+    assert (stored.status, stored.evaluation_id) == ("done", done.id)
+    other = next(i for i in ids if i != row.call_id)
+    ev = open_draft(world.sup_north, other)
+    for key in SCORED_ITEMS:
+        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=5)
+    submit(world.sup_north, ev.id, ev.row_version)
+    with read_scope() as session:
+        ad_hoc = session.exec(select(AssignmentRow).where(AssignmentRow.ad_hoc.is_(True))).one()
+    assert (ad_hoc.call_id, ad_hoc.status, ad_hoc.plan_id) == (other, "done", None)
+    progress = plan_progress(world.admin, view.id, WEEK, now=datetime(2026, 11, 6, tzinfo=UTC))
+    assert progress.totals == {"expected": 1, "completed": 1, "overdue": 0, "replaced": 0}
+    assert progress.score_sd is not None and progress.scored_n == 2
+    assert progress.precision.half_width is None  # one evaluation per agent: too few
+
+
+def test_progress_counts_per_scorer_and_agent_with_the_even_pace(world):
+    add_calls(world.agent_north.id, 10, "A")
+    add_calls(world.agent_north2.id, 10, "B")
+    view = save_plan(world.admin, "Two", north_plan(world, per_agent=2))
+    run_plan(view.id, WEEK)
+    now = datetime(2026, 11, 12, tzinfo=UTC)  # after the due date
+    progress = plan_progress(world.admin, view.id, WEEK, now=now)
+    assert progress.totals == {"expected": 4, "completed": 0, "overdue": 4, "replaced": 0}
+    assert sorted(progress.by_agent["expected"]) == [2, 2]
+    assert sorted(progress.by_scorer["expected"]) == [2, 2]
+    daily = progress.daily[progress.daily["scorer_id"] == world.sup_north.id]
+    assert len(daily) == 7
+    assert daily["expected"].iloc[-1] == pytest.approx(2.0)
+    assert daily["expected"].iloc[0] == pytest.approx(2 / 7)
+    sup_view = plan_progress(world.sup_north, view.id, WEEK, now=now)
+    assert sup_view.totals == progress.totals  # the whole plan is in North
+    with read_scope() as session:
+        assert session.exec(select(func.count(AssignmentRow.id))).one() == 4
