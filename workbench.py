@@ -24,13 +24,14 @@ st.set_page_config(page_title="Earshot", page_icon=":material/hearing:", layout=
 PAGES = {
     # path: (title, icon, roles that may use it)
     "pages/home.py": ("Overview", ":material/home:", {"admin", "supervisor", "agent"}),
-    "pages/queue.py": ("Queue", ":material/queue_music:", {"admin", "supervisor"}),
+    "pages/queue.py": ("My assignments", ":material/assignment:", {"admin", "supervisor"}),
     "pages/score.py": ("Score a call", ":material/rate_review:", {"admin", "supervisor"}),
     "pages/calibration.py": ("Calibration", ":material/tune:", {"admin", "supervisor"}),
     "pages/disputes.py": ("Disputes", ":material/gavel:", {"admin", "supervisor"}),
     "pages/my_feedback.py": ("My feedback", ":material/inbox:", {"agent"}),
     "pages/trends.py": ("Trends", ":material/monitoring:", {"admin", "supervisor"}),
     "pages/calls.py": ("Calls", ":material/call:", {"admin", "supervisor"}),
+    "pages/sampling.py": ("Sampling plans", ":material/shuffle:", {"admin", "supervisor"}),
     "pages/users.py": ("Users", ":material/group:", {"admin"}),
     "pages/rubrics.py": ("Rubrics", ":material/checklist:", {"admin", "supervisor"}),
 }
@@ -43,6 +44,7 @@ SECTIONS = {
     "pages/my_feedback.py": "Earshot",
     "pages/trends.py": "Insight",
     "pages/calls.py": "Manage",
+    "pages/sampling.py": "Manage",
     "pages/users.py": "Manage",
     "pages/rubrics.py": "Manage",
 }
