@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.apptest import server_like_script_cache
+from tests.support.apptest import server_like_script_cache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGE = Path(__file__).resolve().with_name("blank_page.py")

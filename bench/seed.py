@@ -153,7 +153,7 @@ def _synth_samples(seconds: float, rate: int, seed: int = 7) -> np.ndarray:
 
 def make_recording(media_dir: Path, seconds: float = 3600.0) -> Recording:
     """Write the stereo 8 kHz WAV into `media_dir` by content hash and analyse it."""
-    from player.waveform import waveform_peaks
+    from media.waveform import waveform_peaks
 
     samples = _demo_samples(seconds, SAMPLE_RATE)
     source = "demo recordings"

@@ -16,7 +16,7 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
     """Decode the call's audio once; store its listening report and waveform peaks.
     A failure is stored as an error (shown to scorers as 'no evidence'), never raised
     into an import."""
-    from player.waveform import waveform_peaks
+    from media.waveform import waveform_peaks
     from scoring.audio import AudioProblem, read_audio
     from scoring.listening import analyze
 

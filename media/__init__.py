@@ -1,1 +1,2 @@
-"""Media processing with heavy engines (speech recognition), run in background workers."""
+"""Media processing shared by the services and the workers: waveform peaks for the player,
+and speech recognition with heavy engines (run in background workers only)."""

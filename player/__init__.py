@@ -1,6 +1,7 @@
-"""Call player: audio route, signed media tokens, waveform peaks, Streamlit component.
+"""Call player: audio route, signed media tokens, Streamlit component. Waveform peaks are
+computed in ``media.waveform``.
 
-``player.signing``, ``player.waveform`` and ``player.routes`` import no Streamlit page
+``player.signing`` and ``player.routes`` import no Streamlit page
 machinery, so ``server.py`` stays light; ``call_player`` is loaded on first use.
 """
 
@@ -10,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from player.routes import media_routes
 from player.signing import InvalidMediaToken, MediaGrant, sign_media_token, verify_media_token
-from player.waveform import waveform_peaks
 
 if TYPE_CHECKING:
     from player.component import Pin, PlayerState, call_player
@@ -24,7 +24,6 @@ __all__ = [
     "media_routes",
     "sign_media_token",
     "verify_media_token",
-    "waveform_peaks",
 ]
 
 

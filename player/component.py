@@ -136,7 +136,7 @@ def call_player(
 
     ``lanes``: one per speaker (one for mono), ``{"label", "peaks": [0..1, ...],
     "turns": [[start_s, end_s], ...]}`` (turns optional; peaks from
-    :func:`player.waveform.waveform_peaks`). ``markers``: ``{"t_s", "kind":
+    :func:`media.waveform.waveform_peaks`). ``markers``: ``{"t_s", "kind":
     "comment" | "interruption" | "silence", "label"}``; clicking one seeks there.
     To seek from Python, set ``seek_to`` and increase ``seek_nonce``: each nonce
     seeks once. ``allow_pin`` False hides "Comment here" and the C key (read-only

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bench.apptest import server_like_script_cache
+from tests.support.apptest import server_like_script_cache
 from db.access import Actor
 
 APP = str(Path(__file__).resolve().parents[2] / "workbench.py")

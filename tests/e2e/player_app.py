@@ -66,7 +66,7 @@ def page() -> None:
     import soundfile as sf
 
     from player.component import call_player
-    from player.waveform import waveform_peaks
+    from media.waveform import waveform_peaks
 
     @st.cache_data
     def analyse(path: str) -> tuple[float, list[list[float]]]:

@@ -591,16 +591,6 @@ def test_a_replacement_matches_the_same_rule_and_is_never_a_blocked_call(pop, se
         assert calls[new.call_id].agent_id == old.agent_id
 
 
-def test_the_week_bench_runs_every_plan_and_reruns_draw_nothing():
-    from bench.sampling_bench import TEAMS, generate, run_week
-
-    calls, plans = generate(n_agents=20, n_calls=2_000, seed=1)
-    made = run_week(calls, plans)  # raises if a rerun draws again
-    # Weekly team plans: 5 per agent; the daily plan: at least one per agent per day.
-    assert made >= 20 * 5 + 20 * 7
-    assert len(plans) == TEAMS + 2
-
-
 def test_runs_during_the_period_draw_each_stratum_once_it_has_ended():
     calls = every_hour(1)
     p = plan(quota=FixedQuota(7))  # one stratum per day

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from player.waveform import waveform_peaks
+from media.waveform import waveform_peaks
 
 
 def test_shape_and_range_for_stereo_float() -> None:
