@@ -21,8 +21,10 @@ New entities join both tables as they land.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -46,13 +48,32 @@ from db.evaluations import (
 )
 from db.feedback import feedback_detail
 from db.media import audio_path_for_grant
-from db.models import CalibrationSession, Call, Dispute, Evaluation, User
+from db.models import (
+    AssignmentRow,
+    CalibrationSession,
+    Call,
+    Dispute,
+    Evaluation,
+    SamplingPlanRow,
+    User,
+)
+from db.sampling import (
+    get_plan,
+    hand_over,
+    list_plans,
+    my_assignments,
+    plan_progress,
+    run_plan,
+    save_plan,
+)
 from db.transcripts import attach_transcript, search_transcripts, transcript_for
 from db.trends import TrendFilters, agent_trend, weekly_totals
 from db.users import create_user, set_active
-from scoring.errors import Denied, NotFound
+from scoring.errors import Denied, Invalid, NotFound
+from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.factories import PASSWORD, SCORED_ITEMS, make_call, make_world, submit_evaluation
 
+PLAN_WEEK = date(2026, 11, 2)  # the week of the factories' calls
 PEOPLE = ("admin", "north", "south", "west", "agent", "peer", "stranger", "gone")
 
 VTT = b"""WEBVTT
@@ -76,6 +97,8 @@ class Scene:
     dispute_id: int
     session_id: int
     blind_id: int  # South's calibration evaluation
+    plan_id: int = 0  # the admin's sampling plan over North, scored by North's supervisor
+    assignment_id: int = 0  # its assignment (to north) of a North agent's call
 
 
 @pytest.fixture
@@ -112,6 +135,22 @@ def scene(database, tmp_path) -> Scene:
     for key in SCORED_ITEMS:
         blind = save_item(world.sup_south, blind.id, blind.row_version, key, value=4)
     blind = submit(world.sup_south, blind.id, blind.row_version)
+    plan = save_plan(
+        world.admin,
+        "North weekly",
+        SamplingPlan(
+            key="north-weekly",
+            rubric_key="listening",
+            period="weekly",
+            quota=FixedQuota(1),
+            scorers=(Scorer(world.sup_north.id),),
+            team_ids=frozenset({world.agent_north.team_id}),
+        ),
+    )
+    run_plan(plan.id, PLAN_WEEK)
+    (assignment,) = (
+        my_assignments(world.sup_north).upcoming or my_assignments(world.sup_north).overdue
+    )
     set_active(world.admin, people["gone"].id, False)
     return Scene(
         people,
@@ -123,6 +162,8 @@ def scene(database, tmp_path) -> Scene:
         dispute.id,
         session_id,
         blind.id,
+        plan.id,
+        assignment.id,
     )
 
 
@@ -148,6 +189,13 @@ def who_may(scene: Scene, verb: Callable[[Actor], object]) -> set[str]:
 def _version(scene: Scene, evaluation_id: int) -> int:
     with read_scope() as session:
         return session.get(Evaluation, evaluation_id).row_version
+
+
+def _past_access(action: Callable[[], object]) -> bool:
+    """True when the service let the actor through to refuse their input."""
+    with contextlib.suppress(Invalid):
+        action()
+    return True
 
 
 def _trend_includes_agent(s: Scene, who: Actor) -> bool:
@@ -193,6 +241,15 @@ VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
     ("trends", "agent trend"): lambda s, a: (
         agent_trend(a, agent_id=s.people["agent"].id).agent_id == s.people["agent"].id
     ),
+    ("sampling plan", "read"): lambda s, a: get_plan(a, s.plan_id),
+    ("sampling plan", "list"): lambda s, a: [p.id for p in list_plans(a)] == [s.plan_id],
+    ("sampling plan", "progress"): lambda s, a: plan_progress(a, s.plan_id, PLAN_WEEK),
+    ("assignment", "own list"): lambda s, a: any(
+        v.id == s.assignment_id for v in my_assignments(a).upcoming + my_assignments(a).overdue
+    ),
+    ("assignment", "hand over"): lambda s, a: _past_access(
+        lambda: hand_over(a, s.assignment_id, s.people["agent"].id)  # refused input, not access
+    ),
 }
 
 # Who may, per entity and verb (everyone else is refused). "gone" is never allowed.
@@ -219,6 +276,11 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("calibration", "blind evaluation before reveal"): {"south"},  # its scorer only
     ("trends", "agent rows"): {"admin", "north", "agent"},
     ("trends", "agent trend"): {"admin", "north", "agent"},
+    ("sampling plan", "read"): {"admin", "north"},  # a plan within North is North's too
+    ("sampling plan", "list"): {"admin", "north"},
+    ("sampling plan", "progress"): {"admin", "north"},
+    ("assignment", "own list"): {"north"},
+    ("assignment", "hand over"): {"admin", "north"},
 }
 
 AFTER_REVEAL: dict[tuple[str, str], set[str]] = {
@@ -308,3 +370,17 @@ def test_every_sql_filter_selects_exactly_what_its_predicate_allows(scene):
                 else set()
             )
             assert by_filter == by_rule, ("change", who)
+
+            if user.active:
+                plans = session.exec(select(SamplingPlanRow)).all()
+                by_filter = set(
+                    session.exec(select(SamplingPlanRow.id).where(access.plan_filter(actor)))
+                )
+                by_rule = {p.id for p in plans if access.can_manage_plan(actor, p)}
+                assert by_filter == by_rule, ("sampling plan", who)
+                rows = session.exec(select(AssignmentRow)).all()
+                by_filter = set(
+                    session.exec(select(AssignmentRow.id).where(access.assignment_filter(actor)))
+                )
+                by_rule = {r.id for r in rows if access.can_see_assignment(session, actor, r)}
+                assert by_filter == by_rule, ("assignment", who)
