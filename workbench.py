@@ -9,15 +9,15 @@ import streamlit as st
 from db.access import Actor
 from db.auth import (
     LoginFailed,
-    actor_from_session_token,
     authenticate,
-    current_actor_state,
     issue_session_token,
+    session_from_token,
+    session_idle_s,
 )
 from db.disputes import open_dispute_count
 from db.feedback import unread_count
 from ui.remembered_login import clear_session_cookie, session_cookie_token, store_session_cookie
-from ui.session import current_actor, log_in, log_out
+from ui.session import browser_address, check_session, current_session, log_in, login_notice
 
 st.set_page_config(page_title="Earshot", page_icon=":material/hearing:", layout="wide")
 
@@ -53,18 +53,21 @@ SECTIONS = {
 def login_page() -> None:
     st.title("Earshot")
     st.caption("Quality assurance for people who listen for a living.")
+    if notice := login_notice():
+        st.info(notice)
     with st.form("login", border=True):
         username = st.text_input("Username", key="login_username")
         password = st.text_input("Password", type="password", key="login_password")
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
         try:
-            actor = authenticate(username, password)
+            actor = authenticate(username, password, client_address=browser_address())
         except LoginFailed as exc:
             st.error(str(exc))
         else:
-            log_in(actor)
-            st.session_state["issue_cookie"] = issue_session_token(actor)
+            info = log_in(actor)
+            st.session_state["issue_cookie"] = issue_session_token(actor, info)
+            st.session_state["cookie_issued_at"] = info.seen_at
             st.rerun()
     elif session_cookie_token():
         clear_session_cookie()  # a cookie that no longer logs anyone in
@@ -105,19 +108,23 @@ def pages_for(actor: Actor) -> dict[str, list]:
     return sections
 
 
-actor = current_actor()
-if actor is not None:
-    # Roles are checked where data is read; this keeps the navigation honest too.
-    actor = current_actor_state(actor)
-    if actor is None:
-        log_out()
-    else:
-        log_in(actor)
-if actor is None:
+# Every action re-reads the user (roles are checked where data is read; this keeps the
+# navigation honest too) and ends the session if they logged out anywhere, were
+# deactivated, sat idle too long or signed in too long ago (ui/session.py).
+actor = check_session()
+if actor is None and (restored := session_from_token(session_cookie_token())):
     # A refresh starts a new session: a valid remembered login restores the user.
-    actor = actor_from_session_token(session_cookie_token())
-    if actor is not None:
-        log_in(actor)
+    actor = restored[0]
+    log_in(*restored)
+    st.session_state["cookie_issued_at"] = restored[1].seen_at
+info = current_session()
+if (  # re-sign the remembered login now and then, so its idle limit follows activity
+    actor is not None
+    and info is not None
+    and info.seen_at - st.session_state.get("cookie_issued_at", 0.0) > session_idle_s() / 10
+):
+    st.session_state["issue_cookie"] = issue_session_token(actor, info)
+    st.session_state["cookie_issued_at"] = info.seen_at
 if token := st.session_state.pop("issue_cookie", None):
     store_session_cookie(token)
 if actor is None:

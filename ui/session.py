@@ -1,17 +1,33 @@
-"""The logged-in user for this browser session."""
+"""The logged-in user for this browser session, and when that session ends.
+
+A session ends at its next action (the next full run of workbench.py) when the user
+logged out anywhere ("Log out" ends every session of the user), was deactivated, sat
+idle past EARSHOT_SESSION_IDLE_MINUTES, or signed in more than EARSHOT_SESSION_MAX_HOURS
+ago; the login page then says why.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import streamlit as st
 
 from db.access import AccessDenied, Actor
-from db.auth import end_sessions
+from db.auth import SessionEnded, SessionInfo, continue_session, end_sessions, start_session
+from ui.proxy import client_address
+from ui.remembered_login import trusted_proxies
 
 ACTOR_KEY = "actor"
+SESSION_KEY = "session_info"
+NOTICE_KEY = "login_notice"  # why the last session ended, for the login page
 
 
 def current_actor() -> Actor | None:
     return st.session_state.get(ACTOR_KEY)
+
+
+def current_session() -> SessionInfo | None:
+    return st.session_state.get(SESSION_KEY)
 
 
 def require_actor(*roles: str) -> Actor:
@@ -30,16 +46,74 @@ def require_actor(*roles: str) -> Actor:
     return actor
 
 
-def log_in(actor: Actor) -> None:
+def log_in(actor: Actor, info: SessionInfo | None = None) -> SessionInfo:
+    """Start (or, with `info`, resume) this browser session as `actor`."""
+    info = info or start_session(actor)
     st.session_state[ACTOR_KEY] = actor
+    st.session_state[SESSION_KEY] = info
+    return info
+
+
+def check_session() -> Actor | None:
+    """At every full run: the actor as stored now, with the session marked as acting
+    now; None (and the state cleared, with a notice saying why) when it has ended."""
+    actor = current_actor()
+    if actor is None:
+        return None
+    try:
+        # No session record: the actor was placed by trusted code (tests, the bench):
+        # it starts now.
+        info = current_session() or start_session(actor)
+        actor, info = continue_session(actor, info)
+    except SessionEnded as ended:
+        end_this_session(str(ended))
+        return None
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[SESSION_KEY] = info
+    return actor
+
+
+def end_this_session(notice: str | None = None) -> None:
+    """Forget this browser session's state (the user's other sessions go on)."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
 
 
 def log_out() -> None:
+    """'Log out': ends every session of the user, here at once and elsewhere at their
+    next action, with their remembered logins and audio links."""
     actor = current_actor()
     if actor is not None:
-        end_sessions(actor)  # remembered logins on every device end too
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        end_sessions(actor)
+    end_this_session()
+
+
+def login_notice() -> str | None:
+    """Why the last session ended, once."""
+    notice: str | None = st.session_state.pop(NOTICE_KEY, None)
+    return notice
+
+
+def _peer_and_headers() -> tuple[str | None, Mapping[str, str]]:
+    """The TCP peer of this browser's connection and its handshake headers; (None, {})
+    without a browser (AppTest, bare mode)."""
+    try:
+        from streamlit.runtime.context import _get_client_context
+
+        context = _get_client_context()
+        peer = context.remote_ip if context is not None else None
+        return peer, st.context.headers
+    except Exception:  # no browser context, or a Streamlit without it
+        return None, {}
+
+
+def browser_address() -> str | None:
+    """The browser's address as the per-address sign-in limits count it: the peer, or
+    behind a trusted proxy the address it forwards (ui/proxy.py)."""
+    peer, headers = _peer_and_headers()
+    return client_address(peer, headers.get("X-Forwarded-For"), trusted_proxies())
 
 
 def show_denied(exc: AccessDenied | LookupError) -> None:
