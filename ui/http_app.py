@@ -41,4 +41,5 @@ def app_routes() -> list[Route]:
 
 
 def app_middleware() -> list[Middleware]:
+    trusted_proxies()  # a bad EARSHOT_TRUSTED_PROXIES stops the start, naming the entry
     return [Middleware(SecurityHeaders, https=https_configured, proxies=trusted_proxies)]
