@@ -17,6 +17,7 @@ from charts.trends import agent_items_chart, agent_trend_chart
 from db.access import AccessDenied
 from db.disputes import open_dispute
 from db.feedback import FeedbackDetail, acknowledge, feedback_detail, mark_viewed, my_evaluations
+from db.intervals import agent_intervals
 from db.trends import agent_trend
 from player import call_player
 from scoring.errors import EarshotError
@@ -24,6 +25,7 @@ from scoring.evidence import METRIC_LABELS, evidence_lines, player_timeline
 from scoring.ids import parse_id
 from ui.comments import comment_row
 from ui.format import local_date, mmss
+from ui.intervals import show_intervals
 from ui.session import require_actor, show_denied
 
 PERIODS = {
@@ -283,3 +285,9 @@ else:
     st.plotly_chart(memo_figure(agent_trend_chart, trend.weekly), key="feedback_trend")
     st.caption("Your average level per item against your team's.")
     st.plotly_chart(memo_figure(agent_items_chart, trend.items), key="feedback_items")
+    show_intervals(
+        agent_intervals(
+            actor, since=None if days is None else today - timedelta(days=days), until=today
+        ),
+        key="feedback_intervals",
+    )

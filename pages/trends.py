@@ -21,6 +21,7 @@ from charts.trends import (
     weekly_totals_chart,
 )
 from db.access import AccessDenied
+from db.intervals import trend_intervals
 from db.trends import (
     TrendFilters,
     agent_item_averages,
@@ -35,6 +36,7 @@ from db.trends import (
     weekly_totals,
 )
 from scoring.errors import EarshotError
+from ui.intervals import show_intervals
 from ui.session import require_actor, show_denied
 
 ANY = None
@@ -150,7 +152,7 @@ st.download_button(
 )
 
 # ------------------------------------------------------------------ charts
-VIEWS = ["Weekly totals", "Agents × items", "Item scores", "Scorers", "Listening"]
+VIEWS = ["Weekly totals", "With intervals", "Agents × items", "Item scores", "Scorers", "Listening"]
 view = (
     st.segmented_control(
         "View", VIEWS, default=VIEWS[0], key="trends_view", label_visibility="collapsed"
@@ -175,6 +177,9 @@ if view == "Weekly totals":
         memo_figure(weekly_totals_chart, agents_weekly, team_weekly_average(actor, filters)),
         "trends_weekly",
     )
+
+elif view == "With intervals":
+    show_intervals(trend_intervals(actor, filters))
 
 elif view == "Agents × items":
     st.caption("Mean level per agent and item; blank where the item was only ever N/A.")

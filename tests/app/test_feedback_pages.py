@@ -157,7 +157,7 @@ def test_the_agents_trend_against_the_team(setup):
     at = open_page(world.agent_north, FEEDBACK)
     assert not _figures(at)  # the list first; the trend is one click away
     at.segmented_control(key="feedback_view").set_value("My trend").run()
-    trend, items = _figures(at)
+    trend, items = _figures(at)[:2]  # then the intervals (tests/app/test_sampling_pages.py)
     you, team = trend["data"]
     assert you["y"] == [25.0] and team["y"] == [62.5]  # team: 25 and 100
     assert [t["name"] for t in items["data"]] == ["You", "Team average"]

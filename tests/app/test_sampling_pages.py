@@ -146,3 +146,25 @@ def test_my_assignments_lists_them_and_a_replacement_needs_a_reason(app_db):
     # South's supervisor has no assignments and sees none of North's.
     south = open_page(world.sup_south, QUEUE)
     assert any("No open assignments" in i.value for i in south.info)
+
+
+def test_trends_and_my_feedback_show_intervals_and_the_comparison(app_db):
+    from tests.factories import submit_evaluation
+
+    world = make_world()
+    add_calls(world.agent_north.id, 4, "N", this_week() - timedelta(days=7))
+    add_calls(world.agent_north2.id, 4, "M", this_week() - timedelta(days=7))
+    with read_scope() as session:
+        calls = session.exec(select(Call.id, Call.agent_id)).all()
+    for n, (call_id, _) in enumerate(calls):
+        submit_evaluation(world.sup_north, call_id, level=2 + n % 4)
+    at = open_page(world.sup_north, "pages/trends.py")
+    at.selectbox(key="trends_agent").set_value(world.agent_north.id).run()
+    at.segmented_control(key="trends_view").set_value("With intervals").run()
+    assert not at.exception
+    assert any("vs the rest of the team" in m.value for m in at.markdown)
+    assert any("90% interval" in c.value for c in at.caption)
+    at = open_page(world.agent_north, "pages/my_feedback.py")
+    at.segmented_control(key="feedback_view").set_value("My trend").run()
+    assert not at.exception
+    assert any("This period vs the one before" in m.value for m in at.markdown)
