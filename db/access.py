@@ -29,6 +29,11 @@ Who may read (R) and change (C) each entity:
 - sampling plan. R and C (edit, run, progress): admins; a supervisor, their team's plans.
 - assignment. R: its scorer; admins; the agent's team's supervisors. C (replace, hand
   over): the same. Agents see none.
+- text evidence of a call: R as its call (and transcript).
+- suggested levels of an evaluation: R: admins and supervisors who may read the
+  evaluation; a calibration evaluation's only once it is submitted (blind scorers see none,
+  so nothing anchors them). Take (one click, an ordinary item save): its scorer while they
+  may change it and see the suggestion. Agents see none.
 
 Every service re-reads the acting user (``current_actor``) in the same transaction as its
 work: a deactivated user, a role change or a team move applies at the next action.
@@ -535,3 +540,42 @@ def can_read_audit(session: Session, actor: Actor, entity: str, entity_id: int) 
     if entity == "rubric":
         return True
     return actor.is_admin  # users, teams and anything else: administrators
+
+
+# ---------------------------------------------------------------- text evidence, suggestions
+
+
+def can_see_text_evidence(session: Session, actor: Actor, call: Call) -> bool:
+    """Text evidence is read like the transcript it comes from: whoever may see the call."""
+    return can_see_call(session, actor, call)
+
+
+def text_evidence_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL on Call: the calls whose text evidence `actor` may read."""
+    return call_filter(actor)
+
+
+def can_see_suggestions(session: Session, actor: Actor, ev: Evaluation) -> bool:
+    """Suggested levels: scorers who may read the evaluation; in calibration only after
+    this evaluation is submitted (no anchoring of blind scorers)."""
+    if not actor.can_score or not can_read_evaluation(session, actor, ev):
+        return False
+    return ev.purpose == Purpose.regular or ev.status == Status.submitted
+
+
+def suggestion_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL on Evaluation: the evaluations whose suggestions `can_see_suggestions` allows."""
+    if not actor.can_score:
+        return false()
+    return and_(
+        evaluation_filter(actor),
+        or_(
+            col(Evaluation.purpose) == Purpose.regular,
+            col(Evaluation.status) == Status.submitted,
+        ),
+    )
+
+
+def can_take_suggestion(session: Session, actor: Actor, ev: Evaluation) -> bool:
+    """Taking a suggestion is a draft edit by a scorer who sees it."""
+    return can_see_suggestions(session, actor, ev) and can_change_evaluation(session, actor, ev)

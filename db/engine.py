@@ -126,6 +126,11 @@ def session_scope() -> Iterator[Session]:
             _unit_of_work.reset(token)
 
 
+def in_unit_of_work() -> bool:
+    """True inside a `session_scope`: a write made now joins its transaction."""
+    return _unit_of_work.get() is not None
+
+
 @contextmanager
 def read_scope() -> Iterator[Session]:
     """A session for reads only. On PostgreSQL its statements run in autocommit: under

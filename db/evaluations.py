@@ -30,7 +30,7 @@ from db.access import (
 from db.audit import record_audit
 from db.cache import bump_data_version
 from db.config import settings
-from db.engine import get_engine, read_scope, session_scope, statement_scope
+from db.engine import get_engine, in_unit_of_work, read_scope, session_scope, statement_scope
 from db.models import (
     CalibrationSession,
     Call,
@@ -440,7 +440,8 @@ def save_item(
     if not id_fits(evaluation_id):
         raise AccessDenied("Only the evaluation's own scorer can change it.")
     engine = get_engine()
-    postgres = engine.dialect.name == "postgresql"
+    # Inside a caller's unit of work (taking a suggestion) the write joins its transaction.
+    postgres = engine.dialect.name == "postgresql" and not in_unit_of_work()
     scope = statement_scope() if postgres else session_scope()
     with scope as session:
         conn = session.connection()

@@ -495,3 +495,64 @@ class AssignmentRow(SQLModel, table=True):
     ad_hoc: bool = False
     created_at: datetime = ts_field()
     closed_at: datetime | None = ts_field(nullable=True)
+
+
+class TextEvidenceRow(SQLModel, table=True):
+    """Text evidence of a call's transcript (``scoring.text_evidence``), stored whole in
+    ``evidence`` (``TextEvidence.to_dict()``) with the headline counts as columns for trends.
+    ``rules_version``: the RULES_VERSION that made it (older ones are recomputed);
+    ``transcript_id``: the transcript it was read from (a replaced transcript recomputes)."""
+
+    __tablename__ = "text_evidence"
+    call_id: int = Field(foreign_key="call.id", primary_key=True)
+    # No foreign key: a replaced transcript's row is deleted; a mismatch means "recompute".
+    transcript_id: int | None = None
+    rules_version: int = Field(index=True)
+    phrases_fingerprint: str = Field(default="", max_length=64)
+    evidence: dict = Field(sa_column=Column(JSON, nullable=False))
+    paraphrases: int = 0
+    questions: int = 0
+    open_questions: int = 0
+    closed_questions: int = 0
+    open_question_share: float | None = None
+    questions_before_fix: int = 0
+    defensive: int = 0
+    completions: int = 0
+    repeats: int = 0
+    empathy: int = 0
+    computed_at: datetime = ts_field()
+
+
+class SuggestionModelRow(SQLModel, table=True):
+    """A fitted suggestion model (``scoring.suggestions.SuggestionModel.to_dict()``) for a
+    rubric key; the newest row is the one in use. ``n_evaluations``: submitted regular
+    evaluations it was fitted on; ``through_evaluation_id``: the newest of them."""
+
+    __tablename__ = "suggestion_model"
+    id: int | None = Field(default=None, primary_key=True)
+    rubric_key: str = Field(max_length=64, index=True)
+    model: dict = Field(sa_column=Column(JSON, nullable=False))
+    n_evaluations: int = 0
+    through_evaluation_id: int | None = None
+    fitted_at: datetime = ts_field()
+
+
+class EvaluationSuggestion(SQLModel, table=True):
+    """A suggested level for one item of one evaluation, as computed when its scorer opened
+    it. ``shown``: the scorer saw it (False: computed but withheld, e.g. an item whose
+    suggestions are measured unreliable, kept so its agreement can still be measured);
+    ``taken``: the scorer took it with one click (recorded with the save)."""
+
+    __tablename__ = "evaluation_suggestion"
+    __table_args__ = (UniqueConstraint("evaluation_id", "item_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    item_key: str = Field(max_length=64)
+    level: int
+    confidence: float
+    reasons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    model_id: int | None = Field(default=None, foreign_key="suggestion_model.id")
+    shown: bool = True
+    taken: bool = False
+    created_at: datetime = ts_field()
+    taken_at: datetime | None = ts_field(nullable=True)

@@ -183,6 +183,9 @@ def store_transcript(
         for n, u in enumerate(transcript.utterances)
     )
     session.flush()
+    from db.text_evidence import queue_text_evidence_after_commit
+
+    queue_text_evidence_after_commit(session, call.id)  # text evidence: a job, once committed
     return TranscriptInfo(
         call.id, row.source, row.format, row.utterance_count, row.created_at, old is not None
     )

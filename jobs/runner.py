@@ -46,6 +46,7 @@ class JobFailed(Exception):
 def run_job(job_id: int) -> None:
     """Run one job to done or failed. Never raises: the row carries the outcome."""
     import jobs.handlers  # noqa: F401 - registers the product's job kinds
+    import jobs.text_tasks  # noqa: F401 - text evidence and suggestion jobs
 
     job = job_rows.start_job(job_id)
     if job is None:

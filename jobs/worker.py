@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if abandoned := fail_abandoned_jobs():
         logging.getLogger("earshot.jobs").info("%d abandoned job(s) marked failed", abandoned)
+    from db.text_evidence import queue_stale_text_evidence
+
+    # Text evidence made by older rules (or missing) is recomputed in the background.
+    if stale := queue_stale_text_evidence():
+        logging.getLogger("earshot.jobs").info("%d call(s) queued for text evidence", stale)
     huey = get_huey()
     where = config.redis_url() and "Redis" or str(config.sqlite_queue_path())
     logging.getLogger("earshot.jobs").info("worker on %s with %d thread(s)", where, args.threads)

@@ -32,6 +32,21 @@ METRIC_NAMES: tuple[str, ...] = (
 )
 """Listening-metric names an item may show beside it as evidence."""
 
+TEXT_METRIC_NAMES: tuple[str, ...] = (
+    "paraphrases",
+    "questions",
+    "open_questions",
+    "closed_questions",
+    "open_question_share",
+    "questions_before_fix",
+    "defensive",
+    "completions",
+    "repeats",
+    "empathy",
+)
+"""Text-evidence metrics an item may show (``scoring.text_evidence.TEXT_METRICS``)."""
+EVIDENCE_NAMES: tuple[str, ...] = METRIC_NAMES + TEXT_METRIC_NAMES
+
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*")
 MAX_KEY_CHARS = 64
 MAX_TITLE_CHARS = 200
@@ -447,11 +462,11 @@ def _check_item(
         checker.add(label, "evidence", f"must be a list of metric names, got {_kind(evidence_raw)}")
     else:
         for name in evidence_raw:
-            if name not in METRIC_NAMES:
+            if name not in EVIDENCE_NAMES:
                 checker.add(
                     label,
                     "evidence",
-                    f"unknown metric {_shown(name)}; choose from {', '.join(METRIC_NAMES)}",
+                    f"unknown metric {_shown(name)}; choose from {', '.join(EVIDENCE_NAMES)}",
                 )
             elif name in evidence:
                 checker.add(label, "evidence", f"metric '{name}' is listed more than once")

@@ -74,12 +74,10 @@ def data(database):
         "AD": world.admin,
     }
     with Session(database) as s:
-        v1 = s.exec(select(RubricRow)).one()
-        v2 = RubricRow(
-            key=v1.key, version=2, title=v1.title, definition=v1.definition, content_hash="v2"
-        )
+        v1 = s.exec(select(RubricRow).where(RubricRow.version == 1)).one()
+        v2 = s.exec(select(RubricRow).where(RubricRow.version == 2)).one()  # shipped
         cal = CalibrationSession(title="cal", facilitator_id=world.admin.id, rubric_id=v1.id)
-        s.add_all([v2, cal])
+        s.add_all([cal])
         s.flush()
         ids = {}
         spec = [
