@@ -145,9 +145,8 @@ def _attach_transcripts(args: argparse.Namespace) -> int:
     from db.transcripts import attach_transcript_manifest
 
     try:
-        rows = attach_transcript_manifest(
-            _system_actor(), args.folder, args.manifest, replace=args.replace
-        )
+        # None: the server's own rights, and no user recorded on the transcripts.
+        rows = attach_transcript_manifest(None, args.folder, args.manifest, replace=args.replace)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, delete, func, literal_column
 from sqlalchemy import text as sql_text
@@ -38,6 +38,9 @@ from scoring.transcripts import (
     Utterance,
     Word,
 )
+
+if TYPE_CHECKING:
+    from db.jobs import JobView
 
 SEARCH_LIMIT = 50
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -230,16 +233,23 @@ def attach_transcript(
         raise AccessDenied("Only supervisors and admins import transcripts.")
     with session_scope() as session:
         call = get_visible_call(session, actor, call_id)
-        transcript = _with_roles(session, call.id, parse_for_call(call, data, filename))
-        return store_transcript(
-            session,
-            actor,
-            call,
-            transcript,
-            _source_for_import(transcript, filename),
-            replace=replace,
-            reason=reason,
-        )
+        return _attach_file(session, actor, call, data, filename, replace, reason)
+
+
+def _attach_file(
+    session: Session,
+    actor: Actor | None,
+    call: Call,
+    data: bytes,
+    filename: str,
+    replace: bool,
+    reason: str = "",
+) -> TranscriptInfo:
+    transcript = _with_roles(session, call.id, parse_for_call(call, data, filename))
+    source = _source_for_import(transcript, filename)
+    return store_transcript(
+        session, actor, call, transcript, source, replace=replace, reason=reason
+    )
 
 
 def attach_parsed(
@@ -313,6 +323,24 @@ def recognise_call(
             replace=replace,
             reason="recognised again" if replace else "",
         )
+
+
+REPLACE_SUBJECT = "replace"  # a recognition job's subject when it may replace a transcript
+
+
+def queue_recognition(actor: Actor, call_id: int, *, replace: bool = False) -> JobView:
+    """Ask for the call's speech to be recognised in the background (a JobView). Without
+    `replace`, a call that has a transcript keeps it (the job does nothing); with it, the
+    recognised one replaces it and the old one goes to the audit trail."""
+    from db.jobs import enqueue
+    from jobs.handlers import TRANSCRIBE
+
+    if not actor.can_score:
+        raise AccessDenied("Only supervisors and admins ask for speech recognition.")
+    with read_scope() as session:
+        get_visible_call(session, actor, call_id)
+    subject = REPLACE_SUBJECT if replace else ""
+    return enqueue(TRANSCRIBE, call_id, subject=subject, requested_by=actor.id)
 
 
 # ---------------------------------------------------------------- reading
@@ -425,13 +453,14 @@ class AttachResult:
 
 
 def attach_transcript_manifest(
-    actor: Actor, folder: Path, manifest: Path, *, replace: bool = False
+    actor: Actor | None, folder: Path, manifest: Path, *, replace: bool = False
 ) -> list[AttachResult]:
     """Attach transcript files in `folder` to existing calls, one manifest row each: a
     UTF-8 CSV with columns `call_id` (the external id, or the numeric id) and `file`.
     Good rows attach, every bad row is reported with its reason. A manifest that cannot
-    be read at all raises ValueError."""
-    if not actor.can_score:
+    be read at all raises ValueError. `actor` None: the command line, with the server's
+    own rights (every call, no user recorded)."""
+    if actor is not None and not actor.can_score:
         raise AccessDenied("Only supervisors and admins import transcripts.")
     try:
         text = manifest.read_bytes().decode("utf-8-sig")
@@ -467,12 +496,24 @@ def attach_transcript_manifest(
             fail(f"over the {MAX_TRANSCRIPT_BYTES // 2**20} MB limit for a transcript file")
         else:
             try:
-                info = attach_transcript(actor, call_id, path.read_bytes(), name, replace=replace)
+                info = _attach_by_id(actor, call_id, path.read_bytes(), name, replace)
             except (TranscriptError, TranscriptExists, NotFound) as exc:
                 fail(str(exc))
             else:
                 results.append(AttachResult(line, name, "attached", info.source))
     return results
+
+
+def _attach_by_id(
+    actor: Actor | None, call_id: int, data: bytes, filename: str, replace: bool
+) -> TranscriptInfo:
+    if actor is not None:
+        return attach_transcript(actor, call_id, data, filename, replace=replace)
+    with session_scope() as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise NotFound(f"Call {call_id} was not found.")
+        return _attach_file(session, None, call, data, filename, replace)
 
 
 def _call_id_for(reference: str) -> int | None:

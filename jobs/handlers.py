@@ -31,9 +31,10 @@ def listen(context: JobContext) -> None:
 @handler(TRANSCRIBE)
 def transcribe(context: JobContext) -> None:
     """Recognise the call's speech offline (media.asr) unless it already has a transcript."""
-    from db.transcripts import recognise_call
+    from db.transcripts import REPLACE_SUBJECT, recognise_call
 
-    recognise_call(_call_id(context), progress=context.progress)
+    replace = context.subject == REPLACE_SUBJECT
+    recognise_call(_call_id(context), progress=context.progress, replace=replace)
 
 
 SAMPLE = "sample"

@@ -15,6 +15,7 @@ from db.transcripts import (
     SEARCH_LIMIT,
     TranscriptExists,
     attach_transcript,
+    queue_recognition,
     search_transcripts,
     transcript_sources,
 )
@@ -126,6 +127,17 @@ with st.expander("Attach a transcript to a call", icon=":material/subtitles:"):
                     done = "Replaced the transcript of" if info.replaced else "Attached to"
                     st.success(
                         f"{done} {labels[call_id]}: {info.utterance_count} lines ({info.format})."
+                    )
+            if st.form_submit_button("Recognise the speech instead", type="tertiary"):
+                try:
+                    queue_recognition(actor, call_id, replace=replace)
+                except (NotFound, AccessDenied) as exc:
+                    st.error(str(exc))
+                else:
+                    kept = "" if replace else " A transcript the call already has is kept."
+                    st.success(
+                        f"Speech recognition for {labels[call_id]} is queued; the list below "
+                        f"shows its progress.{kept}"
                     )
 
 # ------------------------------------------------------------------ failed jobs

@@ -449,7 +449,35 @@ def test_a_call_with_a_transcript_is_not_recognised(database, tmp_path, monkeypa
         transcript=(VTT.encode(), "t.vtt"),
     )
     kinds = [j.kind for j in latest_jobs_for_calls(world.admin, [row.id])[row.id]]
-    assert kinds == ["listen"]  # it came with one: no recognition queued
+    assert "listen" in kinds and "transcribe" not in kinds  # it came with one
     # Asked for anyway (e.g. queued before the import finished): done, nothing replaced.
     assert enqueue("transcribe", row.id).state == "done"
     assert transcript_for(world.admin, row.id).info.source == "import:webvtt:t.vtt"
+
+
+def test_recognition_asked_for_replaces_an_import_only_when_told(database, spoken_call):
+    from datetime import UTC, datetime
+
+    from db.calls import import_call
+    from db.transcripts import queue_recognition
+
+    world = make_world()
+    row = import_call(
+        world.admin,
+        spoken_call,
+        original_name="spoken.wav",
+        agent_username="agent.north",
+        started_at=datetime(2026, 11, 3, 14, 0, tzinfo=UTC),
+        transcript=(VTT.encode(), "spoken.vtt"),
+    )
+    with pytest.raises(AccessDenied):
+        queue_recognition(world.agent_north, row.id)
+    with pytest.raises(NotFound):
+        queue_recognition(world.sup_south, row.id)
+    assert queue_recognition(world.sup_north, row.id).state == "done"  # immediate mode
+    assert transcript_for(world.admin, row.id).info.source == "import:webvtt:spoken.vtt"
+    assert queue_recognition(world.sup_north, row.id, replace=True).state == "done"
+    assert transcript_for(world.admin, row.id).info.source.startswith("asr:faster-whisper")
+    (event,) = audit_trail(world.admin, "call", row.id)
+    assert event["before"]["source"] == "import:webvtt:spoken.vtt"
+    assert event["reason"] == "recognised again"
