@@ -168,3 +168,17 @@ def test_queued_work_shows_until_a_worker_has_done_it(app_db, tmp_path):
     at.run()
     assert _table(at)["Background work"][0] == "listening done"
     assert not any("follows its progress" in c.value for c in at.caption)
+
+
+def test_recognition_is_asked_for_from_the_attach_form(app_db, tmp_path):
+    from db.jobs import latest_jobs_for_calls
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, seconds=4, external_id="R-1")
+    at = open_page(world.sup_north, "pages/calls.py")
+    at.button[2].click().run()  # the attach form's "Recognise the speech instead"
+    assert not at.exception
+    assert "Speech recognition for R-1" in at.success[0].value
+    jobs = {j.kind: j for j in latest_jobs_for_calls(world.sup_north, [call.id])[call.id]}
+    assert jobs["transcribe"].state == "done", jobs["transcribe"].error  # immediate mode
+    assert transcript_for(world.sup_north, call.id).info.source.startswith("asr:")
