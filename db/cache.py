@@ -1,9 +1,10 @@
 """A process-local cache of read-only aggregates, keyed by the database's data version.
 
 Trend queries group hundreds of thousands of rows; the answer only changes when an
-evaluation is submitted or amended (or a listening report or a user's team changes).
-Those writes call `bump_data_version` in their own transaction, so a cached answer is
-reused exactly as long as nothing it depends on has changed, in any app process.
+evaluation is submitted or amended (or a listening report, a user's team, a calibration
+reveal or consensus changes). A listener on every flush bumps the version in the same
+transaction as such a change, so a cached answer is reused exactly as long as nothing it
+depends on has changed, in any app process.
 
 `cached_by_versions` is the same idea for answers keyed on versions the caller reads itself
 (an agent's feedback: their `User.feedback_version`, moved by `bump_feedback_version`).
@@ -22,11 +23,21 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect, update
 from sqlmodel import Session
 
-from db.engine import get_engine, read_scope
-from db.models import DataVersion, User
+from db.engine import ReadSession, get_engine, read_scope
+from db.models import (
+    CalibrationSeat,
+    CalibrationSession,
+    ConsensusScore,
+    DataVersion,
+    Evaluation,
+    ListeningReportRow,
+    Status,
+    Team,
+    User,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_ENTRIES = 256
@@ -64,6 +75,43 @@ def bump_data_version(session: Session) -> None:
     # Again once committed: a reader between this bump and the commit still saw (and kept
     # for VERSION_TTL_S) the old version.
     event.listen(session, "after_commit", _forget_version_after_commit, once=True)
+
+
+# What the cached aggregates read, and which changes to it make them stale. One listener
+# sees every ORM flush, so no write has to remember to bump the version itself. Writes
+# that bypass the ORM (bulk seeding) call `bump_data_version` directly.
+_WATCHED_FIELDS: dict[type, frozenset[str] | None] = {
+    Evaluation: None,  # submitted only: see _moves_aggregates
+    User: frozenset({"role", "team_id", "display_name", "active"}),
+    Team: frozenset({"name"}),
+    ListeningReportRow: None,
+    CalibrationSession: frozenset({"revealed", "revealed_at", "benchmark_scorer_id"}),
+    CalibrationSeat: None,
+    ConsensusScore: None,
+}
+
+
+def _moves_aggregates(obj: object, changed: bool) -> bool:
+    """Whether flushing `obj` (new or deleted when not `changed`) can change a cached answer."""
+    kind = type(obj)
+    if kind not in _WATCHED_FIELDS:
+        return False
+    if isinstance(obj, Evaluation) and obj.status != Status.submitted:
+        return False  # drafts feed no aggregate
+    fields = _WATCHED_FIELDS[kind]
+    if not changed or fields is None:
+        return True
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_when_aggregates_move(session: Session, _context: object, _instances: object) -> None:
+    if isinstance(session, ReadSession):
+        return  # it refuses the flush itself
+    touched = any(_moves_aggregates(o, False) for o in (*session.new, *session.deleted))
+    if touched or any(_moves_aggregates(o, True) for o in session.dirty):
+        bump_data_version(session)
 
 
 def _forget_version() -> None:
@@ -110,7 +158,7 @@ def cached_by_data_version(fn: F | None = None, *, shared: bool = False) -> F:
     hand_out = (lambda value: value) if shared else _copy
 
     @functools.wraps(fn)
-    def wrapper(actor, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def wrapper(actor, *args, **kwargs):
         key = (
             fn.__module__,
             fn.__qualname__,

@@ -43,7 +43,7 @@ from db.access import (
     session_filter,
 )
 from db.audit import record_audit
-from db.cache import bump_data_version, cached_by_data_version
+from db.cache import cached_by_data_version
 from db.engine import read_scope, session_scope
 from db.models import (
     CalibrationCall,
@@ -615,7 +615,6 @@ def reveal(actor: Actor, session_id: int) -> SessionSummary:
         cal.revealed, cal.revealed_at = True, utcnow()
         session.add(cal)
         session.flush()
-        bump_data_version(session)  # the session now counts in scorer accuracy
         expected = len(_seat_ids(session, cal.id)) * len(_session_calls(session, cal.id))
         record_audit(
             session,
@@ -888,7 +887,6 @@ def record_consensus(
             session.add(row)
             after[key] = {"value": row.value, "na": row.na, "note": row.note}
         session.flush()
-        bump_data_version(session)  # the consensus is the new reference for accuracy
         record_audit(
             session,
             actor,

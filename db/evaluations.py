@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+import db.cache  # noqa: F401 - its flush listener keeps cached aggregates fresh
 from db.access import (
     AccessDenied,
     Actor,
@@ -28,7 +29,6 @@ from db.access import (
     get_visible_call,
 )
 from db.audit import record_audit
-from db.cache import bump_data_version
 from db.config import settings
 from db.engine import get_engine, in_unit_of_work, read_scope, session_scope, statement_scope
 from db.models import (
@@ -387,7 +387,7 @@ _INSERT_ITEM = insert(_ITEM).values(
 )
 
 
-def _claim_and_write_in_one_statement():  # noqa: ANN202 - a Select with two DML CTEs
+def _claim_and_write_in_one_statement():
     """PostgreSQL: claim the version and upsert the item in ONE statement, so it is
     atomic without a transaction (no BEGIN or COMMIT round trips)."""
     claim = _CLAIM.cte("claim")
@@ -661,7 +661,6 @@ def submit(
             raise Invalid(f"Answer every item before submitting. Still open: {titles}.")
         _bump_version(session, ev, expected_version)
         ev.status, ev.submitted_at = Status.submitted, utcnow()
-        bump_data_version(session)
         ev.total, ev.failed_critical = result.total, result.failed
         ev.review_seconds = max(0, int(review_seconds)) + ev.review_seconds
         session.add(ev)
@@ -735,7 +734,6 @@ def _amend(
         "total": ev.total,
         "items": {k: {"value": r.value, "na": r.na, "note": r.note} for k, r in rows.items()},
     }
-    bump_data_version(session)
     record_audit(
         session, actor, "amend", "evaluation", ev.id, before=before, after=after, reason=reason
     )
