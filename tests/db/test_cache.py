@@ -33,3 +33,26 @@ def test_a_version_read_while_a_bump_commits_is_not_kept(database):
         bump_data_version(session)
         assert data_version() == before  # read on another connection: not committed yet
     assert data_version() == before + 1
+
+
+def test_the_flush_listener_moves_the_version_for_what_aggregates_read_only(database, tmp_path):
+    """Draft saves and logins leave cached trends alone; a team move made through any
+    session (no bump written by hand) makes them stale."""
+    from db.evaluations import open_draft, save_item
+    from db.models import User
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, seed=1)
+    draft = open_draft(world.sup_north, call.id)
+    version = data_version()
+    save_item(world.sup_north, draft.id, draft.row_version, "be_patient", value=3)
+    with session_scope() as session:
+        user = session.get(User, world.agent_north.id)
+        user.failed_logins += 1  # not read by any aggregate
+        session.add(user)
+    assert data_version() == version
+    with session_scope() as session:
+        user = session.get(User, world.agent_north.id)
+        user.team_id = session.get(User, world.agent_south.id).team_id
+        session.add(user)
+    assert data_version() == version + 1
