@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call
@@ -109,18 +109,26 @@ def job_view(job_id: int) -> JobView:
 
 def start_job(job_id: int) -> JobView | None:
     """Mark a queued job running (one more attempt). None when there is nothing to run:
-    the job is gone, already done, or already running elsewhere."""
+    the job is gone, already done, or already taken by another worker. One conditional
+    UPDATE, so two workers given the same job never both run it, on either database."""
+    now = utcnow()
     with session_scope() as session:
-        job = session.get(Job, job_id, with_for_update=True)
-        if job is None or job.state != JobState.queued:
+        taken = session.exec(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.queued)
+            .values(
+                state=JobState.running,
+                progress=0.0,
+                error=None,
+                attempts=Job.attempts + 1,
+                started_at=now,
+                finished_at=None,
+                updated_at=now,
+            )
+        )
+        if taken.rowcount != 1:
             return None
-        now = utcnow()
-        job.state, job.progress, job.error = JobState.running, 0.0, None
-        job.attempts += 1
-        job.started_at, job.finished_at, job.updated_at = now, None, now
-        session.add(job)
-        session.flush()
-        return _view(job)
+    return job_view(job_id)
 
 
 def set_progress(job_id: int, fraction: float) -> None:

@@ -313,3 +313,21 @@ def test_jobs_a_stopped_worker_left_running_become_failed_and_retryable(database
     abandoned = job_view(old.id)
     assert abandoned.state == "failed" and "worker stopped" in abandoned.error
     assert retry_job(world.sup_north, old.id).state == "done"  # immediate mode again
+
+
+def test_a_job_is_started_once_however_many_workers_are_given_it(database, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from db.jobs import start_job
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path)
+    use_huey(make_huey(sqlite_path=str(tmp_path / "queue.db")))  # queued, no consumer
+    try:
+        job = enqueue("listen", call.id)
+    finally:
+        use_huey(None)
+    with ThreadPoolExecutor(4) as pool:
+        started = list(pool.map(lambda _: start_job(job.id), range(8)))
+    assert sum(s is not None for s in started) == 1
+    assert job_view(job.id).attempts == 1 and job_view(job.id).state == "running"
