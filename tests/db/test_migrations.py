@@ -50,3 +50,21 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     engine.dispose()
+
+
+def test_migrations_import_no_live_model_code():
+    """A migration must build the same schema whatever db/models.py becomes: the types it
+    needs come from db/migrations/frozen.py."""
+    import ast
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parents[2] / "db" / "migrations" / "versions"
+    offenders = {}
+    for path in sorted(versions.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        live = sorted(n for n in names if n.split(".")[0] == "db" and n != "db.migrations.frozen")
+        if live:
+            offenders[path.name] = live
+    assert not offenders

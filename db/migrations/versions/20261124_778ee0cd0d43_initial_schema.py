@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import db.models
+from db.migrations.frozen import UTCDateTime
 
 revision: str = '778ee0cd0d43'
 down_revision: str | None = None
@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('definition', sa.JSON(), nullable=False),
     sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key', 'version')
     )
@@ -44,7 +44,7 @@ def upgrade() -> None:
     op.create_table('team',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
@@ -59,8 +59,8 @@ def upgrade() -> None:
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('session_epoch', sa.Integer(), nullable=False),
-    sa.Column('locked_until', db.models.UTCDateTime(), nullable=True),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('locked_until', UTCDateTime(), nullable=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-    sa.Column('at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -90,10 +90,10 @@ def upgrade() -> None:
     sa.Column('facilitator_id', sa.Integer(), nullable=False),
     sa.Column('rubric_id', sa.Integer(), nullable=False),
     sa.Column('benchmark_scorer_id', sa.Integer(), nullable=True),
-    sa.Column('due_at', db.models.UTCDateTime(), nullable=True),
+    sa.Column('due_at', UTCDateTime(), nullable=True),
     sa.Column('revealed', sa.Boolean(), nullable=False),
-    sa.Column('revealed_at', db.models.UTCDateTime(), nullable=True),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('revealed_at', UTCDateTime(), nullable=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['benchmark_scorer_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['facilitator_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['rubric_id'], ['rubric.id'], ),
@@ -103,7 +103,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('agent_id', sa.Integer(), nullable=False),
-    sa.Column('started_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('started_at', UTCDateTime(), nullable=False),
     sa.Column('duration_s', sa.Float(), nullable=False),
     sa.Column('audio_path', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('audio_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -112,7 +112,7 @@ def upgrade() -> None:
     sa.Column('channels', sa.Integer(), nullable=False),
     sa.Column('agent_channel', sa.Integer(), nullable=False),
     sa.Column('meta', sa.JSON(), nullable=False),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('external_id')
@@ -144,7 +144,7 @@ def upgrade() -> None:
     sa.Column('na', sa.Boolean(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('recorded_by', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
     sa.ForeignKeyConstraint(['recorded_by'], ['user.id'], ),
     sa.ForeignKeyConstraint(['session_id'], ['calibration_session.id'], ),
@@ -163,9 +163,9 @@ def upgrade() -> None:
     sa.Column('failed_critical', sa.Boolean(), nullable=False),
     sa.Column('review_seconds', sa.Integer(), nullable=False),
     sa.Column('row_version', sa.Integer(), nullable=False),
-    sa.Column('started_at', db.models.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', db.models.UTCDateTime(), nullable=False),
-    sa.Column('submitted_at', db.models.UTCDateTime(), nullable=True),
+    sa.Column('started_at', UTCDateTime(), nullable=False),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['calibration_session_id'], ['calibration_session.id'], ),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
@@ -192,14 +192,14 @@ def upgrade() -> None:
     sa.Column('response_gap_median', sa.Float(), nullable=True),
     sa.Column('overtalk', sa.Float(), nullable=True),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('computed_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('computed_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
     sa.PrimaryKeyConstraint('call_id')
     )
     op.create_table('acknowledgement',
     sa.Column('evaluation_id', sa.Integer(), nullable=False),
     sa.Column('agent_id', sa.Integer(), nullable=False),
-    sa.Column('at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], ),
     sa.PrimaryKeyConstraint('evaluation_id')
@@ -211,8 +211,8 @@ def upgrade() -> None:
     sa.Column('t_s', sa.Float(), nullable=False),
     sa.Column('item_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -229,8 +229,8 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('resolver_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
-    sa.Column('resolved_at', db.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], ),
     sa.ForeignKeyConstraint(['resolver_id'], ['user.id'], ),
@@ -243,7 +243,7 @@ def upgrade() -> None:
     op.create_table('evaluation_view',
     sa.Column('evaluation_id', sa.Integer(), nullable=False),
     sa.Column('agent_id', sa.Integer(), nullable=False),
-    sa.Column('at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], ),
     sa.PrimaryKeyConstraint('evaluation_id')

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import db.models
+from db.migrations.frozen import UTCDateTime
 
 revision: str = '4c8d2f1a9e07'
 down_revision: str | None = '3b7e9d2c4a61'
@@ -31,8 +31,8 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('seed', sa.BigInteger(), nullable=False),
     sa.Column('run_count', sa.Integer(), nullable=False),
-    sa.Column('created_at', db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['user.id'], ),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -47,12 +47,12 @@ def upgrade() -> None:
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('period_end', sa.Date(), nullable=False),
     sa.Column('seed', sa.BigInteger(), nullable=False),
-    sa.Column('as_of', db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('as_of', UTCDateTime(timezone=True), nullable=True),
     sa.Column('created', sa.Integer(), nullable=False),
     sa.Column('skipped', sa.Integer(), nullable=False),
     sa.Column('shortfalls', sa.JSON(), nullable=False),
     sa.Column('requested_by', sa.Integer(), nullable=True),
-    sa.Column('ran_at', db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ran_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['sampling_plan.id'], ),
     sa.ForeignKeyConstraint(['requested_by'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -68,15 +68,15 @@ def upgrade() -> None:
     sa.Column('call_id', sa.Integer(), nullable=False),
     sa.Column('agent_id', sa.Integer(), nullable=False),
     sa.Column('scorer_id', sa.Integer(), nullable=False),
-    sa.Column('due_at', db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('replaced_by', sa.Integer(), nullable=True),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('evaluation_id', sa.Integer(), nullable=True),
     sa.Column('ad_hoc', sa.Boolean(), nullable=False),
-    sa.Column('created_at', db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], ),

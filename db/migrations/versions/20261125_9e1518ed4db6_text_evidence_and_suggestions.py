@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import db.models
+from db.migrations.frozen import UTCDateTime
 
 revision: str = '9e1518ed4db6'
 down_revision: str | None = '4c8d2f1a9e07'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('model', sa.JSON(), nullable=False),
     sa.Column('n_evaluations', sa.Integer(), nullable=False),
     sa.Column('through_evaluation_id', sa.Integer(), nullable=True),
-    sa.Column('fitted_at', db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fitted_at', UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('suggestion_model', schema=None) as batch_op:
@@ -43,8 +43,8 @@ def upgrade() -> None:
     sa.Column('model_id', sa.Integer(), nullable=True),
     sa.Column('shown', sa.Boolean(), nullable=False),
     sa.Column('taken', sa.Boolean(), nullable=False),
-    sa.Column('created_at', db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('taken_at', db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('taken_at', UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], ),
     sa.ForeignKeyConstraint(['model_id'], ['suggestion_model.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -69,7 +69,7 @@ def upgrade() -> None:
     sa.Column('completions', sa.Integer(), nullable=False),
     sa.Column('repeats', sa.Integer(), nullable=False),
     sa.Column('empathy', sa.Integer(), nullable=False),
-    sa.Column('computed_at', db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('computed_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
     sa.PrimaryKeyConstraint('call_id')
     )

@@ -11,12 +11,39 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import db.models
+from db.migrations.frozen import UTCDateTime
 
 revision: str = '3b7e9d2c4a61'
 down_revision: str | None = '5f0c1e9a7b2d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The full-text index as this revision creates it (frozen: never read from db/models.py).
+TRANSCRIPT_FTS_SQLITE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS transcript_utterance_fts USING fts5("
+    "text, content='transcript_utterance', content_rowid='id', tokenize='unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS transcript_utterance_ai AFTER INSERT ON transcript_utterance "
+    "BEGIN INSERT INTO transcript_utterance_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS transcript_utterance_ad AFTER DELETE ON transcript_utterance "
+    "BEGIN INSERT INTO transcript_utterance_fts(transcript_utterance_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS transcript_utterance_au AFTER UPDATE ON transcript_utterance "
+    "BEGIN INSERT INTO transcript_utterance_fts(transcript_utterance_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); "
+    "INSERT INTO transcript_utterance_fts(rowid, text) VALUES (new.id, new.text); END",
+)
+TRANSCRIPT_FTS_SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS transcript_utterance_au",
+    "DROP TRIGGER IF EXISTS transcript_utterance_ad",
+    "DROP TRIGGER IF EXISTS transcript_utterance_ai",
+    "DROP TABLE IF EXISTS transcript_utterance_fts",
+)
+# 'simple': no stemming or stop words, as FTS5's unicode61, so both backends find the same.
+TRANSCRIPT_FTS_POSTGRES = (
+    "CREATE INDEX IF NOT EXISTS ix_utterance_text_fts ON transcript_utterance "
+    "USING gin (to_tsvector('simple', text))",
+)
+TRANSCRIPT_FTS_POSTGRES_DROP = ("DROP INDEX IF EXISTS ix_utterance_text_fts",)
 
 
 def upgrade() -> None:
@@ -30,10 +57,10 @@ def upgrade() -> None:
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('requested_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
-    sa.Column('started_at', db.models.UTCDateTime(), nullable=True),
-    sa.Column('finished_at', db.models.UTCDateTime(), nullable=True),
-    sa.Column('updated_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('started_at', UTCDateTime(), nullable=True),
+    sa.Column('finished_at', UTCDateTime(), nullable=True),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
     sa.ForeignKeyConstraint(['requested_by'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -49,7 +76,7 @@ def upgrade() -> None:
     sa.Column('format', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('utterance_count', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -77,14 +104,15 @@ def upgrade() -> None:
         )
         batch_op.create_index('ix_utterance_transcript_seq', ['transcript_id', 'seq'], unique=False)
     # Full-text search over utterance text: FTS5 on SQLite, a GIN index on PostgreSQL.
-    for statement in db.models.transcript_fts_ddl(op.get_bind().dialect.name):
+    create = {'sqlite': TRANSCRIPT_FTS_SQLITE, 'postgresql': TRANSCRIPT_FTS_POSTGRES}
+    for statement in create.get(op.get_bind().dialect.name, ()):
         op.execute(statement)
 
 
 def downgrade() -> None:
     drop = {
-        'sqlite': db.models.TRANSCRIPT_FTS_SQLITE_DROP,
-        'postgresql': db.models.TRANSCRIPT_FTS_POSTGRES_DROP,
+        'sqlite': TRANSCRIPT_FTS_SQLITE_DROP,
+        'postgresql': TRANSCRIPT_FTS_POSTGRES_DROP,
     }.get(op.get_bind().dialect.name, ())
     for statement in drop:
         op.execute(statement)
