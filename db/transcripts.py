@@ -181,7 +181,7 @@ def store_transcript(
             end_s=float(u.end_s),
             text=u.text,
             words=[[w.text, w.start_s, w.end_s] for w in u.words],
-            redactions=[list(span) for span in getattr(u, "redactions", ())],
+            redactions=[list(span) for span in u.redactions],
         )
         for n, u in enumerate(transcript.utterances)
     )
@@ -285,6 +285,11 @@ def assign_roles_from_report(call_id: int) -> bool:
                 row.speaker = utterance.speaker
                 session.add(row)
                 changed = True
+        if changed:
+            from db.text_evidence import queue_text_evidence_after_commit
+
+            # Evidence read the parties; now that they are known it is made again.
+            queue_text_evidence_after_commit(session, call_id)
         return changed
 
 

@@ -184,12 +184,21 @@ def test_diarised_labels_get_parties_when_the_analysis_comes_later(database, tmp
         "unknown"
     }
     from db.jobs import enqueue
+    from db.models import Job
+    from jobs.text_tasks import TEXT_EVIDENCE
 
+    def text_evidence_jobs() -> int:
+        with read_scope() as session:
+            query = select(Job.id).where(Job.call_id == call.id, Job.kind == TEXT_EVIDENCE)
+            return len(session.exec(query).all())
+
+    before = text_evidence_jobs()
     assert enqueue("listen", call.id).state == "done"  # immediate mode in tests
     assert [u.speaker for u in transcript_for(world.admin, call.id).transcript.utterances] == [
         "agent",
         "customer",
     ]
+    assert text_evidence_jobs() == before + 1  # made again, now that the parties are known
 
 
 def test_search_finds_lines_on_visible_calls_only(database, tmp_path):
