@@ -27,7 +27,8 @@ class Settings:
     dispute_window_days: int
     # Sign-in and sessions (defaults suit one organisation's staff on one site).
     https: bool = False  # served over TLS (directly or behind a proxy): cookies are Secure
-    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-* count
+    # Addresses/networks whose X-Forwarded-For/-Proto count (default: this host only).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     session_idle_minutes: int = 60  # a session with no action for this long ends
     session_max_hours: int = 12  # and every session ends this long after its sign-in
     audio_link_minutes: int = 60  # a signed audio link's life (logout ends it sooner)
@@ -76,7 +77,9 @@ def settings() -> Settings:
         max_comments_per_evaluation=int(pick("earshot_max_comments_per_evaluation", "300")),
         https=_flag(pick("earshot_https", "false")),
         trusted_proxies=tuple(
-            p.strip() for p in str(pick("earshot_trusted_proxies", "")).split(",") if p.strip()
+            p.strip()
+            for p in str(pick("earshot_trusted_proxies", "127.0.0.1,::1")).split(",")
+            if p.strip()
         ),
         session_idle_minutes=_positive(pick, "earshot_session_idle_minutes", 60),
         session_max_hours=_positive(pick, "earshot_session_max_hours", 12),
