@@ -2,6 +2,7 @@
 submit, and amend with a reason."""
 
 import time
+from dataclasses import replace
 
 import streamlit as st
 
@@ -17,10 +18,19 @@ from db.evaluations import (
     submit,
 )
 from db.listening import listening_report_for, recompute_listening_report
+from db.suggestions import queue_refit_if_due, suggestions_for, take_suggestion
+from db.text_evidence import text_evidence_for
+from db.transcripts import transcript_for
 from player import call_player
 from scoring.errors import EarshotError
 from scoring.evidence import evidence_lines, player_timeline
 from scoring.ids import parse_id
+from scoring.text_moments import (
+    item_text_evidence,
+    moment_label,
+    player_utterances,
+    text_markers,
+)
 from ui.comments import comment_row
 from ui.format import local_date, mmss
 from ui.session import require_actor
@@ -102,6 +112,45 @@ def _save_note(item_key: str) -> None:
         st.rerun()
 
 
+def _take(item_key: str) -> None:
+    """Take the shown suggestion: an ordinary save of its level, recorded as taken."""
+    try:
+        view = take_suggestion(
+            actor, ev.id, state[f"{prefix}_version"], item_key, stored=state[f"{prefix}_view"]
+        )
+    except SAVE_ERRORS as exc:
+        _report_error(exc)
+        st.rerun()
+    _remember(view)
+    state[f"{prefix}_{item_key}_v"] = view.values[item_key]
+    shown = state[f"{prefix}_suggestions"]
+    shown[item_key] = replace(shown[item_key], taken=True)
+    st.rerun([f"{prefix}_summary", f"{prefix}_item_{item_key}"])
+
+
+def _seek_moment(widget_key: str, times: list[float]) -> None:
+    """A moment picked beside an item: seek the player there (its line is outlined)."""
+    chosen = state.get(widget_key)
+    if chosen is None:
+        return
+    _, nonce = state[f"{prefix}_seek"]
+    state[f"{prefix}_seek"] = (times[chosen], nonce + 1)
+    state[widget_key] = None
+    state[f"{prefix}_jump"] = True
+
+
+def _moment_pills(label: str, key: str, times: list[float], labels: list[str]) -> None:
+    st.pills(
+        label,
+        range(len(times)),
+        format_func=lambda i: labels[i],
+        key=key,
+        on_change=_seek_moment,
+        args=(key, times),
+        label_visibility="visible",
+    )
+
+
 def _reload_latest() -> None:
     """After a refused save: take the stored version, dropping this tab's stale widgets."""
     for key in [k for k in state if str(k).startswith(f"{prefix}_")]:
@@ -132,6 +181,31 @@ state[f"{prefix}_view"] = ev  # the fragments below read the latest saved state 
 # ------------------------------------------------------------------ player + comments
 listening = listening_report_for(actor, call_id) or {}
 report = listening.get("report") or None
+# The transcript, its text evidence and the suggestions are read once per call in this
+# session (not on every rerun); text evidence is looked for again until its job is done.
+words_key = f"{prefix}_words"
+if words_key not in state or (state[words_key]["transcript"] and not state[words_key]["text"]):
+    try:
+        stored_transcript = transcript_for(actor, call_id)
+        stored_text = text_evidence_for(actor, call_id) if stored_transcript else None
+    except EarshotError as exc:
+        st.error(str(exc))
+        st.stop()
+    state[words_key] = {
+        "transcript": stored_transcript,
+        "text": stored_text,
+        "utterances": player_utterances(
+            stored_transcript.transcript if stored_transcript else None
+        ),
+        "markers": text_markers(stored_text.evidence if stored_text else None),
+    }
+words = state[words_key]
+text_evidence = words["text"].evidence if words["text"] else None
+if f"{prefix}_suggestions" not in state:
+    # The model is refitted in the background as evaluations accumulate.
+    queue_refit_if_due()
+    state[f"{prefix}_suggestions"] = {} if ev.submitted else suggestions_for(actor, ev.id)
+suggestions = state[f"{prefix}_suggestions"]
 lanes, markers = player_timeline(
     report,
     listening.get("peaks"),
@@ -139,6 +213,7 @@ lanes, markers = player_timeline(
     call.agent_channel,
     [(c.t_s, c.text) for c in ev.comments],
 )
+markers = sorted(markers + words["markers"], key=lambda m: float(m["t_s"]))
 left, right = st.columns([5, 4], gap="large")
 with left:
     seek_to, seek_nonce = state[f"{prefix}_seek"]
@@ -149,8 +224,13 @@ with left:
         markers=markers,
         seek_to=seek_to,
         seek_nonce=seek_nonce,
+        utterances=words["utterances"],
         key=f"player_{call_id}",
     )
+    if words["transcript"] is None:
+        st.caption("No transcript for this call: attach one on the Calls page.")
+    elif words["text"] is None:
+        st.caption("Text evidence is being computed from the transcript.")
     if listening.get("error"):
         st.caption(f"No listening evidence for this call: {listening['error']}")
     if st.button("Recompute listening evidence", icon=":material/refresh:", type="tertiary"):
@@ -258,6 +338,8 @@ def draw_summary() -> None:
 def draw_item(number: int, item_key: str) -> None:
     """One rubric item: level or N/A, the chosen anchor, evidence and a note. Takes the
     key, not the item: Streamlit deep-copies a fragment's arguments on every rerun."""
+    if state.pop(f"{prefix}_jump", False):
+        st.rerun(scope="app")  # a moment was picked: the player (outside this fragment) seeks
     item = rubric.item(item_key)
     stored = state[f"{prefix}_view"].items.get(item.key)
     value_key, note_key = f"{prefix}_{item.key}_v", f"{prefix}_{item.key}_n"
@@ -286,7 +368,47 @@ def draw_item(number: int, item_key: str) -> None:
             if chosen in (None, NA)
             else f"{chosen} {rubric.scale_labels.get(chosen, '')}: {item.anchors[chosen]}"
         ]
-        st.caption("  \n".join(detail + [f":material/graphic_eq: {line}" for line in evidence]))
+        text_lines = item_text_evidence(text_evidence, item.evidence)
+        st.caption(
+            "  \n".join(
+                detail
+                + [f":material/graphic_eq: {line}" for line in evidence]
+                + [f":material/forum: {m.line}" for m in text_lines if not m.moments]
+            )
+        )
+        for m in text_lines:
+            if m.moments:
+                _moment_pills(
+                    m.line,
+                    f"{prefix}_{item.key}_{m.metric}_m",
+                    [x.t_s for x in m.moments],
+                    [moment_label(x) for x in m.moments],
+                )
+        suggestion = suggestions.get(item.key)
+        if suggestion is not None and not ev.submitted:
+            reasons = [r["text"] for r in suggestion.reasons]
+            taken = " · taken" if suggestion.taken else ""
+            s1, s2 = st.columns([4, 1], vertical_alignment="center")
+            s1.caption(
+                f":material/lightbulb: Suggested: **{suggestion.level}** · "
+                f"{suggestion.confidence:.0%} confident{taken}  \n" + "  \n".join(reasons)
+            )
+            s2.button(
+                f"Take {suggestion.level}",
+                key=f"{prefix}_{item.key}_take",
+                on_click=_take,
+                args=(item.key,),
+                disabled=chosen == suggestion.level,
+                help="Score this item at the suggested level (you can change it after).",
+            )
+            times = sorted({t for r in suggestion.reasons for t in r.get("moments", [])})
+            if times:
+                _moment_pills(
+                    "Moments behind the suggestion",
+                    f"{prefix}_{item.key}_why",
+                    times,
+                    [mmss(t) for t in times],
+                )
         st.text_area(
             f"Note on {item.title}",
             key=note_key,

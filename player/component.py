@@ -8,7 +8,10 @@ changing a score never interrupts playback.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from player.signing import unverified_subject
 
 COMPONENT_NAME = "earshot_call_player"
-MARKER_KINDS = frozenset({"comment", "interruption", "silence"})
+TEXT_MARKER_KINDS = frozenset(
+    {"paraphrase", "question", "defensive", "completion", "repeat", "empathy"}
+)
+"""Markers for text-evidence moments (``scoring.text_moments``), drawn with a legend."""
+MARKER_KINDS = frozenset({"comment", "interruption", "silence"}) | TEXT_MARKER_KINDS
+PARTIES = frozenset({"agent", "customer", "unknown"})
 _FRONTEND = Path(__file__).resolve().parent / "frontend"
 
 
@@ -91,6 +99,36 @@ def _marker(marker: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _utterance(u: dict[str, Any], i: int) -> dict[str, Any]:
+    start = _finite(u.get("start_s"), f"utterances[{i}].start_s")
+    end = _finite(u.get("end_s"), f"utterances[{i}].end_s")
+    speaker = str(u.get("speaker", "unknown"))
+    if speaker not in PARTIES:
+        raise ValueError(
+            f"utterances[{i}].speaker must be one of {sorted(PARTIES)}, got {speaker!r}"
+        )
+    out: dict[str, Any] = {
+        "start_s": round(start, 2),
+        "end_s": round(max(end, start), 2),
+        "speaker": speaker,
+        "label": str(u.get("label", "")),
+        "text": str(u.get("text", "")),  # shown with textContent, never parsed as HTML
+    }
+    words = []
+    for w in u.get("words") or ():
+        text, w_start, w_end = w
+        words.append(
+            [
+                str(text),
+                round(_finite(w_start, f"utterances[{i}].words"), 2),
+                round(_finite(w_end, f"utterances[{i}].words"), 2),
+            ]
+        )
+    if words:
+        out["words"] = words
+    return out
+
+
 def _source_id(audio_url: str) -> str:
     """What identifies the recording, so a re-signed URL does not reload it.
 
@@ -130,6 +168,7 @@ def call_player(
     seek_to: float | None = None,
     seek_nonce: int = 0,
     allow_pin: bool = True,
+    utterances: Sequence[dict[str, Any]] = (),
     key: str,
 ) -> PlayerState | None:
     """Render the call player; return what the browser last reported.
@@ -139,8 +178,15 @@ def call_player(
     :func:`media.waveform.waveform_peaks`). ``markers``: ``{"t_s", "kind":
     "comment" | "interruption" | "silence", "label"}``; clicking one seeks there.
     To seek from Python, set ``seek_to`` and increase ``seek_nonce``: each nonce
-    seeks once. ``allow_pin`` False hides "Comment here" and the C key (read-only
-    players, e.g. an agent's feedback). Returns None only outside a Streamlit script run.
+    seeks once (and briefly outlines the transcript line there). ``allow_pin`` False hides
+    "Comment here", the C key and the lines' Comment buttons (read-only players, e.g. an
+    agent's feedback). ``utterances``: the transcript, ``{"start_s", "end_s", "speaker":
+    "agent" | "customer" | "unknown", "label", "text", "words": [[text, start_s, end_s],
+    ...]}``; when given, a pane under the player shows it, highlights the line (and word)
+    being played and follows it, seeks on a click, searches (matches marked on the
+    waveform) and pins a comment at a line's start. Text-evidence markers
+    (``TEXT_MARKER_KINDS``) show a legend and badges on their lines. Returns None only
+    outside a Streamlit script run.
     """
     if get_script_run_ctx(suppress_warning=True) is None:
         return None
@@ -151,6 +197,11 @@ def call_player(
         raise ValueError("duration_s must be >= 0")
     if isinstance(seek_nonce, bool) or not isinstance(seek_nonce, int):
         raise TypeError("seek_nonce must be an int")
+    lines = [_utterance(u, i) for i, u in enumerate(utterances)]
+    # The browser re-renders the pane only when this changes, not on every rerun.
+    transcript_key = hashlib.sha1(
+        json.dumps(lines, separators=(",", ":")).encode(), usedforsecurity=False
+    ).hexdigest()[:16]
     data = {
         "audio_url": audio_url,
         "source_id": _source_id(audio_url),
@@ -160,6 +211,8 @@ def call_player(
         "seek_to": None if seek_to is None else round(_finite(seek_to, "seek_to"), 2),
         "seek_nonce": seek_nonce,
         "allow_pin": bool(allow_pin),
+        "utterances": lines,
+        "transcript_key": transcript_key if lines else "",
     }
     result = _mount(
         key=key,

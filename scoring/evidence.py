@@ -37,10 +37,11 @@ def format_metric(name: str, value: float | int | None) -> str:
 
 
 def evidence_lines(summary: dict[str, Any] | None, metrics: Sequence[str]) -> list[str]:
-    """Lines for the metrics a rubric item names, from a report's `summary()`."""
+    """Lines for the listening metrics a rubric item names, from a report's `summary()`
+    (text-evidence metrics it also names are drawn by `scoring.text_moments`)."""
     if not summary:
         return []
-    return [format_metric(m, summary.get(m)) for m in metrics]
+    return [format_metric(m, summary.get(m)) for m in metrics if m in METRIC_LABELS]
 
 
 def player_timeline(

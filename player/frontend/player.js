@@ -12,8 +12,33 @@ const LANE_H = 56; // px per speaker lane on the canvas
 const TURN_H = 6; // px of the turn bar at the bottom of a lane
 const REPORT_DELAY_MS = 400; // debounce for time_s reports (each one is a rerun)
 const REFRESH_MIN_GAP_MS = 60000; // at most one "give me a fresh URL" rerun a minute
-const KINDS = new Set(["comment", "interruption", "silence"]);
-const KIND_NAMES = { comment: "Comment", interruption: "Interruption", silence: "Silence" };
+// Text-evidence kinds (moments found in the transcript) draw like the listening ones.
+const TEXT_KINDS = ["paraphrase", "question", "defensive", "completion", "repeat", "empathy"];
+const KINDS = new Set(["comment", "interruption", "silence", ...TEXT_KINDS]);
+const KIND_NAMES = {
+  comment: "Comment",
+  interruption: "Interruption",
+  silence: "Silence",
+  paraphrase: "Paraphrase",
+  question: "Question",
+  defensive: "Defensive",
+  completion: "Finished their sentence",
+  repeat: "Customer repeats",
+  empathy: "Empathy",
+  search: "Search match",
+};
+const BADGE_TEXT = {
+  paraphrase: "P",
+  question: "?",
+  defensive: "D",
+  completion: "F",
+  repeat: "R",
+  empathy: "E",
+};
+const PARTY_NAMES = { agent: "Agent", customer: "Customer", unknown: "Speaker" };
+const SEARCH_DELAY_MS = 150;
+const FOLLOW_PAUSE_MS = 4000; // after the listener scrolls the pane, follow again later
+const FLASH_MS = 2500;
 const LANE_FALLBACK_COLORS = ["#0068c9", "#ff8700", "#29b09d", "#7defa1"];
 
 const players = new Map(); // parentElement -> Player
@@ -49,6 +74,25 @@ class Player {
     this.curEl = q(".ep-cur");
     this.durEl = q(".ep-dur");
     this.statusEl = q(".ep-status");
+    this.legendEl = q(".ep-legend");
+    this.txBox = q(".ep-transcript");
+    this.txLines = q(".ep-tx-lines");
+    this.txSearch = q(".ep-tx-search");
+    this.txHits = q(".ep-tx-hits");
+    this.txFollow = q(".ep-tx-follow");
+    this.utterances = [];
+    this.starts = [];
+    this.lineEls = [];
+    this.transcriptKey = undefined;
+    this.currentLine = -1;
+    this.currentWord = null;
+    this.searchHits = [];
+    this.searchAt = -1;
+    this.searchQuery = "";
+    this.searchTimer = 0;
+    this.userScrolledAt = 0;
+    this.programScroll = false;
+    this.flashTimer = 0;
     this.cleanups = [];
     this.source = undefined; // identity of the loaded call (not the URL: tokens rotate)
     this.url = undefined;
@@ -122,6 +166,7 @@ class Player {
     this.on(this.markerBox, "focusin", showTip);
     this.on(this.markerBox, "mouseout", hideTip);
     this.on(this.markerBox, "focusout", hideTip);
+    this.wireTranscript();
 
     this.on(a, "play", () => this.onPlayState());
     this.on(a, "pause", () => {
@@ -153,6 +198,49 @@ class Player {
     }
   }
 
+  wireTranscript() {
+    // A line: click seeks there and plays; its "Comment" button pins a comment at its start.
+    this.on(this.txLines, "click", (ev) => {
+      const pinBtn = ev.target.closest(".ep-line-pin");
+      const line = ev.target.closest(".ep-line");
+      if (!line) return;
+      const t = parseFloat(line.dataset.t);
+      if (pinBtn) {
+        this.pin(t);
+      } else {
+        const selection = window.getSelection && window.getSelection();
+        if (selection && !selection.isCollapsed) return; // selecting text, not seeking
+        this.seek(t);
+        this.play();
+      }
+      this.root.focus({ preventScroll: true });
+    });
+    this.on(this.txLines, "scroll", () => {
+      if (this.programScroll) {
+        this.programScroll = false;
+        return;
+      }
+      this.userScrolledAt = Date.now();
+    });
+    this.on(this.txSearch, "input", () => {
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => this.runSearch(), SEARCH_DELAY_MS);
+    });
+    this.on(this.txSearch, "keydown", (ev) => {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        clearTimeout(this.searchTimer);
+        if (this.txSearch.value.trim().toLowerCase() !== this.searchQuery) this.runSearch();
+        this.stepSearch(ev.shiftKey ? -1 : 1);
+      } else if (ev.key === "Escape") {
+        this.txSearch.value = "";
+        this.runSearch();
+      }
+    });
+    this.on(this.root.querySelector(".ep-tx-next"), "click", () => this.stepSearch(1));
+    this.on(this.root.querySelector(".ep-tx-prev"), "click", () => this.stepSearch(-1));
+  }
+
   // Called on mount and whenever the data sent from Python changes.
   update(data, setStateValue) {
     this.setStateValue = setStateValue;
@@ -174,10 +262,21 @@ class Player {
       if (this.errored) this.swapToLatest();
     }
 
+    const txKey = String(data.transcript_key || "");
+    if (txKey !== this.transcriptKey) {
+      this.transcriptKey = txKey;
+      this.utterances = Array.isArray(data.utterances) ? data.utterances : [];
+      this.renderTranscript();
+    }
+
     // Python asks for a seek by bumping seek_nonce; the same nonce never seeks twice.
     if (data.seek_nonce !== this.seekNonce) {
+      const fresh = this.seekNonce !== undefined || finite(data.seek_to);
       this.seekNonce = data.seek_nonce;
-      if (finite(data.seek_to)) this.seek(data.seek_to);
+      if (finite(data.seek_to)) {
+        this.seek(data.seek_to);
+        if (fresh) this.flashLine(data.seek_to);
+      }
       this.remember();
     }
 
@@ -185,6 +284,8 @@ class Player {
     if (key !== this.drawnKey) {
       this.drawnKey = key;
       this.renderMarkers();
+      this.renderBadges();
+      this.renderLegend();
       this.draw();
     }
     this.durEl.textContent = fmt(this.duration);
@@ -257,9 +358,9 @@ class Player {
   // The pin is a *state* value, not a trigger: Streamlit drops a trigger when another
   // widget change interrupts the rerun it started (e.g. a pending time_s report), but a
   // state value is still there on the next run. Python hands each nonce out once.
-  pin() {
+  pin(at) {
     if (!this.setStateValue || !this.allowPin) return;
-    const t = round2(this.audio.currentTime || 0);
+    const t = round2(finite(at) ? at : this.audio.currentTime || 0);
     pinNonce = Math.max(pinNonce + 1, Date.now()); // unique even across page reloads
     clearTimeout(this.reportTimer); // the playhead goes in the same message
     this.lastReported = t;
@@ -338,6 +439,264 @@ class Player {
       this.shownSecond = second;
       this.curEl.textContent = fmt(t);
     }
+    this.syncTranscript(t);
+  }
+
+  // ------------------------------------------------------------ transcript pane
+
+  renderTranscript() {
+    const box = this.txLines;
+    box.replaceChildren();
+    this.lineEls = [];
+    this.currentLine = -1;
+    this.currentWord = null;
+    const list = this.utterances.filter(
+      (u) => u && finite(u.start_s) && finite(u.end_s) && typeof u.text === "string",
+    );
+    list.sort((a, b) => a.start_s - b.start_s);
+    this.utterances = list;
+    this.starts = list.map((u) => u.start_s);
+    this.txBox.hidden = list.length === 0;
+    for (let i = 0; i < list.length; i++) {
+      const u = list[i];
+      const speaker = PARTY_NAMES[u.speaker] ? u.speaker : "unknown";
+      const line = document.createElement("div");
+      line.className = `ep-line ep-party-${speaker}`;
+      line.setAttribute("role", "listitem");
+      line.dataset.i = String(i);
+      line.dataset.t = String(u.start_s);
+      line.dataset.speaker = speaker;
+      const time = document.createElement("span");
+      time.className = "ep-line-time";
+      time.textContent = fmt(u.start_s);
+      const who = document.createElement("span");
+      who.className = "ep-line-who";
+      who.textContent = speaker === "unknown" && u.label ? String(u.label) : PARTY_NAMES[speaker];
+      const text = document.createElement("span");
+      text.className = "ep-line-text";
+      const words = Array.isArray(u.words) ? u.words : [];
+      if (words.length) {
+        // One span per word (text nodes only), so the spoken word can be marked.
+        words.forEach((w, j) => {
+          if (j > 0) text.appendChild(document.createTextNode(" "));
+          const span = document.createElement("span");
+          span.className = "ep-word";
+          span.textContent = String(w[0]);
+          span.dataset.s = String(w[1]);
+          span.dataset.e = String(w[2]);
+          text.appendChild(span);
+        });
+        text.title = u.text; // the punctuated text, as plain text
+      } else {
+        text.textContent = u.text;
+      }
+      const side = document.createElement("span");
+      side.className = "ep-line-side";
+      const badges = document.createElement("span");
+      badges.className = "ep-line-badges";
+      side.appendChild(badges);
+      if (this.allowPin) {
+        const pin = document.createElement("button");
+        pin.type = "button";
+        pin.className = "ep-line-pin";
+        pin.textContent = "Comment";
+        pin.setAttribute("aria-label", `Comment at ${fmt(u.start_s)}`);
+        side.appendChild(pin);
+      }
+      line.append(time, who, text, side);
+      box.appendChild(line);
+      this.lineEls.push(line);
+    }
+    this.renderBadges();
+    this.runSearch();
+    this.syncTranscript(this.audio.currentTime || 0);
+  }
+
+  // The line spoken at t: the last one starting at or before t that has not ended, else -1.
+  lineAt(t) {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] <= t + 1e-6) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    // Overlapping talk: an earlier line may still be running; prefer the latest started.
+    for (let i = found; i >= 0 && i > found - 4; i--) {
+      if (t < this.utterances[i].end_s) return i;
+    }
+    return -1;
+  }
+
+  syncTranscript(t) {
+    if (!this.lineEls.length) return;
+    const i = this.lineAt(t);
+    if (i !== this.currentLine) {
+      if (this.currentLine >= 0) {
+        const old = this.lineEls[this.currentLine];
+        old.classList.remove("ep-line-current");
+        old.removeAttribute("aria-current");
+      }
+      this.currentLine = i;
+      if (i >= 0) {
+        const line = this.lineEls[i];
+        line.classList.add("ep-line-current");
+        line.setAttribute("aria-current", "true");
+        this.follow(line);
+      }
+    }
+    let word = null;
+    if (i >= 0) {
+      const spans = this.lineEls[i].querySelectorAll(".ep-word");
+      for (const span of spans) {
+        if (parseFloat(span.dataset.s) <= t && t < parseFloat(span.dataset.e)) {
+          word = span;
+          break;
+        }
+      }
+    }
+    if (word !== this.currentWord) {
+      if (this.currentWord) this.currentWord.classList.remove("ep-word-current");
+      if (word) word.classList.add("ep-word-current");
+      this.currentWord = word;
+    }
+  }
+
+  // Keep a line in view inside the pane (never scrolls the page itself).
+  follow(line, force) {
+    if (!force && (!this.txFollow.checked || Date.now() - this.userScrolledAt < FOLLOW_PAUSE_MS)) {
+      return;
+    }
+    const box = this.txLines;
+    const top = line.offsetTop;
+    if (!force && top >= box.scrollTop && top + line.offsetHeight <= box.scrollTop + box.clientHeight) {
+      return;
+    }
+    this.programScroll = true;
+    box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+  }
+
+  flashLine(t) {
+    if (!this.lineEls.length) return;
+    let i = this.lineAt(t);
+    if (i < 0) {
+      // A moment's time is its line's start; take the nearest start.
+      i = this.starts.findIndex((s) => Math.abs(s - t) < 0.05);
+    }
+    if (i < 0) return;
+    for (const el of this.txLines.querySelectorAll(".ep-line-flash")) {
+      el.classList.remove("ep-line-flash");
+    }
+    const line = this.lineEls[i];
+    line.classList.add("ep-line-flash");
+    this.follow(line, true);
+    clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => line.classList.remove("ep-line-flash"), FLASH_MS);
+  }
+
+  // Badges on the lines the text-evidence markers point at (a moment's t_s is its line's start).
+  renderBadges() {
+    for (const el of this.txLines.querySelectorAll(".ep-badge")) el.remove();
+    if (!this.lineEls.length) return;
+    for (const m of this.markers) {
+      if (!m || !finite(m.t_s) || !TEXT_KINDS.includes(m.kind)) continue;
+      let i = this.starts.findIndex((s) => Math.abs(s - m.t_s) < 0.05);
+      if (i < 0) i = this.lineAt(m.t_s);
+      if (i < 0) continue;
+      const badge = document.createElement("span");
+      badge.className = `ep-badge ep-badge-${m.kind}`;
+      badge.style.setProperty("--ep-badge", `var(--ep-c-${m.kind})`);
+      badge.textContent = BADGE_TEXT[m.kind];
+      const label = m.label == null ? "" : String(m.label);
+      badge.title = `${KIND_NAMES[m.kind]}${label ? ` · ${label}` : ""}`;
+      badge.dataset.kind = m.kind;
+      this.lineEls[i].querySelector(".ep-line-badges").appendChild(badge);
+    }
+  }
+
+  renderLegend() {
+    const counts = new Map();
+    for (const m of this.markers) {
+      if (m && KINDS.has(m.kind)) counts.set(m.kind, (counts.get(m.kind) || 0) + 1);
+    }
+    this.legendEl.replaceChildren();
+    const kinds = [...KINDS].filter((k) => counts.has(k));
+    this.legendEl.hidden = !kinds.some((k) => TEXT_KINDS.includes(k));
+    if (this.legendEl.hidden) return;
+    for (const kind of kinds) {
+      const item = document.createElement("span");
+      item.className = "ep-legend-item";
+      item.setAttribute("role", "listitem");
+      item.dataset.kind = kind;
+      const swatch = document.createElement("span");
+      swatch.className = "ep-swatch";
+      swatch.style.background = this.kindColor(kind);
+      const label = document.createElement("span");
+      label.textContent = `${KIND_NAMES[kind]} (${counts.get(kind)})`;
+      item.append(swatch, label);
+      this.legendEl.appendChild(item);
+    }
+  }
+
+  runSearch() {
+    const q = this.txSearch.value.trim().toLowerCase();
+    this.searchQuery = q;
+    for (const el of this.lineEls) el.classList.remove("ep-line-hit");
+    this.searchHits = [];
+    this.searchAt = -1;
+    if (q) {
+      this.utterances.forEach((u, i) => {
+        if (u.text.toLowerCase().includes(q)) this.searchHits.push(i);
+      });
+      for (const i of this.searchHits) this.lineEls[i].classList.add("ep-line-hit");
+    }
+    const n = this.searchHits.length;
+    this.txHits.textContent = q ? `${n} ${n === 1 ? "match" : "matches"}` : "";
+    this.renderSearchMarkers();
+    this.draw();
+  }
+
+  stepSearch(direction) {
+    const n = this.searchHits.length;
+    if (!n) return;
+    this.searchAt = (this.searchAt + direction + n) % n;
+    const i = this.searchHits[this.searchAt];
+    this.txHits.textContent = `${this.searchAt + 1} of ${n}`;
+    this.seek(this.utterances[i].start_s);
+    this.flashLine(this.utterances[i].start_s);
+  }
+
+  renderSearchMarkers() {
+    for (const el of this.markerBox.querySelectorAll(".ep-mk-search")) el.remove();
+    if (!(this.duration > 0)) return;
+    for (const i of this.searchHits) {
+      const u = this.utterances[i];
+      const mk = document.createElement("button");
+      mk.type = "button";
+      mk.className = "ep-mk ep-mk-search";
+      mk.dataset.t = String(u.start_s);
+      mk.dataset.kind = "search";
+      const tip = `Search match at ${fmt(u.start_s)} · ${u.text.slice(0, 80)}`;
+      mk.dataset.tip = tip;
+      mk.setAttribute("aria-label", tip);
+      mk.style.left = `${Math.min(100, Math.max(0, (u.start_s / this.duration) * 100))}%`;
+      this.markerBox.appendChild(mk);
+    }
+  }
+
+  kindColor(kind) {
+    const fixed = {
+      comment: ["--st-violet-color", "#803df5"],
+      interruption: ["--st-red-color", "#ff2b2b"],
+      silence: ["--st-gray-color", "#a3a8b8"],
+    };
+    if (fixed[kind]) return this.themeColor(fixed[kind][0], fixed[kind][1]);
+    return this.themeColor(`--ep-c-${kind}`, "#808495");
   }
 
   renderMarkers() {
@@ -358,6 +717,7 @@ class Player {
       mk.style.left = `${Math.min(100, Math.max(0, (m.t_s / this.duration) * 100))}%`;
       this.markerBox.appendChild(mk);
     }
+    this.renderSearchMarkers();
   }
 
   themeColor(name, fallback) {
@@ -434,24 +794,34 @@ class Player {
     });
 
     if (dur > 0) {
-      const kindColors = {
-        comment: this.themeColor("--st-violet-color", "#803df5"),
-        interruption: this.themeColor("--st-red-color", "#ff2b2b"),
-        silence: this.themeColor("--st-gray-color", "#a3a8b8"),
-      };
+      const kindColors = {};
+      for (const kind of KINDS) kindColors[kind] = this.kindColor(kind);
       ctx.globalAlpha = 0.5;
       for (const m of this.markers) {
         if (!m || !finite(m.t_s)) continue;
         ctx.fillStyle = kindColors[KINDS.has(m.kind) ? m.kind : "comment"];
         ctx.fillRect(Math.round((m.t_s / dur) * width), 0, 1, height);
       }
+      // Search matches: a full-height band over each matching line's time.
+      ctx.globalAlpha = 0.25;
+      ctx.fillStyle = textColor;
+      for (const i of this.searchHits) {
+        const u = this.utterances[i];
+        const x0 = (u.start_s / dur) * width;
+        ctx.fillRect(x0, 0, Math.max(2, ((u.end_s - u.start_s) / dur) * width), height);
+      }
       ctx.globalAlpha = 1;
     }
+    // Transcript parties take the colours of their lanes.
+    this.root.style.setProperty("--ep-agent", palette[0] || LANE_FALLBACK_COLORS[0]);
+    this.root.style.setProperty("--ep-customer", palette[1] || LANE_FALLBACK_COLORS[1]);
   }
 
   destroy() {
     this.remember();
     clearTimeout(this.reportTimer);
+    clearTimeout(this.searchTimer);
+    clearTimeout(this.flashTimer);
     cancelAnimationFrame(this.raf);
     for (const undo of this.cleanups.splice(0)) undo();
     this.audio.pause();
