@@ -7,7 +7,10 @@ evaluations do, so that "Fourteen." and "14" or "it's" and "It's" are not counte
 errors: lower case; numbers written in digits become words (below 1,000 as said,
 "90" → "ninety", and "12,500" → "twelve thousand five hundred"; four or more digits
 without a separator digit by digit, as codes and PINs are read out); ordinals "1st" →
-"first"; "%" → "percent"; hyphens split words; other punctuation is dropped.
+"first"; "%" → "percent"; hyphens split words; other punctuation is dropped; fillers
+("um", "uh", "hmm", "mm", "mhm") are dropped; contractions other than "'s" are spelled
+out ("won't" → "will not", "I've" → "I have"); "ok" → "okay". (The same kind of
+normalisation as Whisper's English text normaliser, much reduced.)
 """
 
 from __future__ import annotations
@@ -73,6 +76,34 @@ def _number_words(digits: str, ordinal: bool, grouped: bool) -> list[str]:
     return words
 
 
+_FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "mmm", "mhm"})
+_WHOLE_WORDS = {
+    "won't": ["will", "not"],
+    "can't": ["can", "not"],
+    "let's": ["let", "us"],
+    "ok": ["okay"],
+}
+_ENDINGS = (
+    ("n't", "not"),
+    ("'re", "are"),
+    ("'ve", "have"),
+    ("'ll", "will"),
+    ("'m", "am"),
+    ("'d", "would"),
+)
+
+
+def _spelled(word: str) -> list[str]:
+    if word in _FILLERS:
+        return []
+    if word in _WHOLE_WORDS:
+        return _WHOLE_WORDS[word]
+    for ending, full in _ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending):
+            return [word[: -len(ending)], full]
+    return [word]
+
+
 _TOKEN = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th)?\b|[a-z]+(?:'[a-z]+)*")
 
 
@@ -83,7 +114,7 @@ def normalise_words(text: str) -> list[str]:
     for match in _TOKEN.finditer(text):
         digits = match.group(1)
         if digits is None:
-            words.append(match.group(0))
+            words += _spelled(match.group(0))
         else:
             number = digits.replace(",", "")
             ordinal = match.group(2) is not None

@@ -203,3 +203,6 @@ def test_normalise_words():
         "twenty", "second", "one", "thousand", "twelve", "thousand", "three", "hundred",
         "and", "fifth", "zero", "zero", "seven",
     ]  # fmt: skip
+    assert normalise_words("Mm-hmm, OK. I've checked; it won't, um, sync and you're locked.") == [
+        "okay", "i", "have", "checked", "it", "will", "not", "sync", "and", "you", "are", "locked",
+    ]  # fmt: skip
