@@ -16,13 +16,23 @@ from charts import memo_figure
 from charts.trends import agent_items_chart, agent_trend_chart
 from db.access import AccessDenied
 from db.disputes import open_dispute
+from db.evaluations import rubric_for
 from db.feedback import FeedbackDetail, acknowledge, feedback_detail, mark_viewed, my_evaluations
 from db.intervals import agent_intervals
+from db.text_evidence import text_evidence_for
+from db.transcripts import transcript_for
 from db.trends import agent_trend
 from player import call_player
 from scoring.errors import EarshotError
 from scoring.evidence import METRIC_LABELS, evidence_lines, player_timeline
 from scoring.ids import parse_id
+from scoring.text_moments import (
+    TEXT_METRIC_LABELS,
+    item_text_evidence,
+    moment_label,
+    player_utterances,
+    text_markers,
+)
 from ui.comments import comment_row
 from ui.format import local_date, mmss
 from ui.intervals import show_intervals
@@ -152,9 +162,73 @@ if view == VIEWS[0]:
         st.error(refusal)
 
     # ------------------------------------------------------------------ one evaluation
+    def seek_moment(widget_key: str, seek_key: str, times: list[float]) -> None:
+        chosen = state.get(widget_key)
+        if chosen is not None:
+            _, nonce = state.get(seek_key, (None, 0))
+            state[seek_key] = (times[chosen], nonce + 1)
+            state[widget_key] = None
+
+    def words_of(detail: FeedbackDetail) -> dict:
+        """Transcript, text evidence and the rubric's metrics per item: read once per
+        evaluation in this session (again while the text evidence is still being made)."""
+        key = f"fb{detail.evaluation_id}_words"
+        cached = state.get(key)
+        if cached is None or (cached["transcript"] and not cached["text"]):
+            try:
+                stored = transcript_for(actor, detail.call.id)
+                text = text_evidence_for(actor, detail.call.id) if stored else None
+                metrics = {i.key: i.evidence for i in rubric_for(actor, detail.evaluation_id).items}
+            except EarshotError:
+                stored, text, metrics = None, None, {}
+            state[key] = cached = {
+                "transcript": stored,
+                "text": text,
+                "metrics": metrics,
+                "utterances": player_utterances(stored.transcript if stored else None),
+                "markers": text_markers(text.evidence if text else None),
+            }
+        return cached
+
+    def item_text_lines(words: dict, item_key: str) -> list[str]:
+        """The counts of the text metrics the rubric shows beside this item."""
+        evidence = words["text"].evidence if words["text"] else None
+        metrics = words["metrics"].get(item_key, ())
+        return [f":material/forum: {m.line}" for m in item_text_evidence(evidence, metrics)]
+
+    def show_text_evidence(prefix: str, words: dict) -> None:
+        """Moments found in the transcript, by kind; picking one plays it."""
+        st.subheader("What was said")
+        evidence = words["text"].evidence if words["text"] else None
+        if evidence is None:
+            st.caption("No transcript evidence for this call.")
+            return
+        st.caption(
+            "Found in the transcript: moments to listen to again, not a verdict. "
+            "Pick one to play it."
+        )
+        moments = evidence.moments_by_metric()
+        summary = words["text"].summary
+        for metric in ("paraphrases", "questions", "empathy", "defensive", "repeats"):
+            found = moments.get(metric, ())
+            label = f"{TEXT_METRIC_LABELS[metric]}: {summary.get(metric) or 0}"
+            if not found:
+                st.caption(label)
+                continue
+            pick = f"{prefix}_{metric}_moments"
+            st.pills(
+                label,
+                range(len(found)),
+                format_func=lambda i, found=found: moment_label(found[i]),
+                key=pick,
+                on_change=seek_moment,
+                args=(pick, f"{prefix}_seek", [m.t_s for m in found]),
+            )
+
     def show_evaluation(detail: FeedbackDetail) -> None:
         prefix = f"fb{detail.evaluation_id}"
         state.setdefault(f"{prefix}_seek", (None, 0))
+        words = words_of(detail)
         st.divider()
         st.subheader(f"Call {detail.call.external_id}")
         st.text(
@@ -189,6 +263,7 @@ if view == VIEWS[0]:
                 detail.call.agent_channel,
                 [(c.t_s, c.text) for c in detail.comments],
             )
+            markers = sorted(markers + words["markers"], key=lambda m: float(m["t_s"]))
             seek_to, seek_nonce = state[f"{prefix}_seek"]
             if detail.audio_url:
                 call_player(
@@ -199,6 +274,7 @@ if view == VIEWS[0]:
                     seek_to=seek_to,
                     seek_nonce=seek_nonce,
                     allow_pin=False,
+                    utterances=words["utterances"],
                     key=f"player_{detail.call.id}",
                 )
             st.subheader("Comments")
@@ -217,6 +293,7 @@ if view == VIEWS[0]:
                 st.caption("No listening evidence: the recording could not be analysed.")
             else:
                 st.caption("No listening evidence for this call.")
+            show_text_evidence(prefix, words)
 
         with right:
             st.subheader("Scores")
@@ -229,6 +306,7 @@ if view == VIEWS[0]:
                     lines = [f"**{n}. {item.title}**", f"Score: **{score}**{label}"]
                     lines += [item.anchor] if item.anchor else []
                     lines += [f":material/graphic_eq: {line}" for line in item.evidence]
+                    lines += item_text_lines(words, item.key)
                     st.markdown("  \n".join(lines))
                     # What people typed goes out as plain text.
                     typed = [f"Note: {item.note}"] if item.note else []

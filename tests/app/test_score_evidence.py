@@ -113,3 +113,22 @@ def test_without_a_transcript_the_page_says_so(trained, tmp_path):
     assert not at.exception
     assert any("No transcript for this call" in c.value for c in at.caption)
     assert not any("Suggested:" in c.value for c in at.caption)  # nothing measured
+
+
+def test_the_agent_sees_the_same_text_evidence_on_their_feedback(app_db, tmp_path):
+    world = make_world()
+    call_id = _call(world, tmp_path, 300, defensive=2)
+    ev = open_draft(world.sup_north, call_id)
+    for key in SCORED_ITEMS:
+        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=3)
+    submit(world.sup_north, ev.id, ev.row_version)
+    at = open_page(world.agent_north, "pages/my_feedback.py", {"evaluation": str(ev.id)})
+    assert not at.exception
+    assert "What was said" in [h.value for h in at.subheader]
+    moments = _pills(at, "_defensive_moments")
+    assert moments.label == "Defensive turns: 2" and len(moments.options) == 2
+    moments.set_value(1).run()
+    assert not at.exception
+    assert at.session_state[f"fb{ev.id}_seek"][0] == 9.0
+    # Beside the item the rubric maps it to: the count.
+    assert any("Defensive turns: 2" in m.value for m in at.markdown)
