@@ -68,6 +68,16 @@ def test_webvtt_diarised_labels_stay_unknown():
 def test_webvtt_detected_by_content_whatever_the_name():
     data = (FIXTURES / "webvtt_voices.vtt").read_bytes()
     assert parse_transcript(data, "upload.txt").format == "webvtt"
+    deepgram = (FIXTURES / "deepgram_multichannel.json").read_bytes()
+    assert parse_transcript(deepgram, "misnamed.vtt").format == "deepgram"
+
+
+def test_headerless_cues_named_vtt_read_as_webvtt():
+    data = b"00:01.000 --> 00:02.500\n<v Agent>Hello.\n"
+    (u,) = parse_transcript(data, "no-header.vtt").utterances
+    assert (u.speaker, u.start_s, u.end_s, u.text) == ("agent", 1.0, 2.5, "Hello.")
+    assert parse_transcript(data, "no-header.vtt").format == "webvtt"
+    assert parse_transcript(data, "no-header.srt").format == "srt"
 
 
 # --- SRT -----------------------------------------------------------------------------------
