@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run worker test bench lint services clean
+.PHONY: run worker test test-fast bench lint types services clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,21 @@ run: $(VENV)/.runtime
 worker: $(VENV)/.runtime
 	$(PY) -m jobs.worker
 
-# Installs Chromium and PostgreSQL from Debian when missing (as root), starts PostgreSQL,
-# then runs every suite. Under CI=true a missing browser or database fails the run.
+# What CI runs: lint, the type gate, then every suite. Installs Chromium, PostgreSQL,
+# Redis and espeak-ng from Debian when missing (as root) and starts the servers. Under
+# CI=true a missing browser or server fails the run.
 test: $(VENV)/.dev
 	@bash tools/ensure_test_services.sh
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+# The inner loop: the pure core and the SQLite half of the database tests; no browser,
+# no PostgreSQL, no Redis.
+test-fast: $(VENV)/.dev
+	$(VENV)/bin/pytest -n 2 -q tests/unit tests/db tests/support \
+		-m "not postgres and not browser" -k "not redis"
+
+types: $(VENV)/.dev
+	$(PY) tools/typecheck.py
 
 bench: $(VENV)/.dev
 	$(PY) -m bench.run
