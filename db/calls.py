@@ -250,60 +250,57 @@ def parse_manifest(
             f"{name}: missing column(s) {', '.join(missing)}; "
             f"expected {', '.join(MANIFEST_COLUMNS)}"
         )
-    good, bad, seen_files, seen_ids = [], [], set(), set()
+    good: list[ManifestRow] = []
+    bad: list[RowResult] = []
+    seen_files: set[str] = set()
+    seen_ids: set[str] = set()
     for line, raw_row in enumerate(rows, start=2):
         surplus = raw_row.pop(None, None)  # DictReader files extra fields under None
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items()}
-        file = row.get("file", "")
         try:
             if surplus:
                 raise IntakeProblem(
                     f"{len(surplus)} field(s) more than the header has; check the commas"
                 )
-            if not file:
-                raise IntakeProblem("the file column is empty")
-            try:
-                started = datetime.fromisoformat(row["started_at"].replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise IntakeProblem(
-                    f"started_at {row['started_at']!r} is not an ISO date-time"
-                ) from exc
-            if started.tzinfo is None:
-                started = started.replace(tzinfo=UTC)
-            try:
-                channel = int(row["agent_channel"] or 0)
-            except ValueError as exc:
-                raise IntakeProblem(
-                    f"agent_channel {row['agent_channel']!r} is not 0 or 1"
-                ) from exc
-            if file in seen_files:
-                raise IntakeProblem(f"file {file!r} is listed twice")
-            external_id = row["external_id"] or external_id_from_name(file)
-            if not external_id:
-                raise IntakeProblem(
-                    f"no call id can be made from {file!r}; fill in the external_id column"
-                )
-            if external_id in seen_ids:
-                raise IntakeProblem(f"external id {external_id!r} is listed twice")
-            if not row["agent"]:
-                raise IntakeProblem("the agent column is empty")
+            parsed = _manifest_row(line, row, seen_files, seen_ids)
         except IntakeProblem as exc:
-            bad.append(RowResult(line, file, "error", str(exc)))
+            bad.append(RowResult(line, row.get("file", ""), "error", str(exc)))
             continue
-        seen_files.add(file)
-        seen_ids.add(external_id)
-        good.append(
-            ManifestRow(
-                line,
-                file,
-                row["agent"],
-                started,
-                external_id,
-                channel,
-                row.get("transcript", ""),
-            )
-        )
+        seen_files.add(parsed.file)
+        seen_ids.add(parsed.external_id)
+        good.append(parsed)
     return good, bad
+
+
+def _manifest_row(
+    line: int, row: dict[str, str], seen_files: set[str], seen_ids: set[str]
+) -> ManifestRow:
+    """One manifest row's values, or IntakeProblem saying what is wrong with it."""
+    file = row.get("file", "")
+    if not file:
+        raise IntakeProblem("the file column is empty")
+    try:
+        started = datetime.fromisoformat(row["started_at"].replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise IntakeProblem(f"started_at {row['started_at']!r} is not an ISO date-time") from exc
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    try:
+        channel = int(row["agent_channel"] or 0)
+    except ValueError as exc:
+        raise IntakeProblem(f"agent_channel {row['agent_channel']!r} is not 0 or 1") from exc
+    if file in seen_files:
+        raise IntakeProblem(f"file {file!r} is listed twice")
+    external_id = row["external_id"] or external_id_from_name(file)
+    if not external_id:
+        raise IntakeProblem(f"no call id can be made from {file!r}; fill in the external_id column")
+    if external_id in seen_ids:
+        raise IntakeProblem(f"external id {external_id!r} is listed twice")
+    if not row["agent"]:
+        raise IntakeProblem("the agent column is empty")
+    return ManifestRow(
+        line, file, row["agent"], started, external_id, channel, row.get("transcript", "")
+    )
 
 
 def bulk_import(
