@@ -28,11 +28,14 @@ from db.calibration import (
 )
 from db.calls import audio_url_for, get_call, list_calls
 from db.listening import listening_report_for
+from db.suggestions import suggestion_agreement
+from db.trends import item_titles
 from player import call_player
 from scoring.calibration import StatisticResult
 from scoring.errors import EarshotError
 from scoring.evidence import player_timeline
 from scoring.ids import parse_id
+from scoring.suggestions import MIN_PAIRS
 from ui.format import local_date, mmss
 from ui.session import require_actor
 
@@ -528,3 +531,56 @@ if not accuracy.empty:
         hide_index=True,
         width="stretch",
     )
+
+
+# ------------------------------------------------------------------ the suggester as a scorer
+def suggestions_section() -> None:
+    """Suggested levels measured like one more scorer, per item and per month."""
+    st.divider()
+    st.subheader("How good are the suggestions")
+    st.caption(
+        "The suggester is treated as one more scorer: its suggested level against the level "
+        "submitted, per item, on the regular evaluations you may read. α and weighted κ as "
+        "above; deviation is suggested − submitted (positive: more lenient); take-rate is how "
+        "often scorers took a suggestion they were shown. An item whose α falls below 0.667 "
+        f"on {MIN_PAIRS} or more calls stops being suggested until it improves (its "
+        "suggestions are still computed and measured, never shown)."
+    )
+    agreement = suggestion_agreement(actor)
+    if agreement.empty:
+        st.info("No submitted evaluation had a suggestion yet.")
+        return
+    titles = item_titles()
+    columns = {
+        "n": "Calls",
+        "alpha": "α",
+        "weighted_kappa": "Weighted κ",
+        "mean_signed_deviation": "Deviation",
+        "exact_agreement": "Exact",
+        "n_shown": "Shown",
+        "take_rate": "Taken",
+        "status": "Reading",
+    }
+    table = agreement.reset_index()
+    table.insert(0, "Item", table.pop("item").map(lambda k: titles.get(k, k)))
+    st.dataframe(
+        table.rename(columns=columns),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "α": st.column_config.NumberColumn(format="%.2f"),
+            "Weighted κ": st.column_config.NumberColumn(format="%.2f"),
+            "Deviation": st.column_config.NumberColumn(format="%+.2f"),
+            "Exact": st.column_config.NumberColumn(format="percent"),
+            "Taken": st.column_config.NumberColumn(format="percent"),
+        },
+        key="cal_suggester_table",
+    )
+    monthly = suggestion_agreement(actor, by_period=True).reset_index()
+    if monthly["period"].nunique() > 1:
+        st.caption("α per item by month")
+        wide = monthly.pivot(index="period", columns="item", values="alpha")
+        st.line_chart(wide.rename(columns=lambda k: titles.get(k, k)), height=260)
+
+
+suggestions_section()

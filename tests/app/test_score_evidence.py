@@ -132,3 +132,25 @@ def test_the_agent_sees_the_same_text_evidence_on_their_feedback(app_db, tmp_pat
     assert at.session_state[f"fb{ev.id}_seek"][0] == 9.0
     # Beside the item the rubric maps it to: the count.
     assert any("Defensive turns: 2" in m.value for m in at.markdown)
+
+
+def test_a_taken_suggestion_appears_in_the_agreement_view(trained, tmp_path):
+    world = trained
+    call_id = _call(world, tmp_path, 400, defensive=3)
+    at = open_page(world.sup_north, SCORE, {"call": str(call_id)})
+    next(b for b in at.button if b.key and b.key.endswith("_not_defensive_take")).click().run()
+    at.run()  # the whole page again (the take reran only its item and the summary)
+    for radio in list(at.radio):
+        if radio.value is None:
+            radio.set_value(3).run()
+    at.run()
+    next(b for b in at.button if b.label == "Submit evaluation").click().run()
+    assert not at.exception
+
+    cal = open_page(world.sup_north, "pages/calibration.py")
+    assert not cal.exception
+    table = next(d for d in cal.dataframe if "Taken" in d.value.columns).value
+    row = table[table["Item"] == "Stays calm when challenged"].iloc[0]
+    assert (row["Calls"], row["Shown"], row["Taken"]) == (1, 1, 1.0)
+    assert row["Deviation"] == 0.0  # suggested 2, submitted 2
+    assert row["Reading"] == "not measured"  # one call is too few to judge

@@ -36,7 +36,7 @@ from db.auth import authenticate
 from db.calibration import create_session, get_session, reveal, session_results
 from db.calls import audio_url_for, get_call
 from db.disputes import get_dispute, list_disputes, open_dispute, resolve_dispute
-from db.engine import read_scope
+from db.engine import read_scope, session_scope
 from db.evaluations import (
     add_comment,
     amend,
@@ -55,6 +55,7 @@ from db.models import (
     Dispute,
     Evaluation,
     SamplingPlanRow,
+    SuggestionModelRow,
     User,
 )
 from db.sampling import (
@@ -66,6 +67,8 @@ from db.sampling import (
     run_plan,
     save_plan,
 )
+from db.suggestions import suggestion_agreement, suggestions_for, take_suggestion
+from db.text_evidence import text_evidence_for
 from db.transcripts import attach_transcript, search_transcripts, transcript_for
 from db.trends import TrendFilters, agent_trend, weekly_totals
 from db.users import create_user, set_active
@@ -75,6 +78,27 @@ from tests.factories import PASSWORD, SCORED_ITEMS, make_call, make_world, submi
 
 PLAN_WEEK = date(2026, 11, 2)  # the week of the factories' calls
 PEOPLE = ("admin", "north", "south", "west", "agent", "peer", "stranger", "gone")
+# A fitted suggestion model with one item, confident on any call with a transcript: the
+# suggestion rows below differ only by who asks.
+MODEL = {
+    "version": 1,
+    "min_confidence": 0.5,
+    "min_cv_alpha": 0.667,
+    "items": {
+        "not_defensive": {
+            "item_key": "not_defensive",
+            "features": ["defensive"],
+            "means": [0.0],
+            "scales": [1.0],
+            "coefficients": [-1.0],
+            "thresholds": [-2.0, 2.0],
+            "levels": [2, 3, 4],
+            "n_train": 40,
+            "cv_alpha": 0.9,
+        }
+    },
+    "skipped": {},
+}
 
 VTT = b"""WEBVTT
 
@@ -120,6 +144,9 @@ def scene(database, tmp_path) -> Scene:
     spare = make_call(world.admin, world.agent_north, tmp_path, seconds=30, seed=2)
     draft_call = make_call(world.admin, world.agent_north, tmp_path, seconds=30, seed=3)
     attach_transcript(world.sup_north, call.id, VTT, "call.vtt")
+    attach_transcript(world.sup_north, draft_call.id, VTT, "draft.vtt")  # for suggestions
+    with session_scope() as session:
+        session.add(SuggestionModelRow(rubric_key="listening", model=MODEL, n_evaluations=40))
     done = submit_evaluation(world.sup_north, call.id, level=3)
     draft = open_draft(world.sup_north, draft_call.id)
     draft = add_comment(world.sup_north, draft.id, draft.row_version, 2.0, "Pinned moment")
@@ -198,6 +225,22 @@ def _past_access(action: Callable[[], object]) -> bool:
     return True
 
 
+def _suggested(s: Scene, who: Actor, evaluation_id: int) -> bool:
+    """Whether `who` is shown a suggestion on the evaluation (its scorer opened it first,
+    which computes them)."""
+    with read_scope() as session:
+        scorer_id = session.get(Evaluation, evaluation_id).scorer_id
+    scorer = next(a for a in s.people.values() if a.id == scorer_id)
+    suggestions_for(scorer, evaluation_id)
+    return bool(suggestions_for(who, evaluation_id))
+
+
+def _blind_draft_suggested(s: Scene, who: Actor) -> bool:
+    """A seat holder opening their blind calibration draft on the call: a suggestion?"""
+    draft = open_draft(who, s.call_id, s.session_id)
+    return bool(suggestions_for(who, draft.id)) if not draft.submitted else False
+
+
 def _trend_includes_agent(s: Scene, who: Actor) -> bool:
     frame = weekly_totals(who, TrendFilters())
     return bool((frame["agent_id"] == s.people["agent"].id).any()) if len(frame) else False
@@ -250,6 +293,14 @@ VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
     ("assignment", "hand over"): lambda s, a: _past_access(
         lambda: hand_over(a, s.assignment_id, s.people["agent"].id)  # refused input, not access
     ),
+    ("text evidence", "read"): lambda s, a: text_evidence_for(a, s.call_id) is not None,
+    ("suggestions", "read on a draft"): lambda s, a: _suggested(s, a, s.draft_id),
+    ("suggestions", "read in blind calibration"): _blind_draft_suggested,
+    ("suggestions", "take"): lambda s, a: (
+        _suggested(s, s.people["north"], s.draft_id)
+        and take_suggestion(a, s.draft_id, _version(s, s.draft_id), "not_defensive")
+    ),
+    ("suggestions", "agreement"): lambda s, a: suggestion_agreement(a) is not None,
 }
 
 # Who may, per entity and verb (everyone else is refused). "gone" is never allowed.
@@ -281,6 +332,11 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("sampling plan", "progress"): {"admin", "north"},
     ("assignment", "own list"): {"north"},
     ("assignment", "hand over"): {"admin", "north"},
+    ("text evidence", "read"): {"admin", "north", "south", "agent"},  # as the transcript
+    ("suggestions", "read on a draft"): {"admin", "north"},  # scorers who read it
+    ("suggestions", "read in blind calibration"): set(),  # no anchoring: nobody, its scorer too
+    ("suggestions", "take"): {"north"},
+    ("suggestions", "agreement"): {"admin", "north", "south", "west"},  # over what each reads
 }
 
 AFTER_REVEAL: dict[tuple[str, str], set[str]] = {
@@ -370,6 +426,15 @@ def test_every_sql_filter_selects_exactly_what_its_predicate_allows(scene):
                 else set()
             )
             assert by_filter == by_rule, ("change", who)
+
+            by_filter = set(session.exec(select(Call.id).where(access.text_evidence_filter(actor))))
+            by_rule = {c.id for c in calls if access.can_see_text_evidence(session, actor, c)}
+            assert by_filter == by_rule, ("text evidence", who)
+            by_filter = set(
+                session.exec(select(Evaluation.id).where(access.suggestion_filter(actor)))
+            )
+            by_rule = {e.id for e in evaluations if access.can_see_suggestions(session, actor, e)}
+            assert by_filter == by_rule, ("suggestions", who)
 
             if user.active:
                 plans = session.exec(select(SamplingPlanRow)).all()
