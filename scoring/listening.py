@@ -66,7 +66,7 @@ AGENT = "agent"
 CUSTOMER = "customer"
 MIXED = "mixed"
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: holds
 
 MERGE_GAP_S = 0.5
 BACKCHANNEL_MAX_S = 1.0
@@ -90,8 +90,17 @@ GATE_MARGIN_DB = 6.0  # candidate speech: this far above the channel's noise flo
 START_MARGIN_DB = 12.0  # energy VAD: a run must reach this far above the floor
 SURE_MARGIN_DB = 30.0  # webrtc VAD: this far above the floor is speech without asking
 ECHO_MARGIN_DB = 6.0  # crosstalk: a frame must beat the measured echo level by this much
+ECHO_MIN_CORR = 0.3  # crosstalk: normalised cross-correlation that proves an echo
+ECHO_MAX_LAG_S = 0.12  # crosstalk: echoes arrive up to this late
+ECHO_BLOCK_FRAMES = 3  # crosstalk: correlated in blocks this long (frames) ...
+ECHO_BLOCKS = 128  # ... this many, where the channel is quietest
 MIN_GATE_DBFS = -55.0  # never call anything quieter than this speech
 MIN_RUN_S = 0.09  # shorter voiced blips are clicks, not speech
+HOLD_MIN_S = 8.0  # hold: steady sound on one channel for at least this long ...
+HOLD_WINDOW_S = 2.0  # ... every window this long of it ...
+HOLD_MAX_STD_DB = 4.0  # ... varying less than this (frame level standard deviation)
+CHATTER_SPREAD_DB = 5.0  # quiet frames spread this wide (p25 - p5): background voices
+CHATTER_MARGIN_DB = 9.0  # ... then speech must be this far above their p25 level
 
 Run = tuple[float, float]
 
@@ -150,6 +159,7 @@ class ListeningReport:
     response_gaps_s: list[float] = field(default_factory=list)
     longest_agent_turn_s: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    holds: list[Span] = field(default_factory=list)
 
     @property
     def is_mono(self) -> bool:
@@ -193,6 +203,7 @@ class ListeningReport:
             "long_silences": [{"start_s": s.start_s, "end_s": s.end_s} for s in self.long_silences],
             "response_gaps_s": list(self.response_gaps_s),
             "params": dict(self.params),
+            "holds": [{"start_s": s.start_s, "end_s": s.end_s} for s in self.holds],
         }
 
     @classmethod
@@ -223,6 +234,7 @@ class ListeningReport:
                 response_gaps_s=[float(g) for g in data.get("response_gaps_s", [])],
                 longest_agent_turn_s=_opt_float(data.get("longest_agent_turn_s")),
                 params=dict(data.get("params", {})),
+                holds=[Span(float(s["start_s"]), float(s["end_s"])) for s in data.get("holds", [])],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a listening report: {exc!r}") from exc
@@ -324,6 +336,22 @@ def _response_gaps(customer: Sequence[Run], agent: Sequence[Run]) -> list[float]
     return gaps
 
 
+def _without(runs: Sequence[Run], holds: Sequence[Run]) -> list[Run]:
+    """Sorted runs with the parts inside any of the sorted ``holds`` removed."""
+    out: list[Run] = []
+    for a, b in runs:
+        pieces = [(a, b)]
+        for h0, h1 in holds:
+            pieces = [
+                piece
+                for p0, p1 in pieces
+                for piece in ((p0, min(p1, h0)), (max(p0, h1), p1))
+                if piece[1] > piece[0]
+            ]
+        out += pieces
+    return out
+
+
 def _silences(all_turns: Sequence[Run], long_silence_s: float) -> list[Span]:
     spans: list[Span] = []
     merged = normalize_runs(all_turns, math.inf)
@@ -343,13 +371,18 @@ def report_from_speech(
     interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S,
     long_silence_s: float = LONG_SILENCE_S,
     params: dict[str, Any] | None = None,
+    hold_spans: Iterable[Sequence[float]] = (),
 ) -> ListeningReport:
     """Build the report from speech runs ``[(start_s, end_s), ...]`` per party.
 
     ``customer_runs=None`` means a mono recording: ``agent_runs`` then holds the mixed
     speech of both parties and only turns ("mixed") and long silences are computed.
     Runs may be unsorted or overlapping; they are clipped to ``[0, duration_s]``.
+    ``hold_spans``: stretches on hold (music or a message): what either channel carries
+    there is neither party's talk, and a hold is not a silence (it splits no turn; the
+    time around it counts as silence only on its own).
     """
+    holds = normalize_runs(hold_spans, duration_s)
     duration_s = float(duration_s)
     used = {
         "merge_gap_s": merge_gap_s,
@@ -358,11 +391,12 @@ def report_from_speech(
         "long_silence_s": long_silence_s,
         **(params or {}),
     }
+
     def r3(x: float) -> float:  # millisecond precision for storage
         return round(float(x), 3)
 
     if customer_runs is None:
-        mixed = merge_runs(normalize_runs(agent_runs, duration_s), merge_gap_s)
+        mixed = merge_runs(_without(normalize_runs(agent_runs, duration_s), holds), merge_gap_s)
         return ListeningReport(
             duration_s=r3(duration_s),
             channels=1,
@@ -371,13 +405,14 @@ def report_from_speech(
             overtalk_s=None,
             agent_talk_share=None,
             turns=[Turn(MIXED, r3(a), r3(b)) for a, b in mixed],
-            long_silences=_silences(mixed, long_silence_s),
+            long_silences=_silences([*mixed, *holds], long_silence_s),
             longest_agent_turn_s=None,
             params=used,
+            holds=[Span(r3(a), r3(b)) for a, b in holds],
         )
 
-    agent = merge_runs(normalize_runs(agent_runs, duration_s), merge_gap_s)
-    customer = merge_runs(normalize_runs(customer_runs, duration_s), merge_gap_s)
+    agent = merge_runs(_without(normalize_runs(agent_runs, duration_s), holds), merge_gap_s)
+    customer = merge_runs(_without(normalize_runs(customer_runs, duration_s), holds), merge_gap_s)
     a_bc, a_int = _classify(agent, customer, backchannel_max_s, interruption_min_overlap_s)
     c_bc, c_int = _classify(customer, agent, backchannel_max_s, interruption_min_overlap_s)
 
@@ -410,10 +445,11 @@ def report_from_speech(
         turns=turns,
         interruptions=interruptions,
         backchannels=backchannels,
-        long_silences=_silences(agent + customer, long_silence_s),
+        long_silences=_silences([*agent, *customer, *holds], long_silence_s),
         response_gaps_s=_response_gaps(customer_main, agent_main),
         longest_agent_turn_s=r3(max((b - a for a, b in agent), default=0.0)),
         params=used,
+        holds=[Span(r3(a), r3(b)) for a, b in holds],
     )
 
 
@@ -512,6 +548,7 @@ class _Levels:
     db: np.ndarray  # (n_frames, channels) dBFS
     floor: np.ndarray  # (channels,) noise floor, dBFS
     gate: np.ndarray  # (channels,) below this a frame is silence, dBFS
+    chatter: np.ndarray  # (channels,) bool: other voices behind the near talker
 
     def active(self, c: int) -> np.ndarray:
         return np.asarray(self.db[:, c] > self.gate[c], dtype=bool)
@@ -543,9 +580,17 @@ def _levels(x: np.ndarray, sample_rate: int, vad: str) -> _Levels:
         x, sample_rate = _resample_for_webrtc(x, sample_rate)
     frame_len = max(1, int(round(sample_rate * FRAME_MS / 1000)))
     db = _frame_db(x, frame_len)
-    floor = np.percentile(db, 10, axis=0) if db.shape[0] else np.full(x.shape[1], -100.0)
+    if db.shape[0]:
+        p5, floor, p25 = np.percentile(db, [5, 10, 25], axis=0)
+    else:
+        p5 = floor = p25 = np.full(x.shape[1], -100.0)
     gate = np.maximum(floor + GATE_MARGIN_DB, MIN_GATE_DBFS)
-    return _Levels(x, sample_rate, frame_len, db, floor, gate)
+    # Other voices behind the near talker (open plan, babble): the quiet quarter of the
+    # frames is not a steady floor but fluctuates like speech. Their loud moments sit
+    # about 9 dB above that quarter's level; the near talker is louder still.
+    chatter = (p25 - p5) >= CHATTER_SPREAD_DB
+    gate = np.where(chatter, np.maximum(gate, p25 + CHATTER_MARGIN_DB), gate)
+    return _Levels(x, sample_rate, frame_len, db, floor, gate, chatter)
 
 
 def _runs(
@@ -573,7 +618,7 @@ def _runs(
         if crosstalk and others:
             candidates &= ~_echo_frames(lv, c, others)
         if vad == "energy":
-            start = max(floor + START_MARGIN_DB, MIN_GATE_DBFS)
+            start = max(floor + START_MARGIN_DB, MIN_GATE_DBFS, float(lv.gate[c]) + 3.0)
             flags = _hysteresis(candidates, level > start)
         else:
             sure = candidates & (level > floor + SURE_MARGIN_DB)
@@ -583,30 +628,108 @@ def _runs(
     return out
 
 
+def _echo_lag(lv: _Levels, c: int, o: int, pick: np.ndarray) -> tuple[int, float, float]:
+    """Cross-correlate channel ``c`` with channel ``o`` over the frames ``pick``.
+
+    Returns ``(lag, gain, corr)``: ``c`` ~ ``gain * o`` delayed by ``lag`` samples
+    (0..``ECHO_MAX_LAG_S``), and the normalised correlation at that lag (about 1 for a
+    pure echo, 0 for unrelated speech). Blocks of ``ECHO_BLOCK_FRAMES`` frames from the
+    ``ECHO_BLOCKS`` picked frames
+    where ``c`` is quietest; cross-spectra summed (FFT), so the cost is fixed.
+    """
+    fl = lv.frame_len
+    max_lag = int(ECHO_MAX_LAG_S * lv.rate)
+    block = ECHO_BLOCK_FRAMES * fl
+    idx = np.flatnonzero(pick)
+    idx = idx[(idx * fl >= max_lag) & (idx * fl + block <= lv.samples.shape[0])]
+    if idx.size == 0:
+        return 0, 0.0, 0.0
+    # the quietest picked frames: the purest echo, least covered by c's own speech
+    idx = np.sort(idx[np.argsort(lv.db[idx, c], kind="stable")[:ECHO_BLOCKS]])
+    n_fft = 1 << int(np.ceil(np.log2(block + max_lag)))
+    cross = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
+    energy_c = energy_o = 0.0
+    for k in idx:
+        a = int(k) * fl
+        seg_c = lv.samples[a : a + block, c].astype(np.float64)
+        seg_o = lv.samples[a - max_lag : a + block, o].astype(np.float64)
+        cross += np.fft.rfft(seg_o, n_fft) * np.conj(np.fft.rfft(seg_c, n_fft))
+        energy_c += float(seg_c @ seg_c)
+        energy_o += float(seg_o[max_lag:] @ seg_o[max_lag:])
+    xc = np.fft.irfft(cross, n_fft)[: max_lag + 1][::-1]  # xc[d] = sum c(t) o(t - d)
+    lag = int(np.argmax(np.abs(xc)))
+    if energy_c <= 0 or energy_o <= 0:
+        return 0, 0.0, 0.0
+    corr = float(abs(xc[lag]) / math.sqrt(energy_c * energy_o))
+    return lag, float(abs(xc[lag]) / energy_o), corr
+
+
 def _echo_frames(lv: _Levels, c: int, others: Sequence[int]) -> np.ndarray:
     """Frames of channel ``c`` that are only the other party's echo (crosstalk).
 
-    An echo is a copy of the other party at a fixed level below it: over the frames where
-    the other party is loud and channel ``c`` is active, the level difference piles up
-    around one value (the coupling). Genuine overlapping speech spreads out around 0 dB.
-    When at least 30% of those frames sit within 3 dB of a coupling below -12 dB, frames
-    less than ``ECHO_MARGIN_DB`` above the coupling are echo. Otherwise: all False.
+    An echo is a copy of the other party, a little late and at a fixed level below it.
+    Over the frames where the other party is loud and channel ``c`` is active: the
+    cross-correlation (``_echo_lag``) gives the delay (0..``ECHO_MAX_LAG_S``); with the
+    other party's levels moved by that delay, the level differences pile up around one
+    value, the coupling (a 7 dB window holding the most frames, -12 dB or lower). The
+    frames within 3 dB of it must then correlate with the other party (normalised, at
+    least ``ECHO_MIN_CORR``): a weak line's own speech at a steady level below the other
+    party does not. Frames less than ``ECHO_MARGIN_DB`` above the delayed level plus the
+    coupling are echo. Otherwise: all False.
     """
     none = np.zeros(lv.db.shape[0], dtype=bool)
-    cols = list(others)
-    level = lv.db[:, c]
-    other = lv.db[:, cols].max(axis=1)
-    loud = (lv.db[:, cols] > lv.floor[cols] + SURE_MARGIN_DB).any(axis=1)
-    diff = (level - other)[loud & lv.active(c)]
-    if diff.size < 20:
-        return none
-    counts, _ = np.histogram(diff, bins=70, range=(-70.0, 0.0))  # 1 dB bins
-    window = np.convolve(counts, np.ones(7), mode="same")  # +-3 dB around each bin
-    peak = int(np.argmax(window))
-    coupling = -70.0 + peak + 0.5
-    if coupling > -12.0 or window[peak] < 0.3 * diff.size:
-        return none
-    return np.asarray(level < other + coupling + ECHO_MARGIN_DB, dtype=bool)
+    echo = none.copy()
+    for o in others:
+        loud = lv.db[:, o] > lv.floor[o] + SURE_MARGIN_DB
+        pick = loud & lv.active(c)
+        if int(pick.sum()) < 20:
+            continue
+        lag, _, _ = _echo_lag(lv, c, o, pick)
+        delayed = np.zeros(lv.samples.shape[0], dtype=np.float32)
+        delayed[lag:] = lv.samples[: lv.samples.shape[0] - lag, o]
+        other_db = _frame_db(delayed[:, None], lv.frame_len)[:, 0]
+        # the coupling: where the level differences of aligned frames pile up
+        diff = (lv.db[:, c] - other_db)[pick]
+        counts, _ = np.histogram(diff, bins=70, range=(-70.0, 0.0))  # 1 dB bins
+        window = np.convolve(counts, np.ones(7), mode="same")  # +-3 dB around each bin
+        peak = int(np.argmax(window))
+        coupling = -70.0 + peak + 0.5
+        if coupling > -12.0:
+            continue
+        near = pick & (np.abs(lv.db[:, c] - other_db - coupling) <= 3.0)
+        if int(near.sum()) < 10 or _echo_lag(lv, c, o, near)[2] < ECHO_MIN_CORR:
+            continue  # the frames at that offset are not a copy of the other party
+        echo |= lv.db[:, c] < other_db + coupling + ECHO_MARGIN_DB
+    return echo
+
+
+def _hold_runs(lv: _Levels, c: int, min_hold_s: float) -> list[Run]:
+    """Stretches of channel ``c`` carrying hold music: at least ``min_hold_s`` long,
+    where every 2 s window is at least 95% active and its frame levels vary by less than
+    ``HOLD_MAX_STD_DB`` (standard deviation). Speech rises and falls by syllable and
+    stops between words (10 dB or more); music runs on at a steady level. Rolling sums,
+    so the cost is a few passes over the frame levels."""
+    n = lv.db.shape[0]
+    frame_s = lv.frame_len / lv.rate
+    w = int(round(HOLD_WINDOW_S / frame_s))
+    if n < w or min_hold_s <= 0:
+        return []
+    level = lv.db[:, c].astype(np.float64)
+    act = lv.active(c).astype(np.float64)
+
+    def rolling(v: np.ndarray) -> np.ndarray:
+        cs = np.concatenate(([0.0], np.cumsum(v)))
+        return np.asarray((cs[w:] - cs[:-w]) / w)
+
+    mean = rolling(level)
+    var = rolling(level * level) - mean * mean
+    steady = (rolling(act) >= 0.95) & (var < HOLD_MAX_STD_DB**2)
+    edges = np.zeros(n + 1, dtype=np.int64)  # a steady window marks all its frames
+    starts = np.flatnonzero(steady)
+    np.add.at(edges, starts, 1)
+    np.add.at(edges, starts + w, -1)
+    flags = np.cumsum(edges[:n]) > 0
+    return _flags_to_runs(flags, frame_s, min_hold_s)
 
 
 def _looks_mono(lv: _Levels, a: int, b: int) -> bool:
@@ -656,13 +779,15 @@ def analyze(
     vad: str = "webrtc",
     aggressiveness: int = 2,
     crosstalk: bool = True,
+    hold_min_s: float = HOLD_MIN_S,
 ) -> ListeningReport:
     """Analyse decoded audio: ``samples`` float (frames, channels), ``sample_rate`` Hz.
 
     Stereo: ``agent_channel`` is the agent, the other channel(s) the customer. One channel,
     or channels carrying the same signal, is analysed as mono. Silence gives an empty
     report. Thresholds: see the module docstring; ``vad``, ``aggressiveness`` and
-    ``crosstalk``: see ``detect_speech``.
+    ``crosstalk``: see ``detect_speech``. Hold music on any channel, at least
+    ``hold_min_s`` long (0 turns the check off), becomes the report's ``holds``.
     """
     _check_vad(vad, aggressiveness)
     x = _check_samples(samples, sample_rate)
@@ -682,6 +807,7 @@ def analyze(
         "aggressiveness": aggressiveness,
         "crosstalk": crosstalk,
         "agent_channel": agent_channel,
+        "hold_min_s": hold_min_s,
     }
     lv = _levels(x, sample_rate, vad)
     others = [c for c in range(n_ch) if c != agent_channel]
@@ -691,10 +817,16 @@ def analyze(
     if n_ch == 1:
         mono_channel = agent_channel if x.shape[1] >= 2 else 0
         (mono_runs,) = _runs(lv, [mono_channel], vad, aggressiveness, MIN_RUN_S, False)
-        return report_from_speech(mono_runs, None, duration_s, params=params, **thresholds)
+        holds = _hold_runs(lv, mono_channel, hold_min_s)
+        return report_from_speech(
+            mono_runs, None, duration_s, params=params, hold_spans=holds, **thresholds
+        )
     runs = _runs(lv, [agent_channel, *others], vad, aggressiveness, MIN_RUN_S, crosstalk)
     customer = [r for ch_runs in runs[1:] for r in ch_runs]
-    return report_from_speech(runs[0], customer, duration_s, params=params, **thresholds)
+    holds = [h for c in (agent_channel, *others) for h in _hold_runs(lv, c, hold_min_s)]
+    return report_from_speech(
+        runs[0], customer, duration_s, params=params, hold_spans=holds, **thresholds
+    )
 
 
 def analyze_file(
