@@ -93,6 +93,10 @@ else:
     st.info("No open assignments. Calls below can still be reviewed ad hoc.")
 
 st.subheader("Other calls waiting (ad-hoc reviews)")
+# With assignments open the rest of the queue is one click away: it is the costly part.
+if assigned and not st.toggle("Show them", key="queue_show_ad_hoc"):
+    st.caption("Calls nobody assigned can still be reviewed; a review is recorded as ad hoc.")
+    st.stop()
 agents = {a.display_name: a.id for a in list_agents(actor)}
 c1, c2, c3 = st.columns([2, 1, 1])
 agent_name = c1.selectbox("Agent", ["Everyone", *agents], key="queue_agent")

@@ -126,6 +126,8 @@ def test_my_assignments_lists_them_and_a_replacement_needs_a_reason(app_db):
     table = at.dataframe[0].value
     assert len(table) == 2 and set(table["Why"]) == {"random"}
     assert set(table["When"]) <= {"Due today", "Upcoming"}
+    assert len(at.dataframe) == 1  # the rest of the queue is one click away
+    at.toggle(key="queue_show_ad_hoc").set_value(True).run()
     ad_hoc = at.dataframe[1].value  # the other calls stay reachable for ad-hoc reviews
     assert len(ad_hoc) and not set(ad_hoc["Call"]) & set(table["Call"])
     first = table["Call"][0]
