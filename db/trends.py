@@ -65,6 +65,7 @@ from db.models import (
     ListeningReportRow,
     Role,
     Team,
+    TextEvidenceRow,
     User,
 )
 from db.models import Rubric as RubricRow
@@ -81,6 +82,17 @@ LISTENING_METRICS: dict[str, str] = {
     "response_gap_median": "Median response gap (s)",
     "overtalk": "Both talking (s)",
 }
+TEXT_METRICS: dict[str, str] = {
+    "paraphrases": "Paraphrases",
+    "questions": "Questions asked",
+    "open_question_share": "Open-question share",
+    "questions_before_fix": "Questions before the first fix",
+    "defensive": "Defensive turns",
+    "completions": "Finished the customer's sentence",
+    "repeats": "Customer repeats",
+    "empathy": "Empathy",
+}
+"""Text-evidence columns of ``text_evidence`` averaged per call in the text trends."""
 WEEKLY_COLUMNS = ["agent_id", "agent", "week", "n", "mean_total"]
 TEAM_WEEKLY_COLUMNS = ["team_id", "team", "week", "n", "mean_total"]
 ITEM_AVERAGE_COLUMNS = ["agent_id", "agent", "item_key", "item", "n", "n_na", "mean_value"]
@@ -88,6 +100,8 @@ DISTRIBUTION_COLUMNS = ["item_key", "item", "level", "count"]
 SCORER_VOLUME_COLUMNS = ["scorer_id", "scorer", "week", "n"]
 LENIENCY_COLUMNS = ["scorer_id", "scorer", "leniency", "n_cells", "n_evaluations"]
 LISTENING_COLUMNS = ["agent_id", "agent", "week", "n_calls", *LISTENING_METRICS]
+TEXT_COLUMNS = ["agent_id", "agent", "week", "n_calls", *TEXT_METRICS]
+TEAM_TEXT_COLUMNS = ["team_id", "team", "week", "n_calls", *TEXT_METRICS]
 BEHIND_COLUMNS = ["evaluation_id", "submitted_at", "week", "agent", "scorer", "call", "total"]
 AGENT_WEEKLY_COLUMNS = ["week", "agent_n", "agent_mean", "team_n", "team_mean"]
 AGENT_ITEM_COLUMNS = ["item_key", "item", "agent_n", "agent_mean", "team_n", "team_mean"]
@@ -534,6 +548,76 @@ def listening_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         row.update({m: _float(v) for m, v in zip(LISTENING_METRICS, means, strict=True)})
         out.append(row)
     return _frame(out, LISTENING_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
+
+
+# ---------------------------------------------------------------- text evidence
+
+
+@cached_by_data_version
+def text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
+    """Mean text-evidence figures per agent per week over evaluated calls with a
+    transcript (TEXT_COLUMNS; counts per call, the open-question share over calls that
+    asked any). Same scope and filters as ``listening_weekly``."""
+    metrics = [getattr(TextEvidenceRow, m) for m in TEXT_METRICS]
+    with read_scope() as session:
+        actor = _scope(session, actor)
+        week = _week_expr(session).label("week")
+        rows = session.exec(
+            select(
+                Evaluation.agent_id,
+                week,
+                func.count(TextEvidenceRow.call_id),
+                *(func.avg(m) for m in metrics),
+            )
+            .join(TextEvidenceRow, TextEvidenceRow.call_id == Evaluation.call_id)
+            .where(*_conditions(actor, f))
+            .group_by(Evaluation.agent_id, week)
+        ).all()
+        names = _names(session, (r[0] for r in rows))
+    out = []
+    for agent, w, n, *means in rows:
+        row = {"agent_id": agent, "agent": names.get(agent, "?"), "week": _as_date(w)}
+        row["n_calls"] = int(n)
+        row.update({m: _float(v) for m, v in zip(TEXT_METRICS, means, strict=True)})
+        out.append(row)
+    return _frame(out, TEXT_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
+
+
+@cached_by_data_version
+def team_text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
+    """Mean text-evidence figures per team per week (TEAM_TEXT_COLUMNS), scoped as
+    ``team_weekly_average``: an agent sees their own team's, never another's."""
+    metrics = [getattr(TextEvidenceRow, m) for m in TEXT_METRICS]
+    with read_scope() as session:
+        actor = _scope(session, actor)
+        if actor.is_agent:
+            if actor.team_id is None:
+                return _frame([], TEAM_TEXT_COLUMNS)
+            f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
+            where = team_average_filter(actor, actor.team_id) + _filter_conditions(f)
+        else:
+            where = _conditions(actor, f, agent_filter=False)
+        week = _week_expr(session).label("week")
+        rows = session.exec(
+            select(
+                User.team_id,
+                week,
+                func.count(TextEvidenceRow.call_id),
+                *(func.avg(m) for m in metrics),
+            )
+            .join(User, User.id == Evaluation.agent_id)
+            .join(TextEvidenceRow, TextEvidenceRow.call_id == Evaluation.call_id)
+            .where(*where, User.team_id.is_not(None))
+            .group_by(User.team_id, week)
+        ).all()
+        names = _team_names(session, (r[0] for r in rows))
+    out = []
+    for team, w, n, *means in rows:
+        row = {"team_id": team, "team": names.get(team, "?"), "week": _as_date(w)}
+        row["n_calls"] = int(n)
+        row.update({m: _float(v) for m, v in zip(TEXT_METRICS, means, strict=True)})
+        out.append(row)
+    return _frame(out, TEAM_TEXT_COLUMNS).sort_values(["team", "week"], ignore_index=True)
 
 
 # ---------------------------------------------------------------- click-through

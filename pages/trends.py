@@ -23,6 +23,7 @@ from charts.trends import (
 from db.access import AccessDenied
 from db.intervals import trend_intervals
 from db.trends import (
+    TEXT_METRICS,
     TrendFilters,
     agent_item_averages,
     evaluations_behind,
@@ -32,7 +33,9 @@ from db.trends import (
     listening_weekly,
     scorer_leniency,
     scorer_weekly_volume,
+    team_text_weekly,
     team_weekly_average,
+    text_weekly,
     weekly_totals,
 )
 from scoring.errors import EarshotError
@@ -234,3 +237,19 @@ else:
         memo_figure(listening_chart, listening_weekly(actor, filters), metric),
         "trends_listening",
     )
+    # What was said: text evidence per call, weekly means per agent and per team.
+    st.subheader("From the transcripts")
+    text_metric = st.selectbox(
+        "Text metric", list(TEXT_METRICS), format_func=TEXT_METRICS.get, key="trends_text_metric"
+    )
+    per_agent = text_weekly(actor, filters)
+    if per_agent.empty:
+        st.caption("No evaluated call with a transcript in this view.")
+    else:
+        st.caption(f"{TEXT_METRICS[text_metric]}: mean per call, by agent and week")
+        st.line_chart(
+            per_agent.pivot_table(index="week", columns="agent", values=text_metric), height=280
+        )
+        per_team = team_text_weekly(actor, filters)
+        st.caption("By team and week")
+        st.dataframe(per_team.pivot_table(index="week", columns="team", values=text_metric))

@@ -154,3 +154,19 @@ def test_a_taken_suggestion_appears_in_the_agreement_view(trained, tmp_path):
     assert (row["Calls"], row["Shown"], row["Taken"]) == (1, 1, 1.0)
     assert row["Deviation"] == 0.0  # suggested 2, submitted 2
     assert row["Reading"] == "not measured"  # one call is too few to judge
+
+
+def test_trends_show_the_text_metrics(app_db, tmp_path):
+    world = make_world()
+    ev = open_draft(world.sup_north, _call(world, tmp_path, 500, defensive=2))
+    for key in SCORED_ITEMS:
+        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=3)
+    submit(world.sup_north, ev.id, ev.row_version)
+    at = open_page(world.sup_north, "pages/trends.py")
+    at.button_group(key="trends_view").set_value("Listening").run()
+    assert not at.exception
+    assert "From the transcripts" in [h.value for h in at.subheader]
+    at.selectbox(key="trends_text_metric").set_value("defensive").run()
+    assert not at.exception
+    (team_table,) = [d.value for d in at.dataframe]
+    assert team_table["North"].tolist() == [2.0]

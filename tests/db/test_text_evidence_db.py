@@ -121,3 +121,42 @@ def test_text_evidence_is_read_like_its_call(database, tmp_path):
             text_evidence_for(refused, call.id)
     with pytest.raises(NotFound):
         text_evidence_for(world.admin, 10**6)
+
+
+def test_trends_gain_the_text_metrics_per_agent_and_team(database, tmp_path):
+    from db.trends import TrendFilters, team_text_weekly, text_weekly
+    from tests.factories import submit_evaluation
+
+    world = make_world()
+    calm = VTT.replace("That's not our fault, you should have called the vendor.", "Thanks.")
+    for seed, (agent, body) in enumerate(
+        [
+            (world.agent_north, VTT),
+            (world.agent_north, calm),
+            (world.agent_north2, VTT),
+            (world.agent_south, calm),
+        ]
+    ):
+        call = make_call(world.admin, agent, tmp_path, seed=seed)
+        _attach(world.admin, call.id, body)
+        scorer = world.sup_south if agent is world.agent_south else world.sup_north
+        submit_evaluation(scorer, call.id)
+    make_call(world.admin, world.agent_north, tmp_path, seed=9)  # not evaluated: left out
+
+    frame = text_weekly(world.admin, TrendFilters())
+    by_agent = frame.set_index("agent")
+    assert by_agent.loc["Agent.North", "n_calls"] == 2
+    assert by_agent.loc["Agent.North", "defensive"] == pytest.approx(0.5)
+    assert by_agent.loc["Agent.North2", "defensive"] == pytest.approx(1.0)
+    assert by_agent.loc["Agent.South", "repeats"] == pytest.approx(1.0)
+    # Scoped like every trend: an agent sees their own rows, a supervisor their team's.
+    assert set(text_weekly(world.agent_north, TrendFilters())["agent"]) == {"Agent.North"}
+    assert set(text_weekly(world.sup_north, TrendFilters())["agent"]) == {
+        "Agent.North",
+        "Agent.North2",
+    }
+    teams = team_text_weekly(world.admin, TrendFilters()).set_index("team")
+    assert teams.loc["North", "n_calls"] == 3
+    assert teams.loc["North", "defensive"] == pytest.approx(2 / 3)
+    assert teams.loc["South", "defensive"] == pytest.approx(0.0)
+    assert set(team_text_weekly(world.agent_south, TrendFilters())["team"]) == {"South"}
