@@ -7,7 +7,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from db.cache import bump_data_version
 from db.config import REPO_ROOT
@@ -178,7 +178,7 @@ def demo_transcripts(calls_spec: list[dict]) -> dict[str, tuple[Transcript, str]
     return out
 
 
-def _attach_demo_transcript(session, call: Call, parsed: tuple[Transcript, str]) -> None:  # noqa: ANN001
+def _attach_demo_transcript(session: Session, call: Call, parsed: tuple[Transcript, str]) -> None:
     transcript, name = parsed
     store_transcript(session, None, call, transcript, f"import:{transcript.format}:{name}")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, NotFound, get_visible_call
 from db.engine import read_scope, session_scope
@@ -91,7 +91,7 @@ def _send(job_id: int) -> None:
 
     try:
         send_job(job_id)
-    except Exception as exc:  # noqa: BLE001 - any queue failure is recorded, not raised
+    except Exception as exc:  # any queue failure is recorded, not raised
         fail_job(job_id, f"the job queue could not take this job: {type(exc).__name__}: {exc}")
 
 
@@ -249,7 +249,7 @@ def retry_job(actor: Actor, job_id: int) -> JobView:
     return job_view(job_id)
 
 
-def _visible_ids(session, actor: Actor, call_ids: set[int]) -> set[int]:  # noqa: ANN001
+def _visible_ids(session: Session, actor: Actor, call_ids: set[int]) -> set[int]:
     from db.transcripts import visible_call_filter
 
     if not call_ids:

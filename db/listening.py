@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from sqlmodel import select
 
 from db.access import AccessDenied, Actor, get_visible_call
@@ -10,6 +13,9 @@ from db.cache import bump_data_version
 from db.engine import read_scope, session_scope
 from db.media import media_root
 from db.models import Call, ListeningReportRow, utcnow
+
+if TYPE_CHECKING:
+    from db.jobs import JobView
 
 
 def store_listening_report(call_id: int) -> ListeningReportRow:
@@ -66,7 +72,9 @@ def stored_summary(row: ListeningReportRow) -> dict[str, float | int | None] | N
     }
 
 
-def analyse_missing_calls(progress=None, queue: bool = False) -> int:  # noqa: ANN001
+def analyse_missing_calls(
+    progress: Callable[[int, int], None] | None = None, queue: bool = False
+) -> int:
     """One-off: analyse every call that has no stored report yet, here (calling
     `progress(done, total)`) or, with `queue`, as background jobs. Returns how many."""
     with session_scope() as session:
@@ -82,7 +90,7 @@ def analyse_missing_calls(progress=None, queue: bool = False) -> int:  # noqa: A
     return len(todo)
 
 
-def queue_listening_job(call_id: int, requested_by: int | None = None):  # noqa: ANN201
+def queue_listening_job(call_id: int, requested_by: int | None = None) -> JobView:
     """Queue the call's listening analysis as a background job; returns its JobView."""
     from db.jobs import enqueue
     from jobs.handlers import LISTEN
@@ -90,7 +98,7 @@ def queue_listening_job(call_id: int, requested_by: int | None = None):  # noqa:
     return enqueue(LISTEN, call_id, requested_by=requested_by)
 
 
-def queue_listening_analysis(actor: Actor, call_id: int):  # noqa: ANN201 - a JobView
+def queue_listening_analysis(actor: Actor, call_id: int) -> JobView:
     """Analyse a call again in the background (after a VAD or threshold change), for a
     scorer who may see it."""
     if not actor.can_score:

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, event, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Table, UniqueConstraint, event, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -381,19 +382,17 @@ TRANSCRIPT_FTS_POSTGRES_DROP = ("DROP INDEX IF EXISTS ix_utterance_text_fts",)
 
 
 def transcript_fts_ddl(dialect: str) -> tuple[str, ...]:
-    return {"sqlite": TRANSCRIPT_FTS_SQLITE, "postgresql": TRANSCRIPT_FTS_POSTGRES}.get(
-        dialect, ()
-    )
+    return {"sqlite": TRANSCRIPT_FTS_SQLITE, "postgresql": TRANSCRIPT_FTS_POSTGRES}.get(dialect, ())
 
 
 @event.listens_for(TranscriptUtterance.__table__, "after_create")
-def _transcript_fts(target, connection, **_kw) -> None:  # noqa: ANN001
+def _transcript_fts(target: Table, connection: Connection, **_kw: Any) -> None:
     for statement in transcript_fts_ddl(connection.dialect.name):
         connection.exec_driver_sql(statement)
 
 
 @event.listens_for(TranscriptUtterance.__table__, "before_drop")
-def _drop_transcript_fts(target, connection, **_kw) -> None:  # noqa: ANN001
+def _drop_transcript_fts(target: Table, connection: Connection, **_kw: Any) -> None:
     drop = {
         "sqlite": TRANSCRIPT_FTS_SQLITE_DROP,
         "postgresql": TRANSCRIPT_FTS_POSTGRES_DROP,
@@ -402,7 +401,7 @@ def _drop_transcript_fts(target, connection, **_kw) -> None:  # noqa: ANN001
         connection.exec_driver_sql(statement)
 
 
-def managed_by_models(name: str | None, type_: str, parent_names: object) -> bool:  # noqa: ARG001
+def managed_by_models(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's include_name: the search index objects above live outside the models
     (FTS5 virtual and shadow tables, an expression index), so comparisons skip them."""
     return not (name or "").startswith(("transcript_utterance_fts", "ix_utterance_text_fts"))

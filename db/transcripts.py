@@ -81,7 +81,7 @@ class SearchHit:
 # ---------------------------------------------------------------- who may see which calls
 
 
-def visible_call_filter(query: Any, actor: Actor) -> Any:  # noqa: ANN401 - a Select
+def visible_call_filter(query: Any, actor: Actor) -> Any:
     """`query` (which selects from Call) narrowed to the calls `actor` may see: the access
     policy's `call_filter`, for the actor as stored now."""
     return query.where(call_filter(actor))

@@ -45,8 +45,9 @@ class JobFailed(Exception):
 
 def run_job(job_id: int) -> None:
     """Run one job to done or failed. Never raises: the row carries the outcome."""
-    import jobs.handlers  # noqa: F401 - registers the product's job kinds
-    import jobs.text_tasks  # noqa: F401 - text evidence and suggestion jobs
+    # Registering the job kinds: the product's, then text evidence and suggestions.
+    import jobs.handlers
+    import jobs.text_tasks  # noqa: F401
 
     job = job_rows.start_job(job_id)
     if job is None:
@@ -60,7 +61,7 @@ def run_job(job_id: int) -> None:
         fn(context)
     except JobFailed as exc:
         job_rows.fail_job(job_id, str(exc))
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+    except Exception as exc:  # every failure is recorded on the row
         log.exception("job %s (%s) failed", job_id, job.kind)
         job_rows.fail_job(job_id, f"{type(exc).__name__}: {exc}")
     else:
