@@ -430,3 +430,27 @@ def test_progress_counts_per_scorer_and_agent_with_the_even_pace(world):
     assert sup_view.totals == progress.totals  # the whole plan is in North
     with read_scope() as session:
         assert session.exec(select(func.count(AssignmentRow.id))).one() == 4
+
+
+def test_the_background_job_runs_one_plan_or_every_due_plan(world):
+    from db.jobs import enqueue
+    from jobs.handlers import SAMPLE
+    from jobs.queue import make_huey
+    from jobs.scheduler import queue_due_sampling
+
+    today = datetime.now(UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    add_calls(world.agent_north.id, 3, "A")  # in WEEK: long closed
+    view = save_plan(world.admin, "Weekly", north_plan(world, per_agent=1))
+    job = queue_due_sampling()  # immediate mode in tests: run where it is queued
+    assert job.state == "done", job.error
+    with read_scope() as session:
+        runs = session.exec(select(SamplingRun.period_start, SamplingRun.as_of)).all()
+    assert {start for start, _ in runs} == {monday, monday - timedelta(days=7)}
+    assert [as_of is None for start, as_of in sorted(runs)] == [True, False]
+    one = enqueue(SAMPLE, subject=str(view.id))
+    assert one.state == "done", one.error
+    bad = enqueue(SAMPLE, subject="every plan")
+    assert bad.state == "failed" and "names a plan id" in bad.error
+    # The worker's huey carries the periodic task that queues these jobs.
+    assert make_huey(immediate=True).sampling_task.name == "sampling"
