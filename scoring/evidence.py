@@ -55,7 +55,8 @@ def player_timeline(
 
     `report` is `ListeningReport.to_dict()` (or None), `peaks` one envelope per channel,
     `comments` (t_s, text) pairs. Lanes: agent then customer for stereo, one for mono.
-    Markers: comments, agent/customer interruptions and long silences, in time order.
+    Markers: comments, agent/customer interruptions, holds (kind "hold", with ``end_s``:
+    a span, neither party's talk) and long silences, in time order.
     """
     peaks = peaks or [[] for _ in range(max(channels, 1))]
     turns = (report or {}).get("turns", [])
@@ -90,6 +91,16 @@ def player_timeline(
                 "t_s": event["t_s"],
                 "kind": "interruption",
                 "label": f"{event['by'].title()} interrupts",
+            }
+        )
+    for span in (report or {}).get("holds", []):
+        length = span["end_s"] - span["start_s"]
+        markers.append(
+            {
+                "t_s": span["start_s"],
+                "end_s": span["end_s"],
+                "kind": "hold",
+                "label": f"On hold {length:.0f} s",
             }
         )
     for span in (report or {}).get("long_silences", []):
