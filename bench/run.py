@@ -45,7 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGE = Path(__file__).resolve().with_name("blank_page.py")
 WORKBENCH = REPO_ROOT / "workbench.py"
 DEFAULT_OUT = Path(__file__).resolve().with_name("results.json")
-SECTIONS = ("pages", "listening", "calibration", "server")
+SECTIONS = ("pages", "transcript", "listening", "calibration", "server")
 PAGE_TIMEOUT_S = 300
 RANGE = (1_000_000, 1_065_535)
 LISTENERS = 5
@@ -337,6 +337,12 @@ def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dic
             )
         )
     return rows
+
+
+def _transcript_pane(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    from bench.score_transcript_bench import bench_score_transcript
+
+    return bench_score_transcript(seeded, reps, say)
 
 
 # ---------------------------------------------------------------- listening
@@ -787,6 +793,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         sections: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
             ("pages", lambda: bench_pages(seeded, args.reps, say)),
+            ("transcript", lambda: _transcript_pane(seeded, args.reps, say)),
             ("listening", lambda: bench_listening(recording.path, args.reps)),
             ("calibration", lambda: bench_calibration(max(30, args.reps))),
             ("server", lambda: bench_server(seeded, recording, tmp / "app.log")),

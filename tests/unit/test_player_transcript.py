@@ -1,0 +1,52 @@
+"""The call player's transcript data: utterances checked and cut to what the browser needs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from player.component import MARKER_KINDS, TEXT_MARKER_KINDS, _marker, _utterance
+
+
+def test_an_utterance_keeps_its_party_text_and_word_timings():
+    u = {
+        "start_s": 1.234,
+        "end_s": 2.5,
+        "speaker": "agent",
+        "label": "AGENT",
+        "text": "<b>Hello</b>",
+        "words": [["<b>Hello</b>", 1.234, 2.5]],
+    }
+    assert _utterance(u, 0) == {
+        "start_s": 1.23,
+        "end_s": 2.5,
+        "speaker": "agent",
+        "label": "AGENT",
+        "text": "<b>Hello</b>",  # kept as text: the browser sets textContent
+        "words": [["<b>Hello</b>", 1.23, 2.5]],
+    }
+    no_words = _utterance({**u, "words": []}, 0)
+    assert "words" not in no_words
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"speaker": "robot"}, "speaker must be one of"),
+        ({"start_s": math.nan}, "must be finite"),
+        ({"end_s": "3"}, "must be a number"),
+        ({"words": [["hi", math.inf, 2.0]]}, "must be finite"),
+    ],
+)
+def test_bad_utterances_are_refused_naming_the_field(change, message):
+    u = {"start_s": 1.0, "end_s": 2.0, "speaker": "customer", "text": "hi", **change}
+    with pytest.raises((ValueError, TypeError), match=message):
+        _utterance(u, 3)
+
+
+def test_text_evidence_markers_are_marker_kinds():
+    assert TEXT_MARKER_KINDS <= MARKER_KINDS
+    assert _marker({"t_s": 4.0, "kind": "paraphrase", "label": "x"})["kind"] == "paraphrase"
+    with pytest.raises(ValueError, match="marker kind"):
+        _marker({"t_s": 4.0, "kind": "search"})  # search matches are the browser's own
