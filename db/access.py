@@ -36,7 +36,8 @@ Who may read (R) and change (C) each entity:
   may change it and see the suggestion. Agents see none.
 
 Every service re-reads the acting user (``current_actor``) in the same transaction as its
-work: a deactivated user, a role change or a team move applies at the next action.
+work: a deactivated user, a role change, a team move or a logout everywhere applies at the
+next action.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class Actor:
     display_name: str
     role: str
     team_id: int | None
+    # The user's session epoch when this actor signed in; None for the system's own
+    # actors (command line, benchmark). Log out everywhere moves the stored epoch on.
+    session_epoch: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -97,15 +101,23 @@ class Actor:
     @classmethod
     def of(cls, user: User) -> Actor:
         assert user.id is not None
-        return cls(user.id, user.username, user.display_name, user.role, user.team_id)
+        return cls(
+            user.id, user.username, user.display_name, user.role, user.team_id, user.session_epoch
+        )
 
 
 # ---------------------------------------------------------------- the acting user
 
 
 def current_actor(session: Session, actor: Actor) -> Actor:
-    """The actor as the database has them now; a missing or deactivated user is refused."""
-    return active_actor(session.get(User, actor.id))
+    """The actor as the database has them now. A missing or deactivated user is refused,
+    and so is a session that ended (the user logged out everywhere since it signed in):
+    every service asks here, so a page left open (its fragments included) stops at its
+    next action."""
+    user = session.get(User, actor.id)
+    if user is not None and actor.session_epoch not in (None, user.session_epoch):
+        raise AccessDenied("This session has ended: you logged out. Log in again.")
+    return active_actor(user)
 
 
 def active_actor(user: User | None) -> Actor:
@@ -292,11 +304,14 @@ def can_change_evaluation(session: Session, actor: Actor, ev: Evaluation) -> boo
     return actor.is_admin or _same_team(session, actor, ev.agent_id)
 
 
-def change_filter(evaluation: Any, scorer_id: Any) -> ColumnElement[bool]:
+def change_filter(
+    evaluation: Any, scorer_id: Any, session_epoch: Any = None
+) -> ColumnElement[bool]:
     """SQL for `can_change_evaluation` on the `evaluation` table, with the acting user
     (`scorer_id`, a value or bind parameter) read as stored NOW, inside the same statement
-    as the write: autosave stays one round trip and still sees deactivation, role changes
-    and team moves."""
+    as the write: autosave stays one round trip and still sees deactivation, role changes,
+    team moves and (given the actor's `session_epoch`, a value or bind parameter that may
+    be NULL for the system's actors) a logout everywhere."""
     user, agent = table_of(User).alias("acting"), table_of(User).alias("scored_agent")
     cal = table_of(CalibrationSession)
     seat, cal_call = table_of(CalibrationSeat), table_of(CalibrationCall)
@@ -328,6 +343,9 @@ def change_filter(evaluation: Any, scorer_id: Any) -> ColumnElement[bool]:
         exists().where(
             user.c.id == scorer_id,
             user.c.active.is_(True),
+            true()
+            if session_epoch is None
+            else or_(session_epoch.is_(None), user.c.session_epoch == session_epoch),
             user.c.role.in_((Role.admin, Role.supervisor)),
             entitled,
         ),

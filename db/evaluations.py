@@ -337,6 +337,7 @@ def _clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
 # Autosave runs on every click: its statements are built once, on the tables.
 _EV = Evaluation.__table__
 _ITEM = ItemScore.__table__
+_USER = User.__table__
 _READ_ITEMS = (
     select(
         _EV.c.rubric_id,
@@ -355,7 +356,9 @@ _CLAIM = (
         _EV.c.id == bindparam("b_evaluation_id"),
         _EV.c.row_version == bindparam("b_expected_version"),
         _EV.c.status == Status.draft,
-        change_filter(_EV, bindparam("b_scorer_id")),
+        change_filter(
+            _EV, bindparam("b_scorer_id"), bindparam("b_epoch", type_=_USER.c.session_epoch.type)
+        ),
     )
     .values(
         row_version=_EV.c.row_version + 1,
@@ -466,6 +469,7 @@ def save_item(
             "b_evaluation_id": evaluation_id,
             "b_expected_version": expected_version,
             "b_scorer_id": actor.id,
+            "b_epoch": actor.session_epoch,
             "b_key": item_key,
             "now": utcnow(),
             "new_total": state.total,

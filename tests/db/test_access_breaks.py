@@ -71,6 +71,22 @@ def test_a_deactivated_scorer_cannot_save_comment_or_submit_from_an_open_page(wo
     assert get_evaluation(world.admin, ev.id).items["be_patient"].value == 4
 
 
+def test_logging_out_everywhere_stops_an_open_page_at_its_next_action(world, north_call):
+    """Fragment reruns skip workbench.py's session check: the services refuse instead."""
+    from db.auth import end_sessions
+
+    ev = open_draft(world.sup_north, north_call.id)
+    ev = save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=4)
+    end_sessions(world.sup_north)  # "Log out" in another browser
+    with pytest.raises(AccessDenied, match="logged out"):
+        save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=1, stored=ev)
+    with pytest.raises(AccessDenied, match="logged out"):
+        add_comment(world.sup_north, ev.id, ev.row_version, 1.0, "after logout")
+    again = authenticate("sup.north", PASSWORD)  # a new sign-in carries the new epoch
+    assert get_evaluation(again, ev.id).items["be_patient"].value == 4
+    save_item(again, ev.id, ev.row_version, "be_patient", value=5, stored=ev)
+
+
 # ---------------------------------------------------------------- 18. team moves
 
 
@@ -114,7 +130,9 @@ def test_the_audit_trail_keeps_to_team_scope_and_the_blind_rule(world, north_cal
         ).id,
         ev.row_version,
     )
-    amend(world.sup_south, blind.id, blind.row_version, {"be_patient": {"value": 5}}, "oops, a slip")
+    amend(
+        world.sup_south, blind.id, blind.row_version, {"be_patient": {"value": 5}}, "oops, a slip"
+    )
     for peer in (world.sup_north, world.admin):  # the facilitator and an admin: blind too
         with pytest.raises(NotFound):
             audit_trail(peer, "evaluation", blind.id)
@@ -130,7 +148,9 @@ def test_an_admin_cannot_amend_or_read_an_unrevealed_calibration_evaluation(worl
     ev = _score_all(world.sup_south, open_draft(world.sup_south, north_call.id, session_id))
     blind = submit(world.sup_south, ev.id, ev.row_version)
     with pytest.raises(AccessDenied):
-        amend(world.admin, blind.id, blind.row_version, {"be_patient": {"value": 1}}, "a peek at it")
+        amend(
+            world.admin, blind.id, blind.row_version, {"be_patient": {"value": 1}}, "a peek at it"
+        )
     with pytest.raises(NotFound):
         get_evaluation(world.admin, blind.id)
     assert get_evaluation(world.sup_south, blind.id).items["be_patient"].value == 3
