@@ -32,10 +32,20 @@ speech. Only the frames in between go to WebRTC's VAD (``vad="webrtc"``, the def
 ``vad="energy"`` replaces WebRTC by a hysteresis on frame energy (a run must reach 12 dB
 above the floor and lasts while it stays 6 dB above); it is faster still and as accurate
 on clean recordings, less so on noisy ones. Runs shorter than 90 ms are dropped as clicks.
-Crosstalk: when a channel carries an echo of the other party (its level while the other
-party talks sits at a steady offset, 12 dB or more, below theirs), that offset is measured
-and frames less than 6 dB above it are not speech. Sample rates WebRTC does not take
+Near talker: when a channel's loud speech (95th-percentile frame) is less than 35 dB above
+its floor, something sounds behind the talker all the time (other voices in an open-plan
+room, babble, line noise); the gate then rises to 9 dB above the channel's 25th-percentile
+frame, about where the background's loud moments reach, so only the near talker passes.
+Crosstalk: when a channel carries an echo of the other party (a copy, up to 120 ms late,
+at a steady level 12 dB or more below theirs, confirmed by cross-correlation: a weak
+line's own speech is not a copy), frames less than 6 dB above the echo level are not
+speech. Hold: a channel that carries a steady sound (every 2 s varying by less than 4 dB,
+no pauses) for 8 s or more is on hold (music); what is said there is neither party's talk,
+and the hold is no silence (``ListeningReport.holds``). Sample rates WebRTC does not take
 (other than 8/16/32/48 kHz) are resampled to 8 or 16 kHz.
+
+Real-room conditions (open-plan chatter, echo, weak lines, gain jumps, codecs, noise,
+hold) are tested in ``tests/unit/listening/`` with ``tools/listening_conditions.py``.
 
 Speed (one core, one-hour stereo 8 kHz call, measured with ``tools/listening_speed.py``):
 analysis ~0.13 s (~25,000x real time); decoding the same hour takes ~0.2 s from 16-bit
@@ -45,6 +55,7 @@ Mono recordings (one channel, or two channels carrying the same audio) cannot te
 parties apart: turns are labelled "mixed", long silences are computed, and every
 agent/customer metric (talk times, talk share, overtalk, longest agent turn, interruptions,
 backchannels, response gaps) is ``None`` in ``summary()`` (``None`` or empty in the report).
+With a transcript that names the parties, ``scoring.listening_transcript`` gives them all.
 """
 
 from __future__ import annotations
@@ -99,8 +110,8 @@ MIN_RUN_S = 0.09  # shorter voiced blips are clicks, not speech
 HOLD_MIN_S = 8.0  # hold: steady sound on one channel for at least this long ...
 HOLD_WINDOW_S = 2.0  # ... every window this long of it ...
 HOLD_MAX_STD_DB = 4.0  # ... varying less than this (frame level standard deviation)
-CHATTER_SPREAD_DB = 5.0  # quiet frames spread this wide (p25 - p5): background voices
-CHATTER_MARGIN_DB = 9.0  # ... then speech must be this far above their p25 level
+BACKGROUND_RANGE_DB = 35.0  # loud speech (p95) within this of the floor: background sound
+CHATTER_MARGIN_DB = 9.0  # ... then speech must be this far above the frames' p25 level
 
 Run = tuple[float, float]
 
@@ -548,7 +559,7 @@ class _Levels:
     db: np.ndarray  # (n_frames, channels) dBFS
     floor: np.ndarray  # (channels,) noise floor, dBFS
     gate: np.ndarray  # (channels,) below this a frame is silence, dBFS
-    chatter: np.ndarray  # (channels,) bool: other voices behind the near talker
+    chatter: np.ndarray  # (channels,) bool: background sound behind the near talker
 
     def active(self, c: int) -> np.ndarray:
         return np.asarray(self.db[:, c] > self.gate[c], dtype=bool)
@@ -581,14 +592,15 @@ def _levels(x: np.ndarray, sample_rate: int, vad: str) -> _Levels:
     frame_len = max(1, int(round(sample_rate * FRAME_MS / 1000)))
     db = _frame_db(x, frame_len)
     if db.shape[0]:
-        p5, floor, p25 = np.percentile(db, [5, 10, 25], axis=0)
+        floor, p25, p95 = np.percentile(db, [10, 25, 95], axis=0)
     else:
-        p5 = floor = p25 = np.full(x.shape[1], -100.0)
+        floor = p25 = p95 = np.full(x.shape[1], -100.0)
     gate = np.maximum(floor + GATE_MARGIN_DB, MIN_GATE_DBFS)
-    # Other voices behind the near talker (open plan, babble): the quiet quarter of the
-    # frames is not a steady floor but fluctuates like speech. Their loud moments sit
-    # about 9 dB above that quarter's level; the near talker is louder still.
-    chatter = (p25 - p5) >= CHATTER_SPREAD_DB
+    # Background sound behind the near talker (other voices in an open-plan room, babble,
+    # noise): the channel's floor is within BACKGROUND_RANGE_DB of its loud speech (a
+    # clean line has 45 dB or more). The background's loud moments sit about
+    # CHATTER_MARGIN_DB above its lower quarter; the near talker is louder still.
+    chatter = (p95 - floor) < BACKGROUND_RANGE_DB
     gate = np.where(chatter, np.maximum(gate, p25 + CHATTER_MARGIN_DB), gate)
     return _Levels(x, sample_rate, frame_len, db, floor, gate, chatter)
 
