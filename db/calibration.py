@@ -72,7 +72,7 @@ from scoring.calibration import (
     session_statistics,
 )
 from scoring.errors import Invalid
-from scoring.evaluation import validate_values
+from scoring.evaluation import answered_values, validate_values
 from scoring.rubric import Rubric
 from scoring.text import CONSENSUS_NOTE_MAX, TITLE_MAX, clean_text
 
@@ -649,8 +649,7 @@ def _scores_of(
         select(ItemScore).where(ItemScore.evaluation_id.in_([ev.id for ev in evaluations]))
     ).all()
     for row in rows:
-        if row.value is not None or row.na:
-            scores[row.evaluation_id][row.item_key] = row.value
+        scores[row.evaluation_id].update(answered_values([(row.item_key, row.value, row.na)]))
         if row.note:
             notes[row.evaluation_id][row.item_key] = row.note
     return {ev.id: (dict(scores[ev.id]), dict(notes[ev.id])) for ev in evaluations}

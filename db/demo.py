@@ -28,7 +28,7 @@ from db.rubrics import latest_rubric_row, rubric_from_row, sync_rubrics
 from db.transcripts import store_transcript
 from db.users import _create_user
 from scoring.audio import probe_audio
-from scoring.evaluation import score_evaluation
+from scoring.evaluation import answered_values, score_evaluation
 from scoring.transcripts import Transcript, parse_transcript
 
 DEMO_DIR = REPO_ROOT / "demo"
@@ -183,9 +183,9 @@ def _attach_demo_transcript(session: Session, call: Call, parsed: tuple[Transcri
     store_transcript(session, None, call, transcript, f"import:{transcript.format}:{name}")
 
 
-def _values(session, evaluation_id: int) -> dict[str, int | None]:  # noqa: ANN001
+def _values(session, evaluation_id: int) -> dict[str, int | None]:
     rows = session.exec(select(ItemScore).where(ItemScore.evaluation_id == evaluation_id)).all()
-    return {r.item_key: r.value for r in rows if r.value is not None or r.na}
+    return answered_values((r.item_key, r.value, r.na) for r in rows)
 
 
 def _seed_history(
@@ -195,7 +195,7 @@ def _seed_history(
     recordings,
     supervisors_of,
     team_of,
-    rubric,  # noqa: ANN001
+    rubric,
     rubric_id,
     transcripts,
 ) -> None:

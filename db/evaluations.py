@@ -48,7 +48,13 @@ from db.models import (
 from db.rubrics import latest_rubric_row, rubric_by_id, rubric_from_row
 from db.sampling import mark_done_on_submit
 from scoring.errors import Conflict, Invalid
-from scoring.evaluation import score_evaluation, validate_values
+from scoring.evaluation import (
+    UNCHANGED,
+    answered_values,
+    apply_item_change,
+    score_evaluation,
+    validate_values,
+)
 from scoring.ids import id_fits
 from scoring.rubric import Rubric
 from scoring.text import NOTE_MAX, REASON_MAX, clean_text
@@ -109,7 +115,7 @@ class DraftState:
     @property
     def values(self) -> dict[str, int | None]:
         """Answered items only, as the scoring engine takes them (None = N/A)."""
-        return {k: s.value for k, s in self.items.items() if s.answered}
+        return answered_values((k, s.value, s.na) for k, s in self.items.items())
 
     @property
     def submitted(self) -> bool:
@@ -316,7 +322,7 @@ def _recompute_total(session: Session, ev: Evaluation) -> tuple[Rubric, list[Ite
 
 def _store_total(session: Session, ev: Evaluation, rubric: Rubric, rows: list[ItemScore]) -> None:
     """Set the evaluation's live total from `rows` (its items as they are now)."""
-    answered = {r.item_key: r.value for r in rows if r.value is not None or r.na}
+    answered = answered_values((r.item_key, r.value, r.na) for r in rows)
     ev.total, ev.failed_critical = _total_of(rubric, answered)
     session.add(ev)
 
@@ -507,22 +513,19 @@ def _draft_after_change(
     rubric.item(item_key)  # unknown key → KeyError with the key named
     items = dict(items)
     stored = items.get(item_key)
-    new_value, new_na = (stored.value, stored.na) if stored else (None, False)
+    new_value, new_na = apply_item_change(
+        stored.value if stored else None,
+        stored.na if stored else False,
+        new_value=UNCHANGED if value is _UNSET else value,
+        new_na=UNCHANGED if na is _UNSET else na,
+    )
     new_note = stored.note if stored else ""
-    if na is not _UNSET:
-        new_na = bool(na)
-        if new_na:
-            new_value = None
-    if value is not _UNSET:
-        new_value = value
-        if value is not None:
-            new_na = False
     if new_value is not None or new_na:
         validate_values(rubric, {item_key: new_value})
     if note is not _UNSET:
         new_note = _clean_text(note, f"note on {item_key!r}")
     items[item_key] = ItemState(item_key, new_value, new_na, new_note)
-    total, failed = _total_of(rubric, {k: i.value for k, i in items.items() if i.answered})
+    total, failed = _total_of(rubric, answered_values((k, i.value, i.na) for k, i in items.items()))
     return DraftState(
         id=0,
         rubric_id=0,
@@ -658,7 +661,7 @@ def submit(
         if ev.status == Status.submitted:
             raise EvaluationLocked("This evaluation is already submitted.")
         rubric, rows = _recompute_total(session, ev)
-        values = {r.item_key: r.value for r in rows if r.value is not None or r.na}
+        values = answered_values((r.item_key, r.value, r.na) for r in rows)
         result = score_evaluation(rubric, values)  # all-N/A raises here
         if not result.complete:
             titles = ", ".join(rubric.item(k).title for k in result.open_items)
@@ -712,20 +715,18 @@ def _amend(
     for key, change in changes.items():
         rubric.item(key)
         row = rows.get(key) or ItemScore(evaluation_id=ev.id, item_key=key)
-        if "na" in change:
-            row.na = bool(change["na"])
-            if row.na:
-                row.value = None
-        if "value" in change:
-            row.value = change["value"]
-            if row.value is not None:
-                row.na = False
+        row.value, row.na = apply_item_change(
+            row.value,
+            bool(row.na),
+            new_value=change.get("value", UNCHANGED),
+            new_na=change.get("na", UNCHANGED),
+        )
         if "note" in change:
             row.note = _clean_text(change["note"], f"note on {key!r}")
         validate_values(rubric, {key: row.value})
         rows[key] = row
         session.add(row)
-    values = {k: r.value for k, r in rows.items() if r.value is not None or r.na}
+    values = answered_values((k, r.value, r.na) for k, r in rows.items())
     result = score_evaluation(rubric, values)
     if not result.complete:
         raise Invalid("An amended evaluation must still answer every item.")

@@ -11,8 +11,9 @@ the total is 0.0.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from scoring.errors import Invalid
 from scoring.rubric import Rubric, RubricItem
@@ -96,6 +97,38 @@ def validate_values(rubric: Rubric, values: Mapping[str, int | None]) -> None:
     entry; None (N/A) is allowed only where the item has ``na_allowed``."""
     for key, value in values.items():
         _level(rubric, _item_or_raise(rubric, key), value)
+
+
+def answered_values(rows: Iterable[tuple[str, int | None, bool]]) -> dict[str, int | None]:
+    """Item key → level (None = N/A) for the answered items among `(key, value, na)` rows:
+    an item with neither a level nor N/A is open and left out, as `score_evaluation`
+    expects."""
+    return {key: value for key, value, na in rows if value is not None or na}
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()  # "leave this as it is" in `apply_item_change`
+
+
+def apply_item_change(
+    value: int | None, na: bool, *, new_value: Any = UNCHANGED, new_na: Any = UNCHANGED
+) -> tuple[int | None, bool]:
+    """An item's (level, N/A) after a change: setting N/A clears the level, setting a
+    level clears N/A; a field left UNCHANGED keeps its value. Given both, N/A applies first
+    and the level wins."""
+    if new_na is not UNCHANGED:
+        na = bool(new_na)
+        if na:
+            value = None
+    if new_value is not UNCHANGED:
+        value = new_value
+        if value is not None:
+            na = False
+    return value, na
 
 
 def score_evaluation(rubric: Rubric, values: Mapping[str, int | None]) -> EvaluationResult:

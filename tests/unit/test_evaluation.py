@@ -217,3 +217,26 @@ def test_scale_starting_at_zero() -> None:
     assert score_evaluation(rubric, {"only": 1}).total == 50.0
     with pytest.raises(ScoreOutOfRange, match="range 0 to 2"):
         score_evaluation(rubric, {"only": 3})
+
+
+# ---------------------------------------------------------------- item rows and changes
+
+
+def test_answered_values_keep_levels_and_na_and_leave_open_items_out():
+    from scoring.evaluation import answered_values
+
+    rows = [("a", 3, False), ("b", None, True), ("c", None, False), ("d", 1, False)]
+    assert answered_values(rows) == {"a": 3, "b": None, "d": 1}
+
+
+def test_apply_item_change_na_clears_the_level_and_a_level_clears_na():
+    from scoring.evaluation import UNCHANGED, apply_item_change
+
+    assert apply_item_change(4, False, new_na=True) == (None, True)
+    assert apply_item_change(None, True, new_value=2) == (2, False)
+    assert apply_item_change(4, False, new_na=False) == (4, False)
+    assert apply_item_change(4, False) == (4, False)
+    assert apply_item_change(4, False, new_value=UNCHANGED, new_na=UNCHANGED) == (4, False)
+    # Both given: N/A first, then the level wins; a level of None keeps N/A as set.
+    assert apply_item_change(4, False, new_value=5, new_na=True) == (5, False)
+    assert apply_item_change(4, False, new_value=None, new_na=True) == (None, True)
