@@ -125,10 +125,9 @@ def listening_report_for(actor: Actor, call_id: int) -> dict | None:
 
 
 def recompute_listening_report(actor: Actor, call_id: int) -> dict | None:
-    """Analyse a call again (after a VAD or threshold change) for a scorer who may see it."""
-    if not actor.can_score:
-        raise AccessDenied("Only supervisors and admins recompute listening evidence.")
-    with session_scope() as session:
-        get_visible_call(session, actor, call_id)
-    store_listening_report(call_id)
+    """Analyse a call again (after a VAD or threshold change) for a scorer who may see it:
+    queued as a background job, never decoded inside the page's run. Returns the report as
+    stored now: the new one once a worker has run the job (at once where jobs run
+    immediately); the job's state is in db.jobs.latest_jobs_for_calls."""
+    queue_listening_analysis(actor, call_id)
     return listening_report_for(actor, call_id)
