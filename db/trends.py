@@ -69,8 +69,10 @@ from db.models import (
     User,
 )
 from db.models import Rubric as RubricRow
+from scoring.calibration import leniency_from_cells
 from scoring.errors import Invalid
 from scoring.ids import parse_id
+from scoring.text import defuse_csv_cell
 
 NA = "N/A"
 LISTENING_METRICS: dict[str, str] = {
@@ -149,7 +151,7 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _week_expr(session: Session):  # noqa: ANN202 - a SQL expression giving the Monday
+def _week_expr(session: Session):
     """The Monday (UTC) of ``evaluation.submitted_at``, computed by the database.
 
     Constants are literal SQL (not bound parameters) so the same expression text can be
@@ -284,7 +286,7 @@ def filter_options(actor: Actor) -> TrendOptions:
         )
 
 
-def _pairs(rows) -> tuple[tuple[int, str], ...]:  # noqa: ANN001 - result rows (id, label)
+def _pairs(rows) -> tuple[tuple[int, str], ...]:
     return tuple((int(ident), str(label)) for ident, label in rows)
 
 
@@ -451,32 +453,6 @@ def scorer_weekly_volume(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         for s, w, n in rows
     ]
     return _frame(out, SCORER_VOLUME_COLUMNS).sort_values(["scorer", "week"], ignore_index=True)
-
-
-def leniency_from_cells(
-    cells: Iterable[tuple[Any, Any, int, int, float]],
-) -> dict[int, tuple[float, int, int]]:
-    """Scorer leniency from grouped rows ``(agent, week, scorer, n, sum_of_totals)``.
-
-    Returns scorer → (leniency, shared cells, evaluations in shared cells). See the
-    module docstring for the definition; scorers with no shared cell are absent.
-    """
-    by_cell: dict[tuple[Any, Any], dict[int, tuple[int, float]]] = defaultdict(dict)
-    for agent, week, scorer, n, total in cells:
-        if n:
-            by_cell[(agent, week)][scorer] = (int(n), float(total))
-    deviations: dict[int, list[float]] = defaultdict(list)
-    counts: dict[int, int] = defaultdict(int)
-    for scorers in by_cell.values():
-        if len(scorers) < 2:
-            continue
-        cell_n = sum(n for n, _ in scorers.values())
-        cell_sum = sum(s for _, s in scorers.values())
-        for scorer, (n, total) in scorers.items():
-            others_mean = (cell_sum - total) / (cell_n - n)
-            deviations[scorer].append(total / n - others_mean)
-            counts[scorer] += n
-    return {s: (sum(devs) / len(devs), len(devs), counts[s]) for s, devs in deviations.items()}
 
 
 @cached_by_data_version
@@ -821,16 +797,6 @@ def export_rows(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     return _frame(out, columns)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_csv(actor: Actor, f: TrendFilters) -> str:
     """`export_rows` as CSV text, with user-typed text defused for spreadsheets."""
     df = export_rows(actor, f)
@@ -840,7 +806,7 @@ def export_csv(actor: Actor, f: TrendFilters) -> str:
     for row in df.itertuples(index=False):
         writer.writerow(
             [
-                "" if v is None or (isinstance(v, float) and pd.isna(v)) else _safe_cell(v)
+                "" if v is None or (isinstance(v, float) and pd.isna(v)) else defuse_csv_cell(v)
                 for v in row
             ]
         )

@@ -6,6 +6,7 @@ higher than the reference (lenient). Agreement shares are 0–1, not percentages
 """
 
 import math
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -469,3 +470,34 @@ def scorer_accuracy_over_time(
     )
     summary["n_items"] = summary["n_items"].astype(int)
     return summary.loc[:, list(ACCURACY_COLUMNS)]
+
+
+def leniency_from_cells(
+    cells: Iterable[tuple[Hashable, Hashable, Hashable, int, float]],
+) -> dict[Hashable, tuple[float, int, int]]:
+    """Scorer leniency from grouped rows ``(agent, week, scorer, n, sum_of_totals)``.
+
+    For every (agent, week) cell that a scorer and at least one other scorer both scored:
+    the scorer's mean total minus the other scorers' pooled mean total in that cell;
+    leniency = the unweighted mean of those differences over the scorer's shared cells.
+    Positive: scores higher than colleagues on the same agents in the same weeks.
+
+    Returns scorer → (leniency in points, shared cells, evaluations in shared cells);
+    scorers with no shared cell are absent.
+    """
+    by_cell: dict[tuple[Hashable, Hashable], dict[Hashable, tuple[int, float]]] = defaultdict(dict)
+    for agent, week, scorer, n, total in cells:
+        if n:
+            by_cell[(agent, week)][scorer] = (int(n), float(total))
+    deviations: dict[Hashable, list[float]] = defaultdict(list)
+    counts: dict[Hashable, int] = defaultdict(int)
+    for scorers in by_cell.values():
+        if len(scorers) < 2:
+            continue
+        cell_n = sum(n for n, _ in scorers.values())
+        cell_sum = sum(s for _, s in scorers.values())
+        for scorer, (n, total) in scorers.items():
+            others_mean = (cell_sum - total) / (cell_n - n)
+            deviations[scorer].append(total / n - others_mean)
+            counts[scorer] += n
+    return {s: (sum(devs) / len(devs), len(devs), counts[s]) for s, devs in deviations.items()}

@@ -29,3 +29,15 @@ def shorten(text: str, limit: int, marker: str = " […]") -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - len(marker))] + marker
+
+
+# A spreadsheet runs a cell starting with these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_csv_cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; other values
+    pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

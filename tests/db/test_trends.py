@@ -45,7 +45,6 @@ from db.trends import (
     export_rows,
     filter_options,
     item_distribution,
-    leniency_from_cells,
     listening_weekly,
     scorer_leniency,
     scorer_weekly_volume,
@@ -288,13 +287,6 @@ def test_scorer_leniency_against_others_on_the_same_agent_and_week(data):
     # A scorer filter still compares with the others and returns that scorer only.
     only = scorer_leniency(world.admin, TrendFilters(scorer_id=world.admin.id))
     assert list(only["leniency"]) == [-17.5]
-
-
-def test_leniency_pools_the_other_scorers():
-    cells = [("a", 1, "x", 1, 80.0), ("a", 1, "y", 1, 60.0), ("a", 1, "z", 2, 140.0)]
-    result = leniency_from_cells(cells)
-    assert result["x"] == (80 - 200 / 3, 1, 1)
-    assert result["z"] == (70 - 70, 1, 2)
 
 
 def test_listening_metrics_per_agent_and_week_skip_failed_reports(data):

@@ -367,3 +367,12 @@ def test_percent_agreement_matches_item_spreads_share():
     expected = percent_agreement(grid.to_numpy(), within=1).per_unit
     assert shares == pytest.approx(expected)
     assert isinstance(grid, pd.DataFrame)
+
+
+def test_leniency_pools_the_other_scorers():
+    cells = [("a", 1, "x", 1, 80.0), ("a", 1, "y", 1, 60.0), ("a", 1, "z", 2, 140.0)]
+    from scoring.calibration import leniency_from_cells
+
+    result = leniency_from_cells(cells)
+    assert result["x"] == (80 - 200 / 3, 1, 1)
+    assert result["z"] == (70 - 70, 1, 2)
