@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.listening_robust_bench            # one hour, 3 repetitions
     .venv/bin/python -m bench.listening_robust_bench --seconds 600 --reps 2
 
-The clean hour is the demo recordings back to back (stereo 8 kHz, agent left), as in
-``make bench``; the open-plan hour is the same hour with three other voices talking
+The clean hour is the first six demo recordings back to back (stereo 8 kHz, agent left);
+the open-plan hour is the same hour with three other voices talking
 without a break on the agent's channel 15 dB below the agent, and pink noise 20 dB below
 each party on both channels. Both are written as 16-bit WAV and measured side by side
 in one run (repetitions alternate, so the machine's load falls on both alike): decode
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import sys
 import tempfile
 import time
@@ -26,58 +25,10 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_AUDIO = ROOT / "demo" / "audio"
 RATE = 8000
-
-
-def _clean_hour(seconds: float) -> np.ndarray:
-    """Demo recordings back to back, tiled to ``seconds`` (stereo, 8 kHz, float32)."""
-    from scoring.audio import read_audio
-
-    parts = []
-    for path in sorted(DEMO_AUDIO.glob("*.opus"))[:6]:
-        samples, rate = read_audio(path)
-        if rate == RATE and samples.shape[1] == 2:
-            parts.append(samples)
-    if not parts:
-        raise SystemExit(f"no stereo 8 kHz demo recordings in {DEMO_AUDIO}")
-    one = np.concatenate(parts)
-    need = int(seconds * RATE)
-    return np.tile(one, (math.ceil(need / one.shape[0]), 1))[:need].astype(np.float32)
-
-
-def _speech_db(channel: np.ndarray) -> float:
-    """Mean power (dBFS) of the 30 ms frames louder than -45 dBFS (the speech)."""
-    n = channel.shape[0] // 240
-    power = np.mean(channel[: n * 240].reshape(n, 240).astype(np.float64) ** 2, axis=1)
-    loud = power[power > 10 ** (-45 / 10)]
-    return float(10 * np.log10(np.mean(loud))) if loud.size else -100.0
-
-
-def open_plan_hour(clean: np.ndarray) -> np.ndarray:
-    """``clean`` with chatter 15 dB below the agent (channel 0) and pink noise 20 dB
-    below each party on both channels."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from listening_conditions import background_voices, pink_noise
-
-    n = clean.shape[0]
-    out = clean.copy()
-    chatter = background_voices(n, RATE).sum(axis=1)
-    agent_db = _speech_db(clean[:, 0])
-    out[:, 0] += chatter * np.float32(10 ** ((agent_db - 15 - _power_db(chatter)) / 20))
-    for c in range(2):
-        hiss = pink_noise(n, seed=c + 1)
-        gain = 10 ** ((_speech_db(clean[:, c]) - 20 - _power_db(hiss)) / 20)
-        out[:, c] += hiss * np.float32(gain)
-    return np.clip(out, -1, 1)
-
-
-def _power_db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-12))
 
 
 def bench_listening_robust(seconds: float = 3600.0, reps: int = 3) -> dict[str, Any]:
@@ -89,11 +40,14 @@ def bench_listening_robust(seconds: float = 3600.0, reps: int = 3) -> dict[str, 
     ``analysis_only_x`` = duration / median(analysis), ``meets_targets`` (>= 1000x and
     <= 3x) and the per-repetition samples.
     """
+    sys.path.insert(0, str(ROOT / "tools"))
+    from listening_conditions import demo_calls, with_open_plan
+
     from scoring.audio import read_audio
     from scoring.listening import analyze
 
-    clean = _clean_hour(seconds)
-    calls = {"clean": clean, "open_plan": open_plan_hour(clean)}
+    clean, _ = demo_calls(seconds)
+    calls = {"clean": clean, "open_plan": with_open_plan(clean)}
     times: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in calls}
     with tempfile.TemporaryDirectory() as tmp:
         paths = {}

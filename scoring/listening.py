@@ -35,7 +35,9 @@ on clean recordings, less so on noisy ones. Runs shorter than 90 ms are dropped 
 Near talker: when a channel's loud speech (95th-percentile frame) is less than 35 dB above
 its floor, something sounds behind the talker all the time (other voices in an open-plan
 room, babble, line noise); the gate then rises to 9 dB above the channel's 25th-percentile
-frame, about where the background's loud moments reach, so only the near talker passes.
+frame, about where the background's loud moments reach, so only the near talker passes;
+a run must reach 3 dB above that gate and takes in the frames next to it down to 4 dB
+below it (the near talker's quieter syllables).
 Crosstalk: when a channel carries an echo of the other party (a copy, up to 120 ms late,
 at a steady level 12 dB or more below theirs, confirmed by cross-correlation: a weak
 line's own speech is not a copy), frames less than 6 dB above the echo level are not
@@ -112,6 +114,7 @@ HOLD_WINDOW_S = 2.0  # ... every window this long of it ...
 HOLD_MAX_STD_DB = 4.0  # ... varying less than this (frame level standard deviation)
 BACKGROUND_RANGE_DB = 35.0  # loud speech (p95) within this of the floor: background sound
 CHATTER_MARGIN_DB = 9.0  # ... then speech must be this far above the frames' p25 level
+CHATTER_JOIN_DB = 4.0  # ... and runs take in neighbouring frames down to this under it
 
 Run = tuple[float, float]
 
@@ -627,8 +630,9 @@ def _runs(
         floor = float(lv.floor[c])
         candidates = level > lv.gate[c]
         others = [o for o in channels if o != c]
-        if crosstalk and others:
-            candidates &= ~_echo_frames(lv, c, others)
+        echo = _echo_frames(lv, c, others) if crosstalk and others else None
+        if echo is not None:
+            candidates &= ~echo
         if vad == "energy":
             start = max(floor + START_MARGIN_DB, MIN_GATE_DBFS, float(lv.gate[c]) + 3.0)
             flags = _hysteresis(candidates, level > start)
@@ -636,6 +640,14 @@ def _runs(
             sure = candidates & (level > floor + SURE_MARGIN_DB)
             ask = candidates & ~sure
             flags = _webrtc_flags(rows[:, c::n_ch], ask, lv.rate, aggressiveness) | sure
+        if lv.chatter[c]:
+            # Behind background sound: speech runs must reach 3 dB over the gate (a lone
+            # loud moment of the background does not), and take in the near talker's
+            # quieter frames next to them, down to CHATTER_JOIN_DB under the gate.
+            low = level > float(lv.gate[c]) - CHATTER_JOIN_DB
+            if echo is not None:
+                low &= ~echo
+            flags = _hysteresis(low | flags, flags & (level > float(lv.gate[c]) + 3.0))
         out.append(_flags_to_runs(flags, frame_s, min_run_s))
     return out
 
