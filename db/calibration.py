@@ -64,9 +64,11 @@ from db.models import (
 from db.models import Rubric as RubricRow
 from db.rubrics import latest_rubric_row, rubric_by_id
 from scoring.calibration import (
+    BENCHMARK,
     SessionStatistics,
     calibration_grid,
     item_spreads,
+    reference_levels,
     scorer_accuracy_over_time,
     scorer_deviation,
     session_statistics,
@@ -80,7 +82,6 @@ MAX_TITLE = TITLE_MAX
 MAX_CONSENSUS_NOTE = CONSENSUS_NOTE_MAX
 MIN_SCORERS = 2
 NOT_STARTED, DRAFT, SUBMITTED = "not started", "draft", Status.submitted.value
-CONSENSUS, BENCHMARK, GROUP_MEDIAN = "consensus", "benchmark", "group median"
 BLIND_MESSAGE = (
     "The scores of this session stay hidden until the facilitator reveals them: "
     "everyone scores blind."
@@ -665,28 +666,6 @@ def _consensus(session: Session, cal: CalibrationSession) -> dict[int, dict[str,
     return found
 
 
-def _reference(
-    grid: pd.DataFrame,
-    item_keys: Sequence[str],
-    consensus: Mapping[str, ConsensusScore],
-    benchmark_scores: Mapping[str, int | None] | None,
-) -> tuple[dict[str, float | None], dict[str, str]]:
-    """Per item: consensus, else the benchmark's level, else the group median."""
-    median = grid.median(axis=0, skipna=True)
-    reference: dict[str, float | None] = {}
-    source: dict[str, str] = {}
-    for key in item_keys:
-        if key in consensus:
-            reference[key], source[key] = consensus[key].value, CONSENSUS
-        elif benchmark_scores is not None and key in benchmark_scores:
-            reference[key], source[key] = benchmark_scores[key], BENCHMARK
-        else:
-            level = median.get(key)
-            reference[key] = None if level is None or pd.isna(level) else float(level)
-            source[key] = GROUP_MEDIAN
-    return reference, source
-
-
 @dataclass
 class _Loaded:
     """A revealed session's submitted work, loaded once for results or accuracy."""
@@ -710,10 +689,11 @@ class _Loaded:
     def reference_for(self, call_id: int, grid: pd.DataFrame) -> tuple[dict, dict]:
         benchmark = self.cal.benchmark_scorer_id
         by_scorer = self.call_scores(call_id)
-        return _reference(
+        consensus = {k: row.value for k, row in self.consensus.get(call_id, {}).items()}
+        return reference_levels(
             grid,
             self.rubric.item_keys,
-            self.consensus.get(call_id, {}),
+            consensus,
             by_scorer.get(benchmark) if benchmark is not None else None,
         )
 

@@ -501,3 +501,31 @@ def leniency_from_cells(
             deviations[scorer].append(total / n - others_mean)
             counts[scorer] += n
     return {s: (sum(devs) / len(devs), len(devs), counts[s]) for s, devs in deviations.items()}
+
+
+CONSENSUS, BENCHMARK, GROUP_MEDIAN = "consensus", "benchmark", "group median"
+
+
+def reference_levels(
+    grid: pd.DataFrame,
+    item_keys: Sequence[str],
+    consensus: Mapping[str, int | None],
+    benchmark: Mapping[str, int | None] | None,
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """The level each scorer is compared with, item by item: the recorded consensus, else
+    the benchmark scorer's level, else the group median of `grid` (scorers × items, NaN
+    where not scored). None where there is nothing to compare with (an N/A consensus or
+    benchmark, or nobody scored the item). Returns (item → level, item → its source)."""
+    median = grid.median(axis=0, skipna=True)
+    reference: dict[str, float | None] = {}
+    source: dict[str, str] = {}
+    for key in item_keys:
+        if key in consensus:
+            level, source[key] = consensus[key], CONSENSUS
+        elif benchmark is not None and key in benchmark:
+            level, source[key] = benchmark[key], BENCHMARK
+        else:
+            found = median.get(key)
+            level, source[key] = (None if found is None or pd.isna(found) else found), GROUP_MEDIAN
+        reference[key] = None if level is None else float(level)
+    return reference, source

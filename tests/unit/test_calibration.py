@@ -376,3 +376,24 @@ def test_leniency_pools_the_other_scorers():
     result = leniency_from_cells(cells)
     assert result["x"] == (80 - 200 / 3, 1, 1)
     assert result["z"] == (70 - 70, 1, 2)
+
+
+def test_the_reference_is_consensus_then_benchmark_then_group_median():
+    from scoring.calibration import reference_levels
+
+    grid = pd.DataFrame(
+        {"a": [2.0, 4.0, 5.0], "b": [1.0, 3.0, np.nan], "c": [3.0, 3.0, 4.0], "d": [np.nan] * 3},
+        index=["x", "y", "z"],
+    )
+    level, source = reference_levels(
+        grid, ["a", "b", "c", "d"], consensus={"a": 3, "c": None}, benchmark={"b": 1}
+    )
+    assert level == {"a": 3.0, "b": 1.0, "c": None, "d": None}
+    assert source == {
+        "a": "consensus",
+        "b": "benchmark",
+        "c": "consensus",  # an N/A consensus: nothing to compare with, still its source
+        "d": "group median",
+    }
+    level, source = reference_levels(grid, ["a", "b"], consensus={}, benchmark=None)
+    assert level == {"a": 4.0, "b": 2.0} and set(source.values()) == {"group median"}
