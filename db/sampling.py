@@ -57,6 +57,7 @@ from db.models import (
     SamplingRun,
     Status,
     Team,
+    TextEvidenceRow,
     User,
     utcnow,
 )
@@ -81,9 +82,8 @@ from scoring.sampling import (
 from scoring.text import REASON_MAX, clean_text
 from scoring.uncertainty import Precision, quota_precision
 
-# Evidence metrics a trigger may name, and the listening report column each reads.
-# (Text evidence is computed on demand from transcripts and not stored per call, so no
-# text metric can be a trigger yet.)
+# Evidence metrics a trigger may name, and the column each reads: listening report
+# columns, then the text evidence counts of the call's transcript.
 METRIC_COLUMNS: dict[str, str] = {
     "talk_share": "talk_share",
     "interruptions": "interruptions",
@@ -93,7 +93,19 @@ METRIC_COLUMNS: dict[str, str] = {
     "response_gaps": "response_gap_median",
     "overtalk": "overtalk",
 }
-KNOWN_METRICS: tuple[str, ...] = tuple(METRIC_COLUMNS)
+TEXT_METRICS: tuple[str, ...] = (
+    "paraphrases",
+    "questions",
+    "open_questions",
+    "closed_questions",
+    "open_question_share",
+    "questions_before_fix",
+    "defensive",
+    "completions",
+    "repeats",
+    "empathy",
+)
+KNOWN_METRICS: tuple[str, ...] = (*METRIC_COLUMNS, *TEXT_METRICS)
 AD_HOC = "ad hoc"
 INSERT_CHUNK = 500
 # Metadata field names are read from this many of the newest calls (a plan's conditions
@@ -399,10 +411,15 @@ def _period_calls(
     if meta_fields:
         columns.append(Call.meta)
     for metric in metrics:
-        columns.append(getattr(ListeningReportRow, METRIC_COLUMNS[metric]))
+        if metric in TEXT_METRICS:
+            columns.append(getattr(TextEvidenceRow, metric))
+        else:
+            columns.append(getattr(ListeningReportRow, METRIC_COLUMNS[metric]))
     query = select(*columns).where(*scope)
-    if metrics:
+    if any(m in METRIC_COLUMNS for m in metrics):
         query = query.outerjoin(ListeningReportRow, ListeningReportRow.call_id == Call.id)
+    if any(m in TEXT_METRICS for m in metrics):  # no transcript: the metric is not measured
+        query = query.outerjoin(TextEvidenceRow, TextEvidenceRow.call_id == Call.id)
     calls = []
     for row in session.connection().execute(query):
         call_id, agent, started, duration = row[0], row[1], row[2], row[3]

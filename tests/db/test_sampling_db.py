@@ -14,7 +14,14 @@ from sqlmodel import select
 
 from db.engine import read_scope, session_scope
 from db.evaluations import open_draft, save_item, submit
-from db.models import AssignmentRow, AuditEvent, Call, ListeningReportRow, SamplingRun
+from db.models import (
+    AssignmentRow,
+    AuditEvent,
+    Call,
+    ListeningReportRow,
+    SamplingRun,
+    TextEvidenceRow,
+)
 from db.sampling import (
     assignment_counts,
     hand_over,
@@ -189,6 +196,25 @@ def test_triggered_calls_are_drawn_and_say_why(world):
     reasons = {r.call_id: r.reason for r in active_rows(view.id)}
     assert reasons[ids[4]] == "interruptions >= 3"
     assert sorted(reasons.values()) == ["interruptions >= 3", "random"]
+
+
+def test_text_evidence_counts_trigger_draws_and_calls_without_a_transcript_do_not(world):
+    ids = add_calls(world.agent_north.id, 6, "A")
+    with session_scope() as session:
+        session.add(TextEvidenceRow(call_id=ids[2], rules_version=1, evidence={}, defensive=2))
+        session.add(TextEvidenceRow(call_id=ids[3], rules_version=1, evidence={}, defensive=0))
+    plan = north_plan(
+        world,
+        per_agent=1,
+        team_ids=frozenset(),
+        agent_ids=frozenset({world.agent_north.id}),
+        triggers=(Trigger("defensive", ">=", 1),),
+        triggered_share=1.0,
+    )
+    view = save_plan(world.admin, "Defensive moments", plan)
+    run_plan(view.id, WEEK)
+    ((call_id, reason),) = [(r.call_id, r.reason) for r in active_rows(view.id)]
+    assert (call_id, reason) == (ids[2], "defensive >= 1")
 
 
 def test_reviewed_and_calibration_calls_are_not_drawn(world):
