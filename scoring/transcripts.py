@@ -34,7 +34,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Party = Literal["agent", "customer", "unknown"]
 
@@ -691,18 +691,35 @@ def _overlap_s(merged: tuple[list[float], list[float]], start: float, end: float
     return total
 
 
-def assign_roles(transcript: Transcript, turns: Iterable[tuple[str, float, float]]) -> Transcript:
+class TurnLike(Protocol):
+    """Anything with a party and a span, e.g. `scoring.listening.Turn`."""
+
+    @property
+    def speaker(self) -> str: ...
+    @property
+    def start_s(self) -> float: ...
+    @property
+    def end_s(self) -> float: ...
+
+
+def assign_roles(
+    transcript: Transcript, turns: Iterable[tuple[str, float, float] | TurnLike]
+) -> Transcript:
     """Name the party of each label whose utterances are "unknown", from listening turns.
 
-    ``turns``: (speaker, start_s, end_s) with speaker "agent" or "customer" (others are
-    ignored), e.g. a call's listening report. For each label, a_L and c_L are the seconds
-    its utterances overlap agent and customer turns. The pair of labels (L1, L2) with the
-    largest a_L1 + c_L2 becomes agent and customer (two diarised speakers are never both
-    the agent); any further label takes the party it overlaps more. A label overlapping
-    neither stays unknown. Utterances whose party is already known are left as they are.
+    ``turns``: (speaker, start_s, end_s) tuples or objects with those attributes (a
+    listening report's turns), speaker "agent" or "customer" (others are ignored). For
+    each label, a_L and c_L are the seconds its utterances overlap agent and customer
+    turns. The pair of labels (L1, L2) with the largest a_L1 + c_L2 becomes agent and
+    customer (two diarised speakers are never both the agent); any further label takes
+    the party it overlaps more. A label overlapping neither stays unknown. Utterances
+    whose party is already known are left as they are.
     """
     by_party: dict[str, list[tuple[float, float]]] = {"agent": [], "customer": []}
-    for speaker, start, end in turns:
+    for turn in turns:
+        speaker, start, end = (
+            turn if isinstance(turn, tuple) else (turn.speaker, turn.start_s, turn.end_s)
+        )
         if speaker in by_party and end > start:
             by_party[speaker].append((float(start), float(end)))
     agent_turns, customer_turns = _merged(by_party["agent"]), _merged(by_party["customer"])

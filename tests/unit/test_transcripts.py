@@ -372,6 +372,14 @@ def test_assign_roles_extra_label_and_no_overlap():
     }
 
 
+def test_assign_roles_takes_listening_turns():
+    from scoring.listening import Turn
+
+    turns = [Turn("agent", 0.1, 3.9), Turn("customer", 4.4, 6.1), Turn("agent", 6.6, 11.8)]
+    t = assign_roles(_diarised(), turns)
+    assert [u.speaker for u in t.utterances] == ["agent", "customer", "agent", "agent"]
+
+
 def test_assign_roles_without_turns_changes_nothing():
     t = _diarised()
     assert assign_roles(t, []) == t
