@@ -59,6 +59,7 @@ from scoring.suggestions import (
     call_features,
     evidence_moments,
     fit,
+    reliable_items,
     suggest,
     suggester_agreement,
 )
@@ -258,12 +259,11 @@ def withheld_items(session: Session) -> frozenset[str]:
     """Items whose suggestions are measured unreliable over every submitted evaluation
     (α below the convention on at least MIN_PAIRS pairs): computed, stored, not shown.
     Items not yet measured keep showing (their model passed cross-validation)."""
-    agreement = suggester_agreement(_outcomes(session, []))
+    agreement = suggester_agreement(_outcomes(session, []), min_pairs=MIN_PAIRS)
     if agreement.empty:
         return frozenset()
-    measured = agreement["n"] >= MIN_PAIRS
-    below = ~(agreement["alpha"] >= ALPHA_TENTATIVE)  # NaN α counts as below
-    return frozenset(str(k) for k in agreement.index[(measured & below).to_numpy()])
+    measured = {str(k) for k in agreement.index[(agreement["n"] >= MIN_PAIRS).to_numpy()]}
+    return frozenset(measured - reliable_items(agreement, ALPHA_TENTATIVE, MIN_PAIRS))
 
 
 def suggestion_agreement(actor: Actor, *, by_period: bool = False) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from scoring.errors import EarshotError
 from scoring.evidence import METRIC_LABELS, evidence_lines, player_timeline
 from scoring.ids import parse_id
 from scoring.text_moments import (
+    MAX_MOMENT_LINKS,
     TEXT_METRIC_LABELS,
     item_text_evidence,
     moment_label,
@@ -210,7 +211,7 @@ if view == VIEWS[0]:
         moments = evidence.moments_by_metric()
         summary = words["text"].summary
         for metric in ("paraphrases", "questions", "empathy", "defensive", "repeats"):
-            found = moments.get(metric, ())
+            found = moments.get(metric, ())[:MAX_MOMENT_LINKS]  # all are on the timeline
             label = f"{TEXT_METRIC_LABELS[metric]}: {summary.get(metric) or 0}"
             if not found:
                 st.caption(label)

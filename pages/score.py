@@ -26,6 +26,7 @@ from scoring.errors import EarshotError
 from scoring.evidence import evidence_lines, player_timeline
 from scoring.ids import parse_id
 from scoring.text_moments import (
+    MAX_MOMENT_LINKS,
     item_text_evidence,
     moment_label,
     player_utterances,
@@ -378,11 +379,13 @@ def draw_item(number: int, item_key: str) -> None:
         )
         for m in text_lines:
             if m.moments:
+                listed = m.moments[:MAX_MOMENT_LINKS]
+                more = len(m.moments) - len(listed)
                 _moment_pills(
-                    m.line,
+                    m.line + (f" (first {len(listed)}; all on the timeline)" if more else ""),
                     f"{prefix}_{item.key}_{m.metric}_m",
-                    [x.t_s for x in m.moments],
-                    [moment_label(x) for x in m.moments],
+                    [x.t_s for x in listed],
+                    [moment_label(x) for x in listed],
                 )
         suggestion = suggestions.get(item.key)
         if suggestion is not None and not ev.submitted:

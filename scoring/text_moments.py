@@ -38,6 +38,8 @@ MARKER_KIND: dict[str, str] = {
 """Text-evidence category → the player's marker kind (``player.component``)."""
 
 MAX_LABEL_CHARS = 80
+MAX_MOMENT_LINKS = 12
+"""Moments listed as links beside an item; the rest are on the timeline and in the pane."""
 
 
 def mmss(t_s: float) -> str:
