@@ -142,6 +142,6 @@ def redis_url() -> str:
         import redis
 
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure to reach it means "no server"
+    except Exception as exc:  # any failure to reach it means "no server"
         missing_service(f"no Redis server at {REDIS_URL} ({type(exc).__name__})")
     return REDIS_URL
