@@ -688,6 +688,19 @@ def _echo_lag(lv: _Levels, c: int, o: int, pick: np.ndarray) -> tuple[int, float
     return lag, float(abs(xc[lag]) / energy_o), corr
 
 
+def _delayed_db(db: np.ndarray, frames: float) -> np.ndarray:
+    """Frame levels (dB) of a signal delayed by ``frames`` (fractional) frames: each
+    frame's power is the mix of the two frames it now straddles."""
+    whole = int(frames)
+    part = frames - whole
+    power = np.power(np.float32(10.0), db.astype(np.float32) / np.float32(10.0))
+    moved = np.full(db.shape[0], np.float32(1e-10), dtype=np.float32)
+    if whole < db.shape[0]:
+        moved[whole:] = power[: db.shape[0] - whole] * np.float32(1 - part)
+        moved[whole + 1 :] += power[: max(0, db.shape[0] - whole - 1)] * np.float32(part)
+    return np.asarray(10.0 * np.log10(moved), dtype=np.float32)
+
+
 def _echo_frames(lv: _Levels, c: int, others: Sequence[int]) -> np.ndarray:
     """Frames of channel ``c`` that are only the other party's echo (crosstalk).
 
@@ -709,9 +722,7 @@ def _echo_frames(lv: _Levels, c: int, others: Sequence[int]) -> np.ndarray:
         if int(pick.sum()) < 20:
             continue
         lag, _, _ = _echo_lag(lv, c, o, pick)
-        delayed = np.zeros(lv.samples.shape[0], dtype=np.float32)
-        delayed[lag:] = lv.samples[: lv.samples.shape[0] - lag, o]
-        other_db = _frame_db(delayed[:, None], lv.frame_len)[:, 0]
+        other_db = _delayed_db(lv.db[:, o], lag / lv.frame_len)
         # the coupling: where the level differences of aligned frames pile up
         diff = (lv.db[:, c] - other_db)[pick]
         counts, _ = np.histogram(diff, bins=70, range=(-70.0, 0.0))  # 1 dB bins
