@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access import NotFound, can_follow_agent, team_average_filter, team_members
 from db.engine import read_scope
@@ -49,11 +49,11 @@ def _summary(n: Any, mean: Any, mean_sq: Any) -> Summary:
 
 
 def _aggregates() -> tuple[Any, Any, Any]:
-    total = Evaluation.total
+    total: Any = col(Evaluation.total)
     return func.count(total), func.avg(total), func.avg(total * total)
 
 
-def _weekly(session: Session, where: list) -> pd.DataFrame:
+def _weekly(session: Session, where: list[Any]) -> pd.DataFrame:
     week = _week_expr(session).label("week")
     rows = session.exec(select(week, *_aggregates()).where(*where).group_by(week)).all()
     out = []
@@ -64,7 +64,7 @@ def _weekly(session: Session, where: list) -> pd.DataFrame:
     return pd.DataFrame(out, columns=WEEKLY).sort_values("week", ignore_index=True)
 
 
-def _overall(session: Session, where: list) -> Summary:
+def _overall(session: Session, where: list[Any]) -> Summary:
     return _summary(*session.exec(select(*_aggregates()).where(*where)).one())
 
 
@@ -83,7 +83,7 @@ def trend_intervals(actor: Any, f: TrendFilters) -> IntervalTrend:
         mine = _conditions(actor, f)
         rest = [
             *_conditions(actor, f, agent_filter=False),
-            Evaluation.agent_id.in_(team_members(agent.team_id)),
+            col(Evaluation.agent_id).in_(team_members(agent.team_id)),
             Evaluation.agent_id != agent.id,
         ]
         series = [

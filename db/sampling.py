@@ -381,11 +381,11 @@ def _reviewed_agents(session: Session, plan: SamplingPlan) -> dict[int, int | No
     return {int(i): t for i, t in rows}
 
 
-def _call_scope(window: Window, agents: Iterable[int], agent_id: int | None = None) -> list:
+def _call_scope(window: Window, agents: Iterable[int], agent_id: int | None = None) -> list[Any]:
     """WHERE clauses for the period's calls of the reviewed agents (or of one agent)."""
     where = [col(Call.started_at) >= _utc(window.start), col(Call.started_at) < _utc(window.end)]
     if agent_id is not None:
-        where.append(Call.agent_id == agent_id)
+        where.append(col(Call.agent_id) == agent_id)
     else:
         where.append(col(Call.agent_id).in_(sorted(agents)))
     return where
@@ -394,7 +394,7 @@ def _call_scope(window: Window, agents: Iterable[int], agent_id: int | None = No
 def _period_calls(
     session: Session,
     plan: SamplingPlan,
-    scope: list,
+    scope: list[Any],
     agents: dict[int, int | None],
 ) -> list[SampleCall]:
     """The calls in ``scope`` as the sampler sees them; metadata and evidence are read only
@@ -402,7 +402,7 @@ def _period_calls(
     without the UTC decorator: a week at scale is 100,000 rows."""
     meta_fields = [c.field for c in plan.conditions if c.field not in CALL_FIELDS]
     metrics = sorted({t.metric for t in plan.triggers})
-    columns: list = [
+    columns: list[Any] = [
         Call.id,
         Call.agent_id,
         type_coerce(Call.started_at, DateTime()),
@@ -445,7 +445,7 @@ def _period_calls(
 
 
 def _exclusions(
-    session: Session, scope: list
+    session: Session, scope: list[Any]
 ) -> tuple[set[int], set[int], list[Assignment], dict[int, str]]:
     """Of the calls in ``scope``: reviewed (a submitted regular evaluation), in
     calibration, and every assignment on them as the sampler sees it (plan keys by id)."""
@@ -512,7 +512,7 @@ def _active_scorers(session: Session, scorers: Iterable[Scorer]) -> list[Scorer]
     return [s for s in scorers if s.user_id in alive]
 
 
-def _insert_assignments(session: Session, rows: list[dict]) -> int:
+def _insert_assignments(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert, skipping any that would duplicate an active assignment; returns how many
     went in."""
     if not rows:
@@ -520,7 +520,7 @@ def _insert_assignments(session: Session, rows: list[dict]) -> int:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     inserted = 0
-    table = AssignmentRow.__table__
+    table = AssignmentRow.__table__  # type: ignore[attr-defined]
     for start in range(0, len(rows), INSERT_CHUNK):
         statement = (
             insert(table)
@@ -665,8 +665,8 @@ def run_due_plans(now: datetime | None = None) -> list[RunResult]:
 
 def _assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
     """Assignments matching ``where`` with their call, agent, scorer and plan, by id."""
-    scorer = User.__table__.alias("scorer")
-    agent = User.__table__.alias("agent")
+    scorer = User.__table__.alias("scorer")  # type: ignore[attr-defined]
+    agent = User.__table__.alias("agent")  # type: ignore[attr-defined]
     rows = session.exec(
         select(
             AssignmentRow,
@@ -753,7 +753,7 @@ def assignment_counts(actor: Actor, now: datetime | None = None) -> dict[str, in
         return {"overdue": 0, "due_today": 0}
     now = now or utcnow()
     tomorrow = _utc(now.astimezone(UTC).date() + timedelta(days=1))
-    base = select(func.count(AssignmentRow.id)).where(
+    base = select(func.count(col(AssignmentRow.id))).where(
         AssignmentRow.scorer_id == actor.id, AssignmentRow.status == AssignmentStatus.open
     )
     with read_scope() as session:
@@ -781,7 +781,7 @@ def _reason(reason: str, what: str) -> str:
 
 
 def _successor(row: AssignmentRow, **changes: object) -> AssignmentRow:
-    fields = {
+    fields: dict[str, Any] = {
         "plan_id": row.plan_id,
         "run_id": row.run_id,
         "period_start": row.period_start,
@@ -932,12 +932,12 @@ def reassign_departed_scorer(session: Session, user_id: int) -> tuple[int, int]:
         scorers = [s for s in _active_scorers(session, plan.scorers) if s.user_id != user_id]
         load = dict(
             session.exec(
-                select(AssignmentRow.scorer_id, func.count(AssignmentRow.id))
+                select(AssignmentRow.scorer_id, func.count(col(AssignmentRow.id)))
                 .where(
                     AssignmentRow.plan_id == plan_id,
                     AssignmentRow.status == AssignmentStatus.open,
                 )
-                .group_by(AssignmentRow.scorer_id)
+                .group_by(col(AssignmentRow.scorer_id))
             ).all()
         )
         pure = [

@@ -145,5 +145,5 @@ picked = st.dataframe(
     key="queue_table",
 )
 if picked.selection.rows:
-    chosen = rows[picked.selection.rows[0]]
-    st.switch_page("pages/score.py", query_params={"call": str(chosen.call_id)})
+    waiting = rows[picked.selection.rows[0]]
+    st.switch_page("pages/score.py", query_params={"call": str(waiting.call_id)})

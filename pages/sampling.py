@@ -130,7 +130,7 @@ with st.form("sampling_editor"):
         "Period",
         list(PERIODS),
         index=list(PERIODS).index(plan.period) if plan else 1,
-        format_func=PERIOD_LABELS.get,
+        format_func=lambda p: PERIOD_LABELS.get(p, p),
         key=f"plan_period_{suffix}",
     )
     rubric_key = c2.text_input(
@@ -141,21 +141,21 @@ with st.form("sampling_editor"):
         "Teams reviewed",
         list(teams),
         default=[t for t in (plan.team_ids if plan else ()) if t in teams],
-        format_func=teams.get,
+        format_func=lambda t: teams.get(t, str(t)),
         key=f"plan_teams_{suffix}",
     )
     agent_ids = c2.multiselect(
         "Agents reviewed (beside the teams)",
         list(agents),
         default=[a for a in (plan.agent_ids if plan else ()) if a in agents],
-        format_func=agents.get,
+        format_func=lambda a: agents.get(a, str(a)),
         key=f"plan_agents_{suffix}",
     )
     scorer_ids = st.multiselect(
         "Scorers (work is shared evenly; nobody reviews their own calls)",
         list(scorers),
         default=[s.user_id for s in (plan.scorers if plan else ()) if s.user_id in scorers],
-        format_func=scorers.get,
+        format_func=lambda s: scorers.get(s, str(s)),
         key=f"plan_scorers_{suffix}",
     )
     fixed = not plan or isinstance(plan.quota, FixedQuota)
