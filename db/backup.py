@@ -6,7 +6,8 @@
 
 A backup is a folder: the database (``database.sqlite3``, made with SQLite's online backup
 API, or ``database.pgdump``, a ``pg_dump`` custom-format archive), a copy of the media
-folder under ``media/``, and ``manifest.json`` with the size and sha256 of every file.
+folder (or of the bucket's recordings, when EARSHOT_MEDIA_URL puts them on S3-compatible
+storage) under ``media/``, and ``manifest.json`` with the size and sha256 of every file.
 
 Consistency: the database is copied first, as one snapshot; the media folder after it.
 Audio files are content-addressed and written before the row that names them commits, and
@@ -32,9 +33,13 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from db.media import MediaStore  # imported late at run time: it loads the db layer
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -52,10 +57,31 @@ class BackupError(RuntimeError):
 
 @dataclass(frozen=True)
 class Target:
-    """Where the data lives: a database URL and the media folder."""
+    """Where the data lives: a database URL and the media folder, or the bucket named by
+    `media_url` (s3://bucket/prefix) when set."""
 
     database_url: str
     media_dir: Path
+    media_url: str = ""
+
+    def media(self) -> MediaStore:
+        """The store holding the recordings."""
+        from db.media import LocalStore, media_store
+
+        if not self.media_url:
+            return LocalStore(self.media_dir)
+        from db.config import settings
+
+        if self.media_url != settings().media_url:
+            raise BackupError(
+                f"{self.media_url} is not the configured EARSHOT_MEDIA_URL; "
+                "set it (with its endpoint and credentials) and run again"
+            )
+        return media_store()
+
+    @property
+    def media_description(self) -> str:
+        return self.media_url or f"the media folder {self.media_dir}"
 
     @property
     def backend(self) -> str:
@@ -75,7 +101,7 @@ class Target:
 def configured_target() -> Target:
     from db.config import settings
 
-    return Target(settings().database_url, settings().media_dir)
+    return Target(settings().database_url, settings().media_dir, settings().media_url)
 
 
 # ---------------------------------------------------------------- files and checksums
@@ -289,10 +315,17 @@ def create_backup(dest: Path, target: Target | None = None) -> dict:
         else:
             db_file = PG_FILE
             _pg_dump(target.database_url, work / db_file)
-        media = {
-            rel.as_posix(): _copy_hashed(target.media_dir / rel, work / MEDIA / rel)
-            for rel in _media_files(target.media_dir)  # after the database: see module doc
-        }
+        if target.media_url:
+            store = target.media()
+            media = {
+                rel: _fetch_hashed(store, rel, work / MEDIA / rel)
+                for rel in store.names()  # after the database: see module doc
+            }
+        else:
+            media = {
+                rel.as_posix(): _copy_hashed(target.media_dir / rel, work / MEDIA / rel)
+                for rel in _media_files(target.media_dir)  # after the database: see module doc
+            }
         manifest = {
             "format": FORMAT,
             "kind": "earshot-backup",
@@ -356,8 +389,8 @@ def restore_backup(src: Path, target: Target | None = None, force: bool = False)
             occupied.append(f"the database {target.sqlite_path} holds data")
         if backend == "postgresql" and _pg_has_data(target.database_url):
             occupied.append("the PostgreSQL database holds data")
-        if _media_files(target.media_dir):
-            occupied.append(f"the media folder {target.media_dir} holds files")
+        if _media_count(target):
+            occupied.append(f"{target.media_description} holds files")
         if occupied:
             raise BackupError(
                 "refusing to overwrite: " + "; ".join(occupied) + ". Stop the app and run "
@@ -370,7 +403,9 @@ def restore_backup(src: Path, target: Target | None = None, force: bool = False)
         _pg_restore(db_file, target.database_url)
     _mark_restored(target.database_url)
     copied = kept = 0
-    for rel, entry in manifest["media"].items():
+    if target.media_url:
+        copied, kept = _restore_to_store(target, src, manifest)
+    for rel, entry in ({} if target.media_url else manifest["media"]).items():
         source = _safe_relative(src / MEDIA, rel)
         dest = _safe_relative(target.media_dir, rel)
         if (
@@ -382,13 +417,47 @@ def restore_backup(src: Path, target: Target | None = None, force: bool = False)
             continue
         _copy_hashed(source, dest)
         copied += 1
-    extra = len(_media_files(target.media_dir)) - len(manifest["media"])
+    extra = _media_count(target) - len(manifest["media"])
     return {
         "backend": backend,
         "media_copied": copied,
         "media_unchanged": kept,
         "media_not_in_backup": max(0, extra),
     }
+
+
+def _media_count(target: Target) -> int:
+    if target.media_url:
+        return len(target.media().names())
+    return len(_media_files(target.media_dir))
+
+
+def _fetch_hashed(store: MediaStore, relative: str, target: Path) -> dict:
+    """A bucket object copied to `target` (via a .partial file), with its size and hash."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    store.fetch(relative, partial)
+    entry = _entry(partial)
+    partial.replace(target)
+    return entry
+
+
+def _restore_to_store(target: Target, src: Path, manifest: dict) -> tuple[int, int]:
+    """Put the backup's recordings into the bucket: names are content hashes, so an
+    object already there with the same size is the same recording and is kept."""
+    store = target.media()
+    copied = kept = 0
+    for rel, entry in manifest["media"].items():
+        source = _safe_relative(src / MEDIA, rel)
+        if store.size(rel) == entry["size"]:
+            kept += 1
+            continue
+        try:
+            store.store(source, rel)
+        except OSError as exc:
+            raise BackupError(str(exc)) from exc
+        copied += 1
+    return copied, kept
 
 
 def _mark_restored(database_url: str) -> None:

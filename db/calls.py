@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from db.access import AccessDenied, Actor, NotFound, get_visible_call, require_role
 from db.config import settings
 from db.engine import read_scope, session_scope
-from db.media import extension_for, sha256_of, store_file
+from db.media import MediaStoreError, extension_for, sha256_of, store_file
 from db.models import Call, Role, User
 from scoring.audio import AudioProblem, probe_audio
 from scoring.errors import Invalid
@@ -147,7 +147,10 @@ def import_call(
             )
         if session.exec(select(Call).where(Call.external_id == external_id)).first():
             raise IntakeProblem(f"{original_name}: external id {external_id!r} already exists")
-        relative = store_file(source, sha256, extension_for(info.format, info.subtype))
+        try:
+            relative = store_file(source, sha256, extension_for(info.format, info.subtype))
+        except MediaStoreError as exc:  # e.g. a bucket that refuses the write: no row made
+            raise IntakeProblem(f"{original_name}: {exc}") from exc
         call = Call(
             external_id=external_id,
             agent_id=agent.id,

@@ -39,6 +39,15 @@ class Settings:
     login_address_window_minutes: int = 15
     login_concurrent_hashes: int = 4  # password checks at once per process (64 MiB each)
     max_comments_per_evaluation: int = 300
+    # Recordings on S3-compatible object storage instead of media_dir: s3://bucket/prefix.
+    media_url: str = ""
+    s3_endpoint: str = ""  # e.g. https://s3.example.internal:9000; empty: the SDK's default
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # Export API: personal access tokens and their request limits.
+    api_token_max_days: int = 365
+    api_requests_per_minute: int = 120  # per token, and again per address
 
 
 def _secrets_file() -> dict:
@@ -90,6 +99,13 @@ def settings() -> Settings:
         login_address_failures=_positive(pick, "earshot_login_address_failures", 30),
         login_address_window_minutes=_positive(pick, "earshot_login_address_window_minutes", 15),
         login_concurrent_hashes=_positive(pick, "earshot_login_concurrent_hashes", 4),
+        media_url=str(pick("earshot_media_url", "")).strip(),
+        s3_endpoint=str(pick("earshot_s3_endpoint", "")).strip(),
+        s3_region=str(pick("earshot_s3_region", "")).strip(),
+        s3_access_key_id=str(pick("earshot_s3_access_key_id", "")).strip(),
+        s3_secret_access_key=str(pick("earshot_s3_secret_access_key", "")).strip(),
+        api_token_max_days=_positive(pick, "earshot_api_token_max_days", 365),
+        api_requests_per_minute=_positive(pick, "earshot_api_requests_per_minute", 120),
     )
 
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 from db.access import AccessDenied, Actor, get_visible_call
 from db.cache import bump_data_version
 from db.engine import read_scope, session_scope
-from db.media import media_root
+from db.media import local_audio_file
 from db.models import Call, ListeningReportRow, utcnow
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
         row = session.get(ListeningReportRow, call_id) or ListeningReportRow(
             call_id=call_id, report={}
         )
-        path = media_root() / call.audio_path
+        path = local_audio_file(call.audio_path)  # the bucket's copy when on S3
         try:
             samples, sample_rate = read_audio(path)
             row.peaks = waveform_peaks(samples)

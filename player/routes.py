@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from player.ranged import RangedAudio, ranged_response
 from player.signing import InvalidMediaToken, verify_media_token
 
 AUDIO_ROUTE_PREFIX = "/audio/"
@@ -53,7 +54,7 @@ def _refusal(status_code: int, message: str) -> Response:
 
 
 def media_routes(
-    resolve_audio: Callable[[int, int], Path | None],
+    resolve_audio: Callable[[int, int], Path | RangedAudio | None],
     secret_provider: Callable[[], bytes],
     session_epoch: Callable[[int], int | None] | None = None,
 ) -> list[Route]:
@@ -86,6 +87,14 @@ def media_routes(
             path = await run_in_threadpool(resolve_audio, grant.call_id, grant.user_id)
         except PermissionError:
             return _refusal(403, "Forbidden: you may no longer hear this call.")
+        if path is not None and not isinstance(path, (str, Path)):  # a bucket's object
+            return ranged_response(
+                path,
+                request.headers.get("range"),
+                AUDIO_CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+                {"Cache-Control": _CACHE_CONTROL, "X-Content-Type-Options": "nosniff"},
+                head_only=request.method == "HEAD",
+            )
         if path is None or not await run_in_threadpool(Path(path).is_file):
             return _refusal(404, "Not found: no audio for this call.")
         path = Path(path)

@@ -10,12 +10,13 @@ from pathlib import Path
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from player.ranged import RangedAudio
 from player.routes import media_routes
 from ui.proxy import SecurityHeaders
 from ui.remembered_login import https_configured, session_routes, trusted_proxies
 
 
-def resolve_audio(call_id: int, user_id: int) -> Path | None:
+def resolve_audio(call_id: int, user_id: int) -> Path | RangedAudio | None:
     from db.media import audio_path_for_grant  # lazy: the db layer loads on first request
 
     return audio_path_for_grant(call_id, user_id)
