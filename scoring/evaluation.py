@@ -190,3 +190,43 @@ def item_percent(rubric: Rubric, key: str, value: int) -> float:
     level = _level(rubric, item, value)
     assert level is not None
     return round(100.0 * (level - rubric.scale_min) / (rubric.scale_max - rubric.scale_min), 1)
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One item's change in an amendment: level (None = N/A or open) and N/A before and
+    after, and whether its note changed."""
+
+    key: str
+    before: int | None
+    before_na: bool
+    after: int | None
+    after_na: bool
+    note_changed: bool
+
+    def describe(self, title: str) -> str:
+        """E.g. 'Be patient: 2 → 3' or 'Be patient: note changed'."""
+        if (self.before, self.before_na) == (self.after, self.after_na):
+            return f"{title}: note changed"
+        return (
+            f"{title}: {_shown(self.before, self.before_na)} → {_shown(self.after, self.after_na)}"
+        )
+
+
+def _shown(value: int | None, na: bool) -> str:
+    return "N/A" if na else "–" if value is None else str(value)
+
+
+def item_changes(
+    before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]
+) -> list[ItemChange]:
+    """What an amendment changed, from its audit record's `items` (key → {value, na,
+    note}) before and after, in the order of `after`; unchanged items are left out."""
+    changes = []
+    for key, new in after.items():
+        old = before.get(key, {})
+        level = (old.get("value"), bool(old.get("na")), new.get("value"), bool(new.get("na")))
+        note_changed = (old.get("note") or "") != (new.get("note") or "")
+        if level[:2] != level[2:] or note_changed:
+            changes.append(ItemChange(key, level[0], level[1], level[2], level[3], note_changed))
+    return changes

@@ -240,3 +240,21 @@ def test_apply_item_change_na_clears_the_level_and_a_level_clears_na():
     # Both given: N/A first, then the level wins; a level of None keeps N/A as set.
     assert apply_item_change(4, False, new_value=5, new_na=True) == (5, False)
     assert apply_item_change(4, False, new_value=None, new_na=True) == (None, True)
+
+
+def test_item_changes_describe_what_an_amendment_changed_in_words():
+    from scoring.evaluation import item_changes
+
+    before = {"a": {"value": 2, "na": False, "note": ""}, "b": {"value": 3, "na": False}}
+    after = {
+        "a": {"value": 3, "na": False, "note": ""},
+        "b": {"value": 3, "na": False, "note": "heard at 0:40"},
+        "c": {"value": None, "na": True, "note": ""},
+    }
+    changes = item_changes(before, after)
+    assert [c.describe(c.key.upper()) for c in changes] == [
+        "A: 2 → 3",
+        "B: note changed",
+        "C: – → N/A",
+    ]
+    assert item_changes(after, after) == []

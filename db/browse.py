@@ -1,0 +1,230 @@
+"""Finding evaluations: every evaluation a user may see, filtered and searched, and each
+one's history (amendments and dispute decisions) in words.
+
+What a user may see is the access policy's `evaluation_filter` (db/access.py): scorers
+their own, supervisors their team's, agents their own submitted feedback, calibration work
+only after reveal. Filters narrow it; none can widen it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from db.access import Actor, NotFound, can_read_evaluation, current_actor, evaluation_filter
+from db.engine import read_scope
+from db.models import AuditEvent, Call, Comment, Dispute, Evaluation, ItemScore, Status, User
+from db.rubrics import rubric_by_id
+from scoring.errors import Invalid
+from scoring.evaluation import item_changes
+from scoring.ids import parse_id
+
+MAX_ROWS = 500
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    """None means any. Dates are inclusive, in UTC; totals 0–100."""
+
+    agent_id: int | None = None
+    scorer_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    min_total: float | None = None
+    max_total: float | None = None
+    status: str | None = None  # "draft" or "submitted"
+    disputed: bool | None = None
+    amended: bool | None = None
+    text: str = ""  # words in an item note or a comment
+
+
+@dataclass(frozen=True)
+class BrowseRow:
+    evaluation_id: int
+    call_id: int
+    call: str
+    agent: str
+    scorer: str
+    scorer_id: int
+    purpose: str
+    status: str
+    total: float | None
+    failed_critical: bool
+    when: datetime  # submitted, or started for a draft
+    disputes: int
+    amended: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str
+    what: str  # "Amended" or "Dispute accepted", ...
+    changes: tuple[str, ...]  # "Be patient: 2 → 3"
+    reason: str
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _like(words: str) -> str:
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _filter_conditions(f: BrowseFilters) -> list:  # type: ignore[type-arg]
+    where = []
+    if f.status is not None:
+        if f.status not in (Status.draft, Status.submitted):
+            raise Invalid(f"Status must be draft or submitted, not {f.status!r}.")
+        where.append(col(Evaluation.status) == f.status)
+    if f.agent_id is not None:
+        where.append(col(Evaluation.agent_id) == f.agent_id)
+    if f.scorer_id is not None:
+        where.append(col(Evaluation.scorer_id) == f.scorer_id)
+    when = func.coalesce(Evaluation.submitted_at, Evaluation.started_at)
+    if f.since is not None:
+        where.append(when >= _start_of(f.since))
+    if f.until is not None:
+        where.append(when < _start_of(f.until + timedelta(days=1)))
+    if f.min_total is not None:
+        where.append(col(Evaluation.total) >= f.min_total)
+    if f.max_total is not None:
+        where.append(col(Evaluation.total) <= f.max_total)
+    disputed = exists().where(Dispute.evaluation_id == Evaluation.id)
+    if f.disputed is not None:
+        where.append(disputed if f.disputed else ~disputed)
+    if f.amended is not None:
+        amended = _amended()
+        where.append(amended if f.amended else ~amended)
+    if words := f.text.strip():
+        pattern = _like(words)
+        where.append(
+            or_(
+                exists().where(
+                    ItemScore.evaluation_id == Evaluation.id,
+                    func.lower(ItemScore.note).like(pattern, escape="\\"),
+                ),
+                exists().where(
+                    Comment.evaluation_id == Evaluation.id,
+                    func.lower(Comment.text).like(pattern, escape="\\"),
+                ),
+            )
+        )
+    return where
+
+
+def _amended():  # type: ignore[no-untyped-def]  # a correlated EXISTS
+    return exists().where(
+        AuditEvent.entity == "evaluation",
+        AuditEvent.entity_id == Evaluation.id,
+        AuditEvent.action == "amend",
+    )
+
+
+def browse_evaluations(
+    actor: Actor, f: BrowseFilters | None = None, limit: int = MAX_ROWS
+) -> list[BrowseRow]:
+    """Evaluations the actor may see that match `f`, newest first, at most `limit`."""
+    f = f or BrowseFilters()
+    limit = max(1, min(int(limit), MAX_ROWS))
+    agent, scorer = aliased(User), aliased(User)
+    disputes = (
+        select(func.count(Dispute.id)).where(Dispute.evaluation_id == Evaluation.id)
+    ).scalar_subquery()
+    when = func.coalesce(Evaluation.submitted_at, Evaluation.started_at)
+    with read_scope() as session:
+        actor = current_actor(session, actor)
+        query = (
+            select(
+                Evaluation,
+                Call.external_id,
+                agent.display_name,
+                scorer.display_name,
+                disputes,
+                _amended(),
+            )
+            .join(Call, col(Call.id) == col(Evaluation.call_id))
+            .join(agent, agent.id == Evaluation.agent_id)
+            .join(scorer, scorer.id == Evaluation.scorer_id)
+            .where(evaluation_filter(actor), *_filter_conditions(f))
+            .order_by(when.desc(), col(Evaluation.id).desc())
+            .limit(limit)
+        )
+        return [
+            BrowseRow(
+                evaluation_id=ev.id,
+                call_id=ev.call_id,
+                call=external_id,
+                agent=agent_name,
+                scorer=scorer_name,
+                scorer_id=ev.scorer_id,
+                purpose=ev.purpose,
+                status=ev.status,
+                total=ev.total,
+                failed_critical=ev.failed_critical,
+                when=ev.submitted_at or ev.started_at,
+                disputes=int(n_disputes or 0),
+                amended=bool(amended),
+            )
+            for ev, external_id, agent_name, scorer_name, n_disputes, amended in session.exec(query)
+        ]
+
+
+def evaluation_history(actor: Actor, evaluation_id: int) -> list[HistoryEntry]:
+    """An evaluation's amendments and dispute decisions, oldest first, in item titles:
+    for anyone who may read the evaluation (its scorer, the agent, their supervisors)."""
+    with read_scope() as session:
+        actor = current_actor(session, actor)
+        ev = session.get(Evaluation, evaluation_id) if parse_id(evaluation_id) else None
+        if ev is None or not can_read_evaluation(session, actor, ev):
+            raise NotFound(f"Evaluation {evaluation_id} was not found or is not yours to open.")
+        return _history(session, ev)
+
+
+def _history(session: Session, ev: Evaluation) -> list[HistoryEntry]:
+    rubric = rubric_by_id(session, ev.rubric_id)
+    titles = {item.key: item.title for item in rubric.items}
+    disputes = session.exec(select(Dispute).where(Dispute.evaluation_id == ev.id)).all()
+    rows = session.exec(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, col(User.id) == col(AuditEvent.actor_id))
+        .where(
+            or_(
+                and_(AuditEvent.entity == "evaluation", AuditEvent.entity_id == ev.id),
+                and_(
+                    AuditEvent.entity == "dispute",
+                    col(AuditEvent.entity_id).in_([d.id for d in disputes] or [-1]),
+                    AuditEvent.action == "resolve_dispute",
+                ),
+            )
+        )
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all()
+    entries = []
+    for event, who in rows:
+        if event.entity == "evaluation" and event.action == "amend":
+            before = (event.before or {}).get("items", {})
+            after = (event.after or {}).get("items", {})
+            changes = tuple(
+                change.describe(titles.get(change.key, change.key))
+                for change in item_changes(before, after)
+            )
+            entries.append(HistoryEntry(event.at, who or "?", "Amended", changes, event.reason))
+        elif event.entity == "dispute":
+            after, before = event.after or {}, event.before or {}
+            key = after.get("item_key", "")
+            status = str(after.get("status", "")).replace("_", " ")
+            changes = tuple(
+                change.describe(titles.get(change.key, change.key))
+                for change in item_changes({key: before}, {key: after})
+            )
+            entries.append(
+                HistoryEntry(event.at, who or "?", f"Dispute {status}", changes, event.reason)
+            )
+    return entries
