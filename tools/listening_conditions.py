@@ -50,6 +50,7 @@ class Case:
     agent_channel: int = 0
     hold: list[tuple[float, float]] = field(default_factory=list)  # true hold spans, s
     note: str = ""
+    kbps: int = 0  # a lossy codec's bit rate reached, kbit/s (whole stream)
 
 
 def load(name: str) -> tuple[np.ndarray, int, dict[str, Any]]:
@@ -186,7 +187,8 @@ def noise(base: str = "interruption", kind: str = "pink", below_db: float = 15.0
 def codec(base: str = "interruption", how: str = "ULAW", rate_out: int = 8000,
           kbps: int = 0) -> Case:  # fmt: skip
     """A round trip through a file: WAV ``how`` (ULAW, ALAW, PCM_16, GSM610 - one mono
-    file per channel, as GSM WAV is mono), MP3 or OPUS at ``kbps``, at ``rate_out`` Hz."""
+    file per channel, as GSM WAV is mono), MP3 or OPUS (Ogg) at ``kbps`` for the whole
+    stereo stream (the label shows the rate reached), at ``rate_out`` Hz."""
     x, rate, truth = load(base)
     if rate_out != rate:
         x = resample_poly(x, rate_out, rate, axis=0).astype(np.float32)
@@ -201,19 +203,36 @@ def codec(base: str = "interruption", how: str = "ULAW", rate_out: int = 8000,
             n = min(len(lane) for lane in lanes)
             y = np.stack([lane[:n] for lane in lanes], axis=1)
         else:
-            if how == "MP3":
-                file, kw = path.with_suffix(".mp3"), {"format": "MP3", "subtype": "MPEG_LAYER_III"}
-                kw_level = {"compression_level": float(np.clip(1 - (kbps - 8) / 56, 0, 1))}
-            elif how == "OPUS":
-                file, kw = path.with_suffix(".ogg"), {"format": "OGG", "subtype": "OPUS"}
-                # libsndfile maps 0..1 to 510..6 kbit/s for the whole stream (both channels)
-                kw_level = {"compression_level": float((510 - 2 * kbps) / 504)}
+            kw: dict[str, Any] = {"subtype": how}
+            file = path.with_suffix(".wav")
+            if how in ("MP3", "OPUS"):
+                container = "MP3" if how == "MP3" else "OGG"
+                kw = {"format": container, "subtype": "MPEG_LAYER_III" if how == "MP3" else how}
+                file = path.with_suffix(".mp3" if how == "MP3" else ".ogg")
+                kbps = _encode_at(file, x, rate_out, kw, kbps)
             else:
-                file, kw, kw_level = path.with_suffix(".wav"), {"subtype": how}, {}
-            sf.write(file, x, rate_out, **kw, **kw_level)  # type: ignore[arg-type]
+                sf.write(file, x, rate_out, **kw)
             y, got = read_audio(file)
     label = f"{how} {rate_out / 1000:g} kHz" + (f" {kbps} kbit/s" if kbps else "")
-    return Case(label, y.astype(np.float32), got, truth["report"], note=f"{base}: round trip")
+    return Case(
+        label, y.astype(np.float32), got, truth["report"], note=f"{base}: round trip", kbps=kbps
+    )
+
+
+def _encode_at(file: Path, x: np.ndarray, rate: int, kw: dict[str, Any], kbps: int) -> int:
+    """Write ``x`` with libsndfile's compression level found by bisection so that the
+    whole file's bit rate comes within 1 kbit/s of ``kbps``; returns the rate reached."""
+    duration = x.shape[0] / rate
+    lo, hi = 0.0, 1.0  # level 0 = largest file
+    got = 0.0
+    for _ in range(12):
+        level = (lo + hi) / 2
+        sf.write(file, x, rate, compression_level=level, **kw)
+        got = file.stat().st_size * 8 / duration / 1000
+        if abs(got - kbps) <= 1.0:
+            break
+        lo, hi = (level, hi) if got > kbps else (lo, level)
+    return int(round(got))
 
 
 def hold(base: str = "silence", hold_s: float = 24.0, channel: int = 1) -> Case:

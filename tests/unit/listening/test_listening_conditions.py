@@ -42,6 +42,15 @@ def test_the_conditions_are_what_they_claim():
     assert np.sqrt(np.mean(chatter**2)) > 1e-3  # the background is really there
 
 
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [("mp3_32k", 31, 40), ("mp3_64k", 56, 65), ("opus_16k", 15, 17), ("opus_24k", 22, 25)],
+)
+def test_lossy_codecs_run_at_the_rates_the_issue_names(name, low, high):
+    case = CONDITIONS[name]()
+    assert low <= case.kbps <= high, case.name
+
+
 def test_open_plan_holds_on_the_numpy_energy_path_too():
     case = CONDITIONS["open_plan"]()
     report = analyze(case.samples, case.rate, vad="energy").to_dict()
