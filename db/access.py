@@ -34,6 +34,8 @@ Who may read (R) and change (C) each entity:
   evaluation; a calibration evaluation's only once it is submitted (blind scorers see none,
   so nothing anchors them). Take (one click, an ordinary item save): its scorer while they
   may change it and see the suggestion. Agents see none.
+- notification. R and C (mark read, preferences): its recipient only, admins included.
+- single sign-on settings (require SSO, the break-glass admin): admins.
 
 Every service re-reads the acting user (``current_actor``) in the same transaction as its
 work: a deactivated user, a role change, a team move or a logout everywhere applies at the
@@ -56,6 +58,7 @@ from db.models import (
     Call,
     Dispute,
     Evaluation,
+    Notification,
     Purpose,
     Role,
     SamplingPlanRow,
@@ -597,3 +600,17 @@ def suggestion_filter(actor: Actor) -> ColumnElement[bool]:
 def can_take_suggestion(session: Session, actor: Actor, ev: Evaluation) -> bool:
     """Taking a suggestion is a draft edit by a scorer who sees it."""
     return can_see_suggestions(session, actor, ev) and can_change_evaluation(session, actor, ev)
+
+
+def can_read_notification(actor: Actor, row: Notification) -> bool:
+    """A notification is its recipient's alone (admins read nobody else's either)."""
+    return row.user_id == actor.id
+
+
+def notification_filter(actor: Actor) -> ColumnElement[bool]:
+    return col(Notification.user_id) == actor.id
+
+
+def can_manage_sso(actor: Actor) -> bool:
+    """Requiring single sign-on and naming the break-glass admin: admins."""
+    return actor.is_admin

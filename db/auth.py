@@ -352,6 +352,10 @@ def _authenticate_account(username: str, password: str) -> Actor:
         user = session.get(User, claim.user_id)
         if user is None or not user.active:
             raise LoginFailed(LOGIN_FAILED)
+        from db.sso import SSO_REQUIRED_MESSAGE, local_login_allowed
+
+        if not local_login_allowed(session, user):  # an admin required single sign-on
+            raise LoginFailed(SSO_REQUIRED_MESSAGE)
         user.failed_logins = 0
         user.locked_until = None
         if _hasher.check_needs_rehash(user.password_hash):

@@ -148,6 +148,24 @@ def fail_job(job_id: int, reason: str) -> None:
     _close(job_id, JobState.failed, (reason.strip() or "failed without a reason")[:ERROR_LIMIT])
 
 
+def retry_later(job_id: int, reason: str, delay_s: float) -> None:
+    """Put a running job back in the queue to run again after `delay_s` seconds, keeping
+    the reason of this attempt's failure on the row (it shows while it waits)."""
+    with session_scope() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return
+        job.state, job.error = JobState.queued, (reason.strip() or "retrying")[:ERROR_LIMIT]
+        job.updated_at = utcnow()
+        session.add(job)
+    from jobs.queue import send_job
+
+    try:
+        send_job(job_id, delay_s=delay_s)
+    except Exception as exc:  # the queue is down: the row says so, a user can retry it
+        fail_job(job_id, f"the job queue could not take the retry: {type(exc).__name__}: {exc}")
+
+
 def _close(job_id: int, state: JobState, error: str | None) -> None:
     with session_scope() as session:
         job = session.get(Job, job_id)

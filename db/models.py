@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Table, UniqueConstraint, event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session as _OrmSession
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -83,6 +84,11 @@ class User(SQLModel, table=True):
     # acknowledgement, a dispute opened or decided) but not the data version, so cached
     # "My feedback" answers are reused exactly while they are true. Last, as migrated.
     feedback_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # Single sign-on: the address notifications go to and first SSO sign-ins link by (set by
+    # an admin, or from the provider's VERIFIED email), and the provider's "issuer|subject"
+    # of the account once linked. Both empty for local-only accounts.
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    sso_subject: str | None = Field(default=None, max_length=255, unique=True)
 
 
 class Rubric(SQLModel, table=True):
@@ -555,3 +561,58 @@ class EvaluationSuggestion(SQLModel, table=True):
     taken: bool = False
     created_at: datetime = ts_field()
     taken_at: datetime | None = ts_field(nullable=True)
+
+
+class Notification(SQLModel, table=True):
+    """One thing waiting for one user (db/notifications.py): ``kind`` a NotificationKind
+    value, ``page`` the page's url path and ``params`` its query string, so a link opens
+    the exact page. ``dedupe_key``: for notifications derived by query (an assignment due),
+    made at most once per user. ``emailed_at``: sent alone or in a digest."""
+
+    __table_args__ = (
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        UniqueConstraint("user_id", "dedupe_key"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=1000)
+    page: str = Field(max_length=64)
+    params: str = Field(default="", max_length=255)
+    dedupe_key: str | None = Field(default=None, max_length=120)
+    created_at: datetime = ts_field()
+    read_at: datetime | None = ts_field(nullable=True)
+    emailed_at: datetime | None = ts_field(nullable=True)
+
+
+class NotificationPreference(SQLModel, table=True):
+    """What a user wants to hear about: kinds shown in the app and kinds e-mailed, and
+    how ("each": one e-mail per notification; "daily": one digest a day; "off")."""
+
+    __tablename__ = "notification_preference"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    in_app: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    emailed: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    email_mode: str = Field(default="each", max_length=16)
+    last_digest_at: datetime | None = ts_field(nullable=True)
+
+
+class AppSetting(SQLModel, table=True):
+    """An organisation-wide choice an admin makes in the app (e.g. single sign-on required),
+    as JSON under a key."""
+
+    __tablename__ = "app_setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict = Field(sa_column=Column(JSON, nullable=False))
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = ts_field()
+
+
+@event.listens_for(_OrmSession, "before_flush")
+def _notifications_from_flush(session: _OrmSession, _context: Any, _instances: Any) -> None:
+    # The services' changes that someone should hear about become notifications in the
+    # same transaction (db/notifications.py reads the flush; no service calls it).
+    from db.notifications import notifications_from_flush
+
+    notifications_from_flush(session)

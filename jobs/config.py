@@ -45,3 +45,11 @@ def asr_enabled() -> bool:
 
 def worker_threads() -> int:
     return max(1, int(setting("earshot_worker_threads", "2")))
+
+
+def digest_hour() -> int:
+    """EARSHOT_DIGEST_HOUR: the hour (0-23, UTC) daily e-mail digests go out; default 7."""
+    raw = setting("earshot_digest_hour", "7")
+    if not raw.strip().isdigit() or not 0 <= int(raw) <= 23:
+        raise ValueError(f"EARSHOT_DIGEST_HOUR must be an hour from 0 to 23, got {raw!r}")
+    return int(raw)

@@ -56,6 +56,15 @@ def make_huey(
         queue_due_sampling()
 
     huey.sampling_task = sampling_task  # type: ignore[attr-defined]
+
+    # Daily e-mail digests for the users who chose one (db/notifications.py).
+    @huey.periodic_task(crontab(minute="0", hour=str(config.digest_hour())), name="digests")
+    def digest_task() -> None:
+        from db.notifications import queue_digests
+
+        queue_digests()
+
+    huey.digest_task = digest_task  # type: ignore[attr-defined]
     return huey
 
 
@@ -85,6 +94,10 @@ def use_huey(huey: Huey | None) -> None:
         _huey = huey
 
 
-def send_job(job_id: int) -> None:
-    """Put a recorded job's id on the queue."""
-    get_huey().run_job_task(job_id)  # type: ignore[attr-defined]
+def send_job(job_id: int, delay_s: float | None = None) -> None:
+    """Put a recorded job's id on the queue (after `delay_s` seconds, for a retry)."""
+    task = get_huey().run_job_task  # type: ignore[attr-defined]
+    if delay_s:
+        task.schedule(args=(job_id,), delay=delay_s)
+    else:
+        task(job_id)

@@ -43,9 +43,19 @@ class JobFailed(Exception):
     """A handler's way to fail with a reason users can read (no traceback kept)."""
 
 
+class JobRetry(Exception):
+    """A handler's way to say "not now": the job goes back to queued with the reason and
+    runs again after `delay_s` seconds (the handler bounds its own attempts)."""
+
+    def __init__(self, reason: str, delay_s: float) -> None:
+        super().__init__(reason)
+        self.delay_s = delay_s
+
+
 def run_job(job_id: int) -> None:
     """Run one job to done or failed. Never raises: the row carries the outcome."""
     # Registering the job kinds: the product's, then text evidence and suggestions.
+    import jobs.email_tasks
     import jobs.handlers
     import jobs.text_tasks  # noqa: F401
 
@@ -61,6 +71,9 @@ def run_job(job_id: int) -> None:
         fn(context)
     except JobFailed as exc:
         job_rows.fail_job(job_id, str(exc))
+    except JobRetry as exc:
+        log.warning("job %s (%s) will retry in %.0f s: %s", job_id, job.kind, exc.delay_s, exc)
+        job_rows.retry_later(job_id, str(exc), exc.delay_s)
     except Exception as exc:  # every failure is recorded on the row
         log.exception("job %s (%s) failed", job_id, job.kind)
         job_rows.fail_job(job_id, f"{type(exc).__name__}: {exc}")
