@@ -31,8 +31,17 @@ from sqlmodel import select
 
 from db import access
 from db.access import Actor
+from db.api import (
+    ExportQuery,
+    export_calibration,
+    export_comments,
+    export_disputes,
+    export_evaluations,
+    export_trends,
+)
 from db.audit import audit_trail
 from db.auth import authenticate
+from db.browse import browse_evaluations, evaluation_history
 from db.calibration import create_session, get_session, reveal, session_results
 from db.calls import audio_url_for, get_call
 from db.disputes import get_dispute, list_disputes, open_dispute, resolve_dispute
@@ -49,6 +58,7 @@ from db.evaluations import (
 from db.feedback import feedback_detail
 from db.media import audio_path_for_grant
 from db.models import (
+    ApiToken,
     AssignmentRow,
     CalibrationSession,
     Call,
@@ -69,6 +79,7 @@ from db.sampling import (
 )
 from db.suggestions import suggestion_agreement, suggestions_for, take_suggestion
 from db.text_evidence import text_evidence_for
+from db.tokens import create_token, revoke_token
 from db.transcripts import attach_transcript, search_transcripts, transcript_for
 from db.trends import TrendFilters, agent_trend, weekly_totals
 from db.users import create_user, set_active
@@ -201,7 +212,7 @@ def allowed(action: Callable[[], object]) -> bool:
         result = action()
     except (Denied, NotFound):
         return False
-    except Exception as exc:  # noqa: BLE001 - only access refusals count as "no"
+    except Exception as exc:
         if type(exc).__name__ in ("DisputeProblem", "EvaluationLocked", "StaleEvaluation"):
             return True
         raise
@@ -246,6 +257,18 @@ def _trend_includes_agent(s: Scene, who: Actor) -> bool:
     return bool((frame["agent_id"] == s.people["agent"].id).any()) if len(frame) else False
 
 
+def _exported(export: Callable[[Actor, ExportQuery], object], who: Actor, row_id: int) -> bool:
+    """Whether the export API hands `who` the row with this id."""
+    return any(r["id"] == row_id for r in export(who, ExportQuery(limit=1000)).rows)
+
+
+def _agent_token(s: Scene) -> int:
+    """A personal access token of the North agent (made once per scene)."""
+    if not hasattr(s, "token_id"):
+        s.token_id = create_token(s.people["agent"], "matrix", 30)[1].id  # type: ignore[attr-defined]
+    return s.token_id  # type: ignore[attr-defined]
+
+
 # Each verb: what the service is asked, given the scene and the actor.
 VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
     ("call", "read"): lambda s, a: get_call(a, s.call_id),
@@ -256,6 +279,10 @@ VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
     ("call", "score"): lambda s, a: open_draft(a, s.spare_call_id),
     ("evaluation", "read"): lambda s, a: get_evaluation(a, s.evaluation_id),
     ("evaluation", "feedback"): lambda s, a: feedback_detail(a, s.evaluation_id),
+    ("evaluation", "browse"): lambda s, a: (
+        s.evaluation_id in {r.evaluation_id for r in browse_evaluations(a)}
+    ),
+    ("evaluation", "history"): lambda s, a: evaluation_history(a, s.evaluation_id),
     ("evaluation", "amend"): lambda s, a: amend(
         a,
         s.evaluation_id,
@@ -301,6 +328,16 @@ VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
         and take_suggestion(a, s.draft_id, _version(s, s.draft_id), "not_defensive")
     ),
     ("suggestions", "agreement"): lambda s, a: suggestion_agreement(a) is not None,
+    ("export", "evaluation"): lambda s, a: _exported(export_evaluations, a, s.evaluation_id),
+    ("export", "draft comment"): lambda s, a: _exported(export_comments, a, s.comment_id),
+    ("export", "dispute"): lambda s, a: _exported(export_disputes, a, s.dispute_id),
+    ("export", "calibration before reveal"): lambda s, a: _exported(
+        export_calibration, a, s.blind_id
+    ),
+    ("export", "trends of the agent"): lambda s, a: any(
+        r["agent"] == s.people["agent"].display_name for r in export_trends(a, ExportQuery()).rows
+    ),
+    ("api token", "revoke"): lambda s, a: revoke_token(a, _agent_token(s)),
 }
 
 # Who may, per entity and verb (everyone else is refused). "gone" is never allowed.
@@ -313,6 +350,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("call", "score"): {"admin", "north"},  # a seat grants calibration use only
     ("evaluation", "read"): {"admin", "north", "agent"},
     ("evaluation", "feedback"): {"agent"},
+    ("evaluation", "browse"): {"admin", "north", "agent"},
+    ("evaluation", "history"): {"admin", "north", "agent"},
     ("evaluation", "amend"): {"admin", "north"},
     ("evaluation", "audit"): {"admin", "north"},
     ("draft", "read"): {"admin", "north"},  # not the agent: a draft is not feedback
@@ -337,12 +376,19 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("suggestions", "read in blind calibration"): set(),  # no anchoring: nobody, its scorer too
     ("suggestions", "take"): {"north"},
     ("suggestions", "agreement"): {"admin", "north", "south", "west"},  # over what each reads
+    ("export", "evaluation"): {"admin", "north", "agent"},  # as read: submitted, regular
+    ("export", "draft comment"): set(),  # a draft is not exported, to anyone
+    ("export", "dispute"): {"admin", "north", "agent"},
+    ("export", "calibration before reveal"): set(),  # blind: nobody, its scorer included
+    ("export", "trends of the agent"): {"admin", "north", "agent"},
+    ("api token", "revoke"): {"agent"},  # its owner only
 }
 
 AFTER_REVEAL: dict[tuple[str, str], set[str]] = {
     ("calibration", "results"): {"admin", "north", "south"},
     ("calibration", "blind evaluation"): {"admin", "north", "south"},
     ("calibration", "blind evaluation audit"): {"admin", "north", "south"},
+    ("export", "calibration"): {"admin", "north", "south"},  # revealed: as the results
 }
 
 
@@ -364,6 +410,7 @@ def test_policy_matrix_after_reveal(scene):
         ("calibration", "blind evaluation audit"): lambda a: audit_trail(
             a, "evaluation", scene.blind_id
         ),
+        ("export", "calibration"): lambda a: _exported(export_calibration, a, scene.blind_id),
     }
     for entity_verb, verb in verbs.items():
         assert who_may(scene, verb) == AFTER_REVEAL[entity_verb], entity_verb
@@ -374,6 +421,8 @@ def test_policy_matrix_after_reveal(scene):
 
 def test_every_sql_filter_selects_exactly_what_its_predicate_allows(scene):
     reveal(scene.people["north"], scene.session_id)
+    for owner in ("agent", "north"):
+        create_token(scene.people[owner], f"{owner}'s token", 30)
     with read_scope() as session:
         calls = session.exec(select(Call)).all()
         evaluations = session.exec(select(Evaluation)).all()
@@ -449,3 +498,20 @@ def test_every_sql_filter_selects_exactly_what_its_predicate_allows(scene):
                 )
                 by_rule = {r.id for r in rows if access.can_see_assignment(session, actor, r)}
                 assert by_filter == by_rule, ("assignment", who)
+
+            by_filter = set(
+                session.exec(select(Evaluation.id).where(access.export_evaluation_filter(actor)))
+            )
+            by_rule = {e.id for e in evaluations if access.can_export_evaluation(session, actor, e)}
+            assert by_filter == by_rule, ("export evaluation", who)
+            by_filter = set(
+                session.exec(select(Evaluation.id).where(access.export_calibration_filter(actor)))
+            )
+            by_rule = {
+                e.id for e in evaluations if access.can_export_calibration(session, actor, e)
+            }
+            assert by_filter == by_rule, ("export calibration", who)
+            tokens = session.exec(select(ApiToken)).all()
+            by_filter = set(session.exec(select(ApiToken.id).where(access.token_filter(actor))))
+            by_rule = {t.id for t in tokens if access.can_manage_token(actor, t)}
+            assert by_filter == by_rule, ("api token", who)
