@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -117,8 +118,9 @@ def training_rows(session: Session, rubric_key: str) -> tuple[list[TrainingRow],
     ).all()
     if not evaluations:
         return [], None
-    ids = [e for e, _ in evaluations]
-    call_ids = sorted({c for _, c in evaluations})
+    pairs = [(int(e), int(c)) for e, c in evaluations if e is not None]
+    ids = [e for e, _ in pairs]
+    call_ids = sorted({c for _, c in pairs})
     listening = {
         r.call_id: r
         for r in session.exec(
@@ -140,7 +142,7 @@ def training_rows(session: Session, rubric_key: str) -> tuple[list[TrainingRow],
         scores.setdefault(ev_id, {})[key] = value
     rows = [
         TrainingRow(_features_of(listening.get(c), text.get(c)), scores.get(e, {}))
-        for e, c in evaluations
+        for e, c in pairs
     ]
     return rows, max(ids)
 
@@ -222,14 +224,14 @@ def _model_of(row: SuggestionModelRow) -> SuggestionModel:
 
 
 def _outcomes(session: Session, where: list[Any]) -> list[SuggestionOutcome]:
-    rows = session.exec(
-        select(
-            EvaluationSuggestion.item_key,
-            EvaluationSuggestion.level,
-            ItemScore.value,
-            EvaluationSuggestion.shown,
-            EvaluationSuggestion.taken,
-            Evaluation.submitted_at,
+    rows = session.execute(
+        sql_select(  # six columns: beyond sqlmodel's typed overloads
+            col(EvaluationSuggestion.item_key),
+            col(EvaluationSuggestion.level),
+            col(ItemScore.value),
+            col(EvaluationSuggestion.shown),
+            col(EvaluationSuggestion.taken),
+            col(Evaluation.submitted_at),
         )
         .join(Evaluation, col(Evaluation.id) == EvaluationSuggestion.evaluation_id)
         .join(
@@ -238,8 +240,8 @@ def _outcomes(session: Session, where: list[Any]) -> list[SuggestionOutcome]:
             & (col(ItemScore.item_key) == EvaluationSuggestion.item_key),
         )
         .where(
-            Evaluation.purpose == Purpose.regular,
-            Evaluation.status == Status.submitted,
+            col(Evaluation.purpose) == Purpose.regular,
+            col(Evaluation.status) == Status.submitted,
             *where,
         )
     ).all()
@@ -302,7 +304,7 @@ def _compute(session: Session, ev: Evaluation, item_keys: set[str]) -> list[Eval
     now = utcnow()
     return [
         EvaluationSuggestion(
-            evaluation_id=ev.id,
+            evaluation_id=int(ev.id or 0),
             item_key=s.item_key,
             level=s.level,
             confidence=s.confidence,

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access import Actor, NotFound, can_see_text_evidence, current_actor
 from db.engine import read_scope, session_scope
@@ -62,7 +62,7 @@ def _stored_transcript(session: Session, call_id: int) -> tuple[int, Transcript]
     rows = session.exec(
         select(TranscriptUtterance)
         .where(TranscriptUtterance.transcript_id == row.id)
-        .order_by(TranscriptUtterance.seq)
+        .order_by(col(TranscriptUtterance.seq))
     ).all()
     assert row.id is not None
     return row.id, Transcript(row.format, tuple(_utterance(u) for u in rows), row.source)
@@ -131,15 +131,15 @@ def stale_call_ids(limit: int | None = None) -> list[int]:
     with read_scope() as session:
         query = (
             select(TranscriptRow.call_id)
-            .outerjoin(TextEvidenceRow, TextEvidenceRow.call_id == TranscriptRow.call_id)
+            .outerjoin(TextEvidenceRow, col(TextEvidenceRow.call_id) == col(TranscriptRow.call_id))
             .where(
                 or_(
-                    TextEvidenceRow.call_id.is_(None),  # type: ignore[union-attr]
-                    TextEvidenceRow.rules_version != RULES_VERSION,
-                    TextEvidenceRow.transcript_id != TranscriptRow.id,
+                    col(TextEvidenceRow.call_id).is_(None),
+                    col(TextEvidenceRow.rules_version) != RULES_VERSION,
+                    col(TextEvidenceRow.transcript_id) != col(TranscriptRow.id),
                 )
             )
-            .order_by(TranscriptRow.call_id)
+            .order_by(col(TranscriptRow.call_id))
         )
         if limit is not None:
             query = query.limit(limit)

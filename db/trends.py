@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Date, case, cast, func, literal_column
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access import (
     AccessDenied,
@@ -542,17 +542,18 @@ def text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             select(
                 Evaluation.agent_id,
                 week,
-                func.count(TextEvidenceRow.call_id),
+                func.count(col(TextEvidenceRow.call_id)),
                 *(func.avg(m) for m in metrics),
             )
-            .join(TextEvidenceRow, TextEvidenceRow.call_id == Evaluation.call_id)
+            .join(TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id))
             .where(*_conditions(actor, f))
-            .group_by(Evaluation.agent_id, week)
+            .group_by(col(Evaluation.agent_id), week)
         ).all()
         names = _names(session, (r[0] for r in rows))
     out = []
     for agent, w, n, *means in rows:
-        row = {"agent_id": agent, "agent": names.get(agent, "?"), "week": _as_date(w)}
+        row: dict[str, Any] = {"agent_id": agent, "agent": names.get(agent, "?")}
+        row["week"] = _as_date(w)
         row["n_calls"] = int(n)
         row.update({m: _float(v) for m, v in zip(TEXT_METRICS, means, strict=True)})
         out.append(row)
@@ -578,18 +579,19 @@ def team_text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             select(
                 User.team_id,
                 week,
-                func.count(TextEvidenceRow.call_id),
+                func.count(col(TextEvidenceRow.call_id)),
                 *(func.avg(m) for m in metrics),
             )
-            .join(User, User.id == Evaluation.agent_id)
-            .join(TextEvidenceRow, TextEvidenceRow.call_id == Evaluation.call_id)
-            .where(*where, User.team_id.is_not(None))
-            .group_by(User.team_id, week)
+            .join(User, col(User.id) == col(Evaluation.agent_id))
+            .join(TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id))
+            .where(*where, col(User.team_id).is_not(None))
+            .group_by(col(User.team_id), week)
         ).all()
         names = _team_names(session, (r[0] for r in rows))
     out = []
     for team, w, n, *means in rows:
-        row = {"team_id": team, "team": names.get(team, "?"), "week": _as_date(w)}
+        row: dict[str, Any] = {"team_id": team, "team": names.get(team, "?")}
+        row["week"] = _as_date(w)
         row["n_calls"] = int(n)
         row.update({m: _float(v) for m, v in zip(TEXT_METRICS, means, strict=True)})
         out.append(row)

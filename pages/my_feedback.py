@@ -8,6 +8,7 @@ never someone else's data. Text people typed is drawn with st.text or in tables.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 import streamlit as st
@@ -170,7 +171,7 @@ if view == VIEWS[0]:
             state[seek_key] = (times[chosen], nonce + 1)
             state[widget_key] = None
 
-    def words_of(detail: FeedbackDetail) -> dict:
+    def words_of(detail: FeedbackDetail) -> dict[str, Any]:
         """Transcript, text evidence and the rubric's metrics per item: read once per
         evaluation in this session (again while the text evidence is still being made)."""
         key = f"fb{detail.evaluation_id}_words"
@@ -191,13 +192,13 @@ if view == VIEWS[0]:
             }
         return cached
 
-    def item_text_lines(words: dict, item_key: str) -> list[str]:
+    def item_text_lines(words: dict[str, Any], item_key: str) -> list[str]:
         """The counts of the text metrics the rubric shows beside this item."""
         evidence = words["text"].evidence if words["text"] else None
         metrics = words["metrics"].get(item_key, ())
         return [f":material/forum: {m.line}" for m in item_text_evidence(evidence, metrics)]
 
-    def show_text_evidence(prefix: str, words: dict) -> None:
+    def show_text_evidence(prefix: str, words: dict[str, Any]) -> None:
         """Moments found in the transcript, by kind; picking one plays it."""
         st.subheader("What was said")
         evidence = words["text"].evidence if words["text"] else None
@@ -217,10 +218,11 @@ if view == VIEWS[0]:
                 st.caption(label)
                 continue
             pick = f"{prefix}_{metric}_moments"
+            labels = [moment_label(m) for m in found]
             st.pills(
                 label,
                 range(len(found)),
-                format_func=lambda i, found=found: moment_label(found[i]),
+                format_func=labels.__getitem__,
                 key=pick,
                 on_change=seek_moment,
                 args=(pick, f"{prefix}_seek", [m.t_s for m in found]),
