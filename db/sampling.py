@@ -201,6 +201,7 @@ class PlanProgress:
     precision: Precision | None
     unplaced: int = 0  # open assignments whose scorer has left: to reassign
     totals: dict[str, int] = field(default_factory=dict)
+    unplaced_ids: list[int] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- plans
@@ -1106,7 +1107,10 @@ def plan_progress(
     precision = quota_precision(per_agent, sd) if sd is not None else None
     by_s = _totals(views, "scorer_id", "scorer", now)
     by_a = _totals(views, "agent_id", "agent", now)
-    unplaced = sum(v.status == AssignmentStatus.open and v.scorer_id in inactive for v in views)
+    unplaced_ids = [
+        v.id for v in views if v.status == AssignmentStatus.open and v.scorer_id in inactive
+    ]
+    unplaced = len(unplaced_ids)
     totals = {
         "expected": int(by_s["expected"].sum()) if len(by_s) else 0,
         "completed": int(by_s["completed"].sum()) if len(by_s) else 0,
@@ -1114,7 +1118,18 @@ def plan_progress(
         "replaced": int(by_s["replaced"].sum()) if len(by_s) else 0,
     }
     return PlanProgress(
-        view, window, daily, by_s, by_a, views, sd, scored, precision, unplaced, totals
+        view,
+        window,
+        daily,
+        by_s,
+        by_a,
+        views,
+        sd,
+        scored,
+        precision,
+        unplaced,
+        totals,
+        unplaced_ids,
     )
 
 

@@ -11,6 +11,7 @@ from db.jobs import enqueue
 from db.sampling import (
     KNOWN_METRICS,
     PlanView,
+    hand_over,
     list_plans,
     plan_progress,
     save_plan,
@@ -74,8 +75,33 @@ if current is not None:
     if progress.unplaced:
         st.warning(
             f"{progress.unplaced} open assignment(s) belong to a scorer who has left and no "
-            "other scorer of the plan may take them: add a scorer to the plan."
+            "other scorer of the plan may take them: hand them to someone below, or add a "
+            "scorer to the plan."
         )
+        waiting = {
+            f"{v.external_id} · {v.agent} · {v.scorer}": v.id
+            for v in progress.assignments
+            if v.id in progress.unplaced_ids
+        }
+        choices = dict(scorer_choices(actor))
+        h1, h2 = st.columns(2)
+        pick = h1.selectbox("Assignment", list(waiting), key="sampling_unplaced")
+        to = h2.selectbox(
+            "Hand to",
+            list(choices),
+            format_func=lambda s: choices.get(s, str(s)),
+            key="sampling_hand_to",
+        )
+        if st.button("Hand over", key="sampling_hand_over") and pick and to:
+            try:
+                moved = hand_over(actor, waiting[pick], to, "the scorer has left")
+            except EarshotError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["sampling_notice"] = (
+                    f"Call {moved.external_id} handed to {moved.scorer}."
+                )
+                st.rerun()
     if progress.precision is not None:
         four_periods = quota_precision(progress.precision.n, progress.score_sd or 0.0, periods=4)
         st.info(

@@ -170,3 +170,40 @@ def test_trends_and_my_feedback_show_intervals_and_the_comparison(app_db):
     at.segmented_control(key="feedback_view").set_value("My trend").run()
     assert not at.exception
     assert any("This period vs the one before" in m.value for m in at.markdown)
+
+
+def test_a_departed_scorers_work_waits_for_a_manager_to_hand_it_over(app_db):
+    from db.auth import authenticate
+    from db.users import create_user, set_active
+    from tests.factories import PASSWORD
+
+    world = make_world()
+    create_user(world.admin, "sup.leaving", "Leaving", "supervisor", PASSWORD, team="North")
+    leaving = authenticate("sup.leaving", PASSWORD)
+    add_calls(world.agent_north.id, 6, "N", this_week())
+    view = save_plan(
+        world.admin,
+        "North weekly",
+        SamplingPlan(
+            key="north-weekly",
+            rubric_key="listening",
+            period="weekly",
+            quota=FixedQuota(2),
+            scorers=(Scorer(leaving.id),),
+            team_ids=frozenset({world.agent_north.team_id}),
+        ),
+    )
+    run_plan(view.id, this_week())
+    set_active(world.admin, leaving.id, False)  # nobody else in the plan: kept, not lost
+    at = open_page(world.admin, SAMPLING)
+    assert {m.label: m.value for m in at.metric}["Needing a scorer"] == "2"
+    at.selectbox(key="sampling_hand_to").set_value(world.sup_north.id)
+    _button(at, "Hand over").click().run()
+    assert not at.exception and not at.error
+    assert any("handed to Sup.North" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["Needing a scorer"] == "1"
+    with read_scope() as session:
+        moved = session.exec(
+            select(AssignmentRow).where(AssignmentRow.scorer_id == world.sup_north.id)
+        ).one()
+    assert moved.status == "open"
