@@ -1,5 +1,6 @@
-"""ASGI entry point: the Streamlit app plus the signed audio route and the login cookie
-route, behind middleware that adds security headers to every answer (ui/http_app.py).
+"""ASGI entry point: the Streamlit app plus the signed audio route, the login cookie
+route and the read-only export API (api/routes.py, under /api/), behind middleware that
+adds security headers to every answer (ui/http_app.py).
 
 Run with ``streamlit run server.py`` (Streamlit detects the ``st.App``).
 """
@@ -7,7 +8,21 @@ Run with ``streamlit run server.py`` (Streamlit detects the ``st.App``).
 from __future__ import annotations
 
 import streamlit as st
+from starlette.requests import Request
 
+from api.routes import api_routes
 from ui.http_app import app_middleware, app_routes
+from ui.proxy import request_client_address
+from ui.remembered_login import trusted_proxies
 
-app = st.App("workbench.py", routes=app_routes(), middleware=app_middleware())
+
+def api_client_address(request: Request) -> str:
+    """The caller as the sign-in limits see it: behind a trusted proxy, X-Forwarded-For."""
+    return request_client_address(request.scope, trusted_proxies()) or ""
+
+
+app = st.App(
+    "workbench.py",
+    routes=[*app_routes(), *api_routes(api_client_address)],
+    middleware=app_middleware(),
+)

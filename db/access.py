@@ -51,6 +51,7 @@ from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, true
 from sqlmodel import Session, SQLModel, col, select
 
 from db.models import (
+    ApiToken,
     AssignmentRow,
     CalibrationCall,
     CalibrationSeat,
@@ -614,3 +615,58 @@ def notification_filter(actor: Actor) -> ColumnElement[bool]:
 def can_manage_sso(actor: Actor) -> bool:
     """Requiring single sign-on and naming the break-glass admin: admins."""
     return actor.is_admin
+
+
+# ---------------------------------------------------------------- export API
+
+
+def can_export_evaluation(session: Session, actor: Actor, ev: Evaluation) -> bool:
+    """The export API's evaluations (with items and comments): submitted regular ones the
+    actor may read, so an agent's token gets exactly their own submitted feedback."""
+    return (
+        ev.purpose == Purpose.regular
+        and ev.status == Status.submitted
+        and can_read_evaluation(session, actor, ev)
+    )
+
+
+def export_evaluation_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the evaluations `can_export_evaluation` allows."""
+    return and_(
+        col(Evaluation.purpose) == Purpose.regular,
+        col(Evaluation.status) == Status.submitted,
+        evaluation_filter(actor),
+    )
+
+
+def can_export_calibration(session: Session, actor: Actor, ev: Evaluation) -> bool:
+    """Calibration results: submitted calibration evaluations of a REVEALED session the
+    actor may see; nothing of a blind session, not even the actor's own scores."""
+    if ev.purpose != Purpose.calibration or ev.status != Status.submitted:
+        return False
+    cal = session.get(CalibrationSession, ev.calibration_session_id)
+    return cal is not None and can_see_results(session, actor, cal)
+
+
+def export_calibration_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the evaluations `can_export_calibration` allows."""
+    return and_(
+        col(Evaluation.purpose) == Purpose.calibration,
+        col(Evaluation.status) == Status.submitted,
+        col(Evaluation.calibration_session_id).in_(
+            select(CalibrationSession.id).where(
+                col(CalibrationSession.revealed).is_(True), session_filter(actor)
+            )
+        ),
+    )
+
+
+def can_manage_token(actor: Actor, token: ApiToken) -> bool:
+    """A personal access token: only its owner lists and revokes it (an admin deactivating
+    the owner stops it instead)."""
+    return token.user_id == actor.id
+
+
+def token_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the tokens `can_manage_token` allows."""
+    return col(ApiToken.user_id) == actor.id

@@ -563,6 +563,39 @@ class EvaluationSuggestion(SQLModel, table=True):
     taken_at: datetime | None = ts_field(nullable=True)
 
 
+class ApiToken(SQLModel, table=True):
+    """A personal access token for the export API (db/tokens.py). Only the SHA-256 of the
+    token is kept (it is 256 random bits, so a fast hash suffices); ``hint`` is its first
+    characters, to tell tokens apart in a list."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    hint: str = Field(max_length=16)
+    created_at: datetime = ts_field()
+    expires_at: datetime = ts_field()
+    revoked_at: datetime | None = ts_field(nullable=True)
+    last_used_at: datetime | None = ts_field(nullable=True)
+
+
+class ApiRequest(SQLModel, table=True):
+    """One export API request, answered or refused: who (token, user, address), what
+    (path and query), when, the status and how many rows it returned."""
+
+    __tablename__ = "api_request"
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int | None = Field(default=None, foreign_key="api_token.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    address: str = Field(default="", max_length=64)
+    path: str = Field(max_length=200)
+    query: str = Field(default="", max_length=1000)
+    status: int
+    rows: int = 0
+    at: datetime = ts_field(index=True)
+
+
 class Notification(SQLModel, table=True):
     """One thing waiting for one user (db/notifications.py): ``kind`` a NotificationKind
     value, ``page`` the page's url path and ``params`` its query string, so a link opens
