@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -16,14 +17,34 @@ from db.auth import (
 )
 from db.disputes import open_dispute_count
 from db.feedback import unread_count
-from ui.remembered_login import clear_session_cookie, session_cookie_token, store_session_cookie
-from ui.session import browser_address, check_session, current_session, log_in, login_notice
+from db.notifications import note_due_assignments, unread_notification_count
+from db.sso import NO_ROLE
+from ui.remembered_login import (
+    clear_session_cookie,
+    forget_provider_cookie,
+    session_cookie_token,
+    store_session_cookie,
+)
+from ui.session import (
+    browser_address,
+    check_session,
+    current_session,
+    log_in,
+    login_notice,
+    require_actor,
+)
+from ui.sso import actor_from_provider, sso_section
 
 st.set_page_config(page_title="Earshot", page_icon=":material/hearing:", layout="wide")
 
 PAGES = {
     # path: (title, icon, roles that may use it)
     "pages/home.py": ("Overview", ":material/home:", {"admin", "supervisor", "agent"}),
+    "pages/notifications.py": (
+        "Notifications",
+        ":material/notifications:",
+        {"admin", "supervisor", "agent"},
+    ),
     "pages/queue.py": ("My assignments", ":material/assignment:", {"admin", "supervisor"}),
     "pages/score.py": ("Score a call", ":material/rate_review:", {"admin", "supervisor"}),
     "pages/calibration.py": ("Calibration", ":material/tune:", {"admin", "supervisor"}),
@@ -35,9 +56,12 @@ PAGES = {
     "pages/sampling.py": ("Sampling plans", ":material/shuffle:", {"admin", "supervisor"}),
     "pages/users.py": ("Users", ":material/group:", {"admin"}),
     "pages/rubrics.py": ("Rubrics", ":material/checklist:", {"admin", "supervisor"}),
+    "pages/account.py": ("Account", ":material/key:", {"admin", "supervisor", "agent"}),
+    "pages/single_sign_on.py": ("Single sign-on", ":material/badge:", {"admin"}),
 }
 SECTIONS = {
     "pages/home.py": "Earshot",
+    "pages/notifications.py": "Earshot",
     "pages/queue.py": "Scoring",
     "pages/score.py": "Scoring",
     "pages/calibration.py": "Scoring",
@@ -49,6 +73,8 @@ SECTIONS = {
     "pages/sampling.py": "Manage",
     "pages/users.py": "Manage",
     "pages/rubrics.py": "Manage",
+    "pages/account.py": "Earshot",
+    "pages/single_sign_on.py": "Manage",
 }
 
 
@@ -61,6 +87,7 @@ def login_page() -> None:
         username = st.text_input("Username", key="login_username")
         password = st.text_input("Password", type="password", key="login_password")
         submitted = st.form_submit_button("Log in", type="primary")
+    sso_section()
     if submitted:
         try:
             actor = authenticate(username, password, client_address=browser_address())
@@ -81,7 +108,30 @@ def nav_title(path: str, title: str, actor: Actor) -> str:
         return f"{title} ({waiting})"
     if path == "pages/my_feedback.py" and (new := unread_count(actor)):
         return f"{title} ({new} new)"
+    if path == "pages/notifications.py" and (new := bell_count(actor)):
+        return f"{title} ({new})"
     return title
+
+
+DUE_CHECK_EVERY_S = 300.0
+
+
+def bell_count(actor: Actor) -> int:
+    """The bell's unread count; assignments coming due are looked for every few minutes."""
+    now = time.monotonic()
+    if now - st.session_state.get("_due_checked_at", -DUE_CHECK_EVERY_S) >= DUE_CHECK_EVERY_S:
+        st.session_state["_due_checked_at"] = now
+        note_due_assignments(actor)
+    return unread_notification_count(actor)
+
+
+def waiting_for_a_role_page() -> None:
+    actor = require_actor()
+    st.title(f"Welcome, {actor.display_name}")
+    st.info(
+        "You are signed in, but an administrator has not given you a role yet. "
+        "Ask them to assign one under Users; then reload this page."
+    )
 
 
 def pages_for(actor: Actor) -> dict[str, list]:
@@ -119,6 +169,14 @@ if actor is None and (restored := session_from_token(session_cookie_token())):
     actor = restored[0]
     log_in(*restored)
     st.session_state["cookie_issued_at"] = restored[1].seen_at
+if actor is None and (signed_on := actor_from_provider()):
+    # Back from the identity provider (st.login): an Earshot session like any other, kept by
+    # the remembered-login cookie; the provider's identity cookie is dropped (ui/sso.py).
+    actor = signed_on
+    sso_info = log_in(actor)
+    st.session_state["issue_cookie"] = issue_session_token(actor, sso_info)
+    st.session_state["cookie_issued_at"] = sso_info.seen_at
+    forget_provider_cookie()
 info = current_session()
 if (  # re-sign the remembered login now and then, so its idle limit follows activity
     actor is not None
@@ -131,5 +189,9 @@ if token := st.session_state.pop("issue_cookie", None):
     store_session_cookie(token)
 if actor is None:
     st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
+elif actor.role == NO_ROLE:
+    st.navigation(
+        [st.Page(waiting_for_a_role_page, title="Welcome", icon=":material/hourglass:")]
+    ).run()
 else:
     st.navigation(pages_for(actor)).run()

@@ -47,7 +47,9 @@ with st.expander("Change a role or deactivate", icon=":material/manage_accounts:
     if chosen:
         user = by_name[chosen]
         roles = ["agent", "supervisor", "admin"]
-        new_role = st.selectbox("New role", roles, index=roles.index(user.role))
+        new_role = st.selectbox(
+            "New role", roles, index=roles.index(user.role) if user.role in roles else 0
+        )
         new_team = st.selectbox("Team", [""] + teams, index=([""] + teams).index(user.team or ""))
         c1, c2 = st.columns(2)
         try:

@@ -160,8 +160,28 @@ async def _clear_cookie(request: Request) -> Response:
     return response
 
 
+def forget_provider_cookie() -> None:
+    """After a single sign-on: drop Streamlit's identity cookie (ui/sso.py)."""
+    _cookie_call(key="earshot_forget_sso", data={"url": "/auth/sso/forget", "token": ""})
+
+
+# Streamlit's identity cookies (st.login), and their chunks when split.
+_PROVIDER_COOKIES = ("_streamlit_user", "_streamlit_user_tokens")
+
+
+async def _forget_provider_cookie(request: Request) -> Response:
+    if request.headers.get(_HEADER) != "1":
+        return _answer(400, error="The X-Earshot-Login header is missing.")
+    response = _answer(200, ok=True)
+    for name in request.cookies:
+        if name in _PROVIDER_COOKIES or name.startswith(tuple(f"{c}_" for c in _PROVIDER_COOKIES)):
+            response.delete_cookie(name, path="/")
+    return response
+
+
 def session_routes() -> list[Route]:
     return [
         Route("/auth/session", _set_cookie, methods=["POST"]),
         Route("/auth/logout", _clear_cookie, methods=["POST"]),
+        Route("/auth/sso/forget", _forget_provider_cookie, methods=["POST"]),
     ]

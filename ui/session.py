@@ -88,6 +88,9 @@ def log_out() -> None:
     if actor is not None:
         end_sessions(actor)
     end_this_session()
+    from ui.sso import drop_provider_identity
+
+    drop_provider_identity()  # a single sign-on identity must not sign them straight back in
 
 
 def login_notice() -> str | None:
