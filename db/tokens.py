@@ -80,6 +80,7 @@ def create_token(actor: Actor, name: str, days: int) -> tuple[str, TokenRow]:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= longest:
         raise Invalid(f"Token expiry: choose 1 to {longest} days, got {days!r}.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
     with session_scope() as session:
         actor = current_actor(session, actor)
         row = ApiToken(
@@ -87,7 +88,8 @@ def create_token(actor: Actor, name: str, days: int) -> tuple[str, TokenRow]:
             name=name,
             token_hash=token_hash(token),
             hint=token[:HINT_LENGTH],
-            expires_at=utcnow() + timedelta(days=days),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
         )
         session.add(row)
         session.flush()

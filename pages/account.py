@@ -1,0 +1,60 @@
+"""Account: the user's personal access tokens for the export API. A new token is shown
+once (only its hash is kept); any token can be revoked, and stops at once."""
+
+import streamlit as st
+
+from db.config import settings
+from db.tokens import create_token, list_tokens, revoke_token
+from scoring.errors import EarshotError
+from ui.session import require_actor
+
+actor = require_actor()
+st.title("Account")
+st.subheader("API tokens")
+st.caption(
+    "A token lets a BI tool read the export API (/api/v1/…, described at /api/openapi.json) "
+    "with exactly what you may see here. Send it as `Authorization: Bearer <token>`."
+)
+
+with st.form("new_token", clear_on_submit=True):
+    name = st.text_input("Name", max_chars=100, placeholder="e.g. Power BI refresh")
+    days = st.number_input(
+        "Expires after (days)",
+        min_value=1,
+        max_value=settings().api_token_max_days,
+        value=min(90, settings().api_token_max_days),
+        step=1,
+    )
+    made = st.form_submit_button("Create token")
+if made:
+    try:
+        token, row = create_token(actor, name, int(days))
+    except EarshotError as exc:
+        st.error(str(exc))
+    else:
+        st.success(
+            f"Token “{row.name}” created. Copy it now: it is not shown again "
+            f"(expires {row.expires_at:%Y-%m-%d})."
+        )
+        st.code(token, language=None)
+
+try:
+    tokens = list_tokens(actor)
+except EarshotError as exc:
+    st.error(str(exc))
+    st.stop()
+if not tokens:
+    st.info("You have no tokens.")
+for row in tokens:
+    state = "active" if row.active else ("revoked" if row.revoked_at else "expired")
+    used = f", last used {row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else ""
+    left, right = st.columns([5, 1])
+    # The name is the user's own text: shown as text, never as Markdown.
+    left.text(f"{row.name} · {row.hint}… · {state} · expires {row.expires_at:%Y-%m-%d}{used}")
+    if row.revoked_at is None and right.button("Revoke", key=f"revoke_{row.id}"):
+        try:
+            revoke_token(actor, row.id)
+        except EarshotError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
