@@ -634,13 +634,14 @@ def run_plan(
 def run_due_plans(now: datetime | None = None) -> list[RunResult]:
     """The scheduler's pass (a background job, every few minutes): each active plan is run
     for its current period as of now (calls that arrived since are considered) and, once,
-    for its previous period after that has ended (its last draws)."""
+    for its previous period after that has ended (its last draws) when the plan existed
+    before that period ended: a new plan starts with the current period."""
     now = now or utcnow()
     with read_scope() as session:
         plans = session.exec(
-            select(SamplingPlanRow.id, SamplingPlanRow.definition).where(
-                col(SamplingPlanRow.active).is_(True)
-            )
+            select(
+                SamplingPlanRow.id, SamplingPlanRow.definition, SamplingPlanRow.created_at
+            ).where(col(SamplingPlanRow.active).is_(True))
         ).all()
         closed = {
             (int(p), s)
@@ -652,10 +653,11 @@ def run_due_plans(now: datetime | None = None) -> list[RunResult]:
         }
     results = []
     today = now.astimezone(UTC).date()
-    for plan_id, definition in plans:
+    for plan_id, definition, created_at in plans:
         plan = plan_from_dict(definition)
         previous = plan.window(plan.window(today).start - timedelta(days=1))
-        if (int(plan_id), previous.start) not in closed:
+        existed = created_at < _utc(previous.end)
+        if existed and (int(plan_id), previous.start) not in closed:
             results.append(run_plan(int(plan_id), previous.start))
         results.append(run_plan(int(plan_id), today, as_of=now))
     return results

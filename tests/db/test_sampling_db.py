@@ -19,6 +19,7 @@ from db.models import (
     AuditEvent,
     Call,
     ListeningReportRow,
+    SamplingPlanRow,
     SamplingRun,
     TextEvidenceRow,
 )
@@ -90,6 +91,14 @@ def active_rows(plan_id: int | None = None) -> list[AssignmentRow]:
         if plan_id is not None:
             query = query.where(AssignmentRow.plan_id == plan_id)
         return list(session.exec(query).all())
+
+
+def made_before(plan_id: int, when: datetime) -> None:
+    """Date a plan's creation back (plans made before a period close it)."""
+    with session_scope() as session:
+        row = session.get(SamplingPlanRow, plan_id)
+        row.created_at = when
+        session.add(row)
 
 
 @pytest.fixture
@@ -271,6 +280,7 @@ def test_the_scheduler_runs_the_current_period_as_calls_arrive(world):
             world, per_agent=7, team_ids=frozenset(), agent_ids=frozenset({world.agent_north.id})
         ),
     )
+    made_before(view.id, datetime(2026, 10, 1, tzinfo=UTC))  # the plan predates WEEK
     midweek = datetime(2026, 11, 5, 12, tzinfo=UTC)  # Thursday noon: 3.5 of 7 days
     results = run_due_plans(midweek)
     current = [r for r in results if r.period_start == WEEK]
@@ -458,6 +468,18 @@ def test_progress_counts_per_scorer_and_agent_with_the_even_pace(world):
         assert session.exec(select(func.count(AssignmentRow.id))).one() == 4
 
 
+def test_a_new_plan_starts_with_the_current_period(world):
+    add_calls(world.agent_north.id, 3, "A")
+    view = save_plan(world.admin, "New", north_plan(world, per_agent=1))
+    made_before(view.id, datetime(2026, 11, 9, 12, tzinfo=UTC))  # just after WEEK ended
+    next_day = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    assert [r.period_start for r in run_due_plans(next_day)] == [date(2026, 11, 9)]
+    assert active_rows(view.id) == []  # WEEK ended before the plan existed: not drawn
+    made_before(view.id, datetime(2026, 11, 8, 12, tzinfo=UTC))  # made during WEEK
+    assert [r.period_start for r in run_due_plans(next_day)] == [WEEK, date(2026, 11, 9)]
+    assert len(active_rows(view.id)) == 1  # the one agent with calls in WEEK
+
+
 def test_the_background_job_runs_one_plan_or_every_due_plan(world):
     from db.jobs import enqueue
     from jobs.handlers import SAMPLE
@@ -468,6 +490,7 @@ def test_the_background_job_runs_one_plan_or_every_due_plan(world):
     monday = today - timedelta(days=today.weekday())
     add_calls(world.agent_north.id, 3, "A")  # in WEEK: long closed
     view = save_plan(world.admin, "Weekly", north_plan(world, per_agent=1))
+    made_before(view.id, datetime(2026, 10, 1, tzinfo=UTC))
     job = queue_due_sampling()  # immediate mode in tests: run where it is queued
     assert job.state == "done", job.error
     with read_scope() as session:
