@@ -109,7 +109,7 @@ def import_call(
     if started_at.tzinfo is None:
         raise IntakeProblem(f"{original_name}: start time {started_at} has no time zone")
     try:
-        info = probe_audio(source)
+        info = probe_audio(source, max_duration_s=settings().max_call_hours * 3600)
     except AudioProblem as exc:
         # The probe names the server-side path; users know the file by its own name.
         reason = str(exc).replace(f"{source}: ", "").replace(str(source), original_name)

@@ -39,6 +39,9 @@ class Settings:
     login_address_window_minutes: int = 15
     login_concurrent_hashes: int = 4  # password checks at once per process (64 MiB each)
     max_comments_per_evaluation: int = 300
+    # Longest recording accepted (header duration, checked before decoding): a tiny
+    # compressed file of silence can declare many hours and cost gigabytes to analyse.
+    max_call_hours: float = 4.0
     # Recordings on S3-compatible object storage instead of media_dir: s3://bucket/prefix.
     media_url: str = ""
     s3_endpoint: str = ""  # e.g. https://s3.example.internal:9000; empty: the SDK's default
@@ -84,6 +87,7 @@ def settings() -> Settings:
         max_upload_mb=int(pick("earshot_max_upload_mb", "200")),
         dispute_window_days=int(pick("earshot_dispute_window_days", "14")),
         max_comments_per_evaluation=int(pick("earshot_max_comments_per_evaluation", "300")),
+        max_call_hours=_positive_hours(pick("earshot_max_call_hours", "4")),
         https=_flag(pick("earshot_https", "false")),
         trusted_proxies=tuple(
             p.strip()
@@ -111,6 +115,17 @@ def settings() -> Settings:
 
 def _flag(value: object) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _positive_hours(raw: str | None) -> float:
+    """EARSHOT_MAX_CALL_HOURS: a number of hours above 0 (fractions allowed), or a message."""
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"EARSHOT_MAX_CALL_HOURS must be a number of hours, got {raw!r}") from None
+    if not 0 < value < 1e6:
+        raise ValueError(f"EARSHOT_MAX_CALL_HOURS must be above 0, got {value}")
+    return value
 
 
 def _positive(pick: Callable[[str, str | None], str | None], name: str, default: int) -> int:

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from db.access import AccessDenied, Actor, get_visible_call
 from db.cache import bump_data_version
+from db.config import settings
 from db.engine import read_scope, session_scope
 from db.media import local_audio_file
 from db.models import Call, ListeningReportRow, utcnow
@@ -33,7 +34,9 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
         )
         path = local_audio_file(call.audio_path)  # the bucket's copy when on S3
         try:
-            samples, sample_rate = read_audio(path)
+            # Capped: a call imported before the cap (or under a larger one) is not decoded
+            # past it, so one bomb cannot take the worker's memory.
+            samples, sample_rate = read_audio(path, max_duration_s=settings().max_call_hours * 3600)
             row.peaks = waveform_peaks(samples)
             report = analyze(samples, sample_rate, agent_channel=call.agent_channel)
         except (AudioProblem, ValueError, OSError) as exc:

@@ -64,11 +64,26 @@ def _open_problem(path: Path, exc: Exception) -> AudioProblem:
     return AudioProblem(f"{path}: cannot be decoded as audio ({detail})")
 
 
-def probe_audio(path: str | os.PathLike[str]) -> AudioInfo:
+def _hours_minutes(seconds: float) -> str:
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _too_long(path: Path, duration_s: float, max_duration_s: float) -> AudioProblem:
+    return AudioProblem(
+        f"{path}: the recording lasts {_hours_minutes(duration_s)} ({duration_s:.0f} s), "
+        f"longer than the {_hours_minutes(max_duration_s)} ({max_duration_s:.0f} s) "
+        "a call may last (EARSHOT_MAX_CALL_HOURS)"
+    )
+
+
+def probe_audio(path: str | os.PathLike[str], *, max_duration_s: float | None = None) -> AudioInfo:
     """Read a recording's header without decoding it.
 
-    Raises ``AudioProblem`` for a missing, empty, non-audio or malformed file and for a
-    file whose header declares no audio (zero length, zero rate or zero channels).
+    Raises ``AudioProblem`` for a missing, empty, non-audio or malformed file, for a
+    file whose header declares no audio (zero length, zero rate or zero channels), and
+    for one whose header declares more than ``max_duration_s`` seconds (a few kB of
+    compressed silence can declare hours: refused before anything is decoded).
     """
     p = Path(path)
     _check_file(p)
@@ -82,6 +97,8 @@ def probe_audio(path: str | os.PathLike[str]) -> AudioInfo:
         )
     if info.frames <= 0:
         raise AudioProblem(f"{p}: contains no audio (zero length)")
+    if max_duration_s is not None and info.frames / info.samplerate > max_duration_s:
+        raise _too_long(p, info.frames / info.samplerate, max_duration_s)
     return AudioInfo(
         duration_s=info.frames / info.samplerate,
         sample_rate=int(info.samplerate),
@@ -91,23 +108,35 @@ def probe_audio(path: str | os.PathLike[str]) -> AudioInfo:
     )
 
 
+READ_BLOCK_FRAMES = 1 << 16
+"""Frames decoded per block by ``read_audio`` (64 Ki frames: 256 KiB per channel)."""
+
+
 def read_audio(
-    path: str | os.PathLike[str], *, allow_truncated: bool = False
+    path: str | os.PathLike[str],
+    *,
+    allow_truncated: bool = False,
+    max_duration_s: float | None = None,
 ) -> tuple[np.ndarray, int]:
     """Decode a whole recording.
 
     Returns ``(samples, sample_rate)``: ``samples`` is float32, shape (frames, channels),
     full scale +-1.0; ``sample_rate`` in Hz. Non-finite samples are replaced by 0.
 
-    Raises ``AudioProblem`` for everything ``probe_audio`` refuses, for a decoder error,
-    when nothing could be decoded, and (unless ``allow_truncated``) when decoding ends
-    clearly short of the length the header declares (a truncated or corrupt file; see
-    ``TRUNCATION_TOLERANCE_S``).
+    Memory: the result and one block of ``READ_BLOCK_FRAMES`` frames; with
+    ``max_duration_s`` at most ``max_duration_s * sample_rate * channels * 4`` bytes are
+    ever decoded, whatever the header claims.
+
+    Raises ``AudioProblem`` for everything ``probe_audio`` refuses (over
+    ``max_duration_s`` by its header included), for a decoder error, when nothing could
+    be decoded, when decoding runs past ``max_duration_s`` (a header that understates),
+    and (unless ``allow_truncated``) when decoding ends clearly short of the length the
+    header declares (a truncated or corrupt file; see ``TRUNCATION_TOLERANCE_S``).
     """
-    info = probe_audio(path)
+    info = probe_audio(path, max_duration_s=max_duration_s)
     p = Path(path)
     try:
-        samples, rate = sf.read(str(p), dtype="float32", always_2d=True)
+        samples, rate = _decode_in_blocks(p, info, max_duration_s)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, MemoryError) as exc:
         raise _open_problem(p, exc) from exc
     if samples.shape[0] == 0:
@@ -119,6 +148,34 @@ def read_audio(
             f"{p}: appears truncated or corrupt: the header declares {info.duration_s:.1f} s "
             f"but only {samples.shape[0] / rate:.1f} s could be decoded"
         )
-    if not np.isfinite(samples).all():
-        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
     return samples, int(rate)
+
+
+def _decode_in_blocks(
+    path: Path, info: AudioInfo, max_duration_s: float | None
+) -> tuple[np.ndarray, int]:
+    """Decode block by block into one array sized from the header (grown if the decoder
+    yields more), non-finite samples set to 0, stopping with ``AudioProblem`` once past
+    ``max_duration_s``."""
+    with sf.SoundFile(str(path)) as fh:
+        rate, channels = int(fh.samplerate), int(fh.channels)
+        limit = None if max_duration_s is None else int(max_duration_s * rate)
+        capacity = max(info.frames, 1) if limit is None else min(max(info.frames, 1), limit)
+        out = np.empty((capacity, channels), dtype=np.float32)
+        filled = 0
+        while True:
+            block = fh.read(READ_BLOCK_FRAMES, dtype="float32", always_2d=True)
+            n = block.shape[0]
+            if n == 0:  # the end, or where a truncated stream stops
+                break
+            if limit is not None and filled + n > limit:
+                raise _too_long(path, (filled + n) / rate, float(max_duration_s or 0))
+            if filled + n > out.shape[0]:
+                grown = np.empty((max(filled + n, out.shape[0] * 5 // 4), channels), np.float32)
+                grown[:filled] = out[:filled]
+                out = grown
+            if not np.isfinite(block).all():  # per block: no file-sized mask
+                block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+            out[filled : filled + n] = block
+            filled += n
+    return out[:filled], rate

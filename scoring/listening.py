@@ -865,11 +865,16 @@ def analyze(
 
 
 def analyze_file(
-    path: str | os.PathLike[str], agent_channel: int = 0, **thresholds: Any
+    path: str | os.PathLike[str],
+    agent_channel: int = 0,
+    *,
+    max_duration_s: float | None = None,
+    **thresholds: Any,
 ) -> ListeningReport:
-    """Decode ``path`` (see ``scoring.audio.read_audio``) and ``analyze`` it.
+    """Decode ``path`` (see ``scoring.audio.read_audio``; never past ``max_duration_s``)
+    and ``analyze`` it.
 
-    Raises ``scoring.audio.AudioProblem`` when the file cannot be used.
+    Raises ``scoring.audio.AudioProblem`` when the file cannot be used or is too long.
     """
-    samples, rate = read_audio(path)
+    samples, rate = read_audio(path, max_duration_s=max_duration_s)
     return analyze(samples, rate, agent_channel, **thresholds)
