@@ -129,3 +129,34 @@ def test_a_line_pins_a_comment_at_its_start(page, server):
     line.hover()
     line.get_by_role("button", name="Comment at 00:12").click()
     expect(page.get_by_text("pinned_at=12.0")).to_be_visible()
+
+
+# ------------------------------------------------------------------ in the real Score page
+
+
+@pytest.mark.browser
+def test_score_page_moment_link_seeks_the_player_and_highlights_the_line(page, earshot_app):
+    from db.transcripts import attach_transcript
+    from tests.e2e.conftest import REPO_ROOT, log_in, wait_for_app
+    from tests.factories import PASSWORD
+
+    world, call = earshot_app.world, earshot_app.calls[1]  # ana-02: a paraphrase at 0:36
+    vtt = REPO_ROOT / "demo" / "transcripts" / "ana-02-new-starter-access.vtt"
+    attach_transcript(world.admin, call.id, vtt.read_bytes(), vtt.name)  # evidence: a job
+    log_in(page, earshot_app.url, world.sup_north.username, PASSWORD)
+    page.goto(f"{earshot_app.url}/score?call={call.id}")
+    wait_for_app(page)
+    expect(page.locator(".ep-line")).to_have_count(14)
+    expect(page.locator(".ep-legend")).to_contain_text("Paraphrase (1)")
+    # Listed beside both items the rubric maps paraphrases to (engaged listening, play back).
+    moment = page.get_by_text(re.compile(r"^0:36 · a reflective opener"))
+    expect(moment).to_have_count(2)
+    moment.last.click()
+    line = page.locator(".ep-line.ep-line-flash")
+    expect(line).to_have_count(1)
+    expect(line).to_have_attribute("data-t", re.compile(r"^36\.8"))
+    expect(line.locator(".ep-badge[data-kind=paraphrase]")).to_have_count(1)
+    expect(page.locator(".ep-cur")).to_have_text("00:36")
+    expect(page.locator("audio")).to_have_js_property(
+        "currentTime", float(line.get_attribute("data-t"))
+    )
