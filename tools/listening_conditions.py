@@ -18,6 +18,7 @@ float32 (frames, channels) at ``Case.rate`` Hz, ``Case.truth`` the report (as
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 from collections.abc import Callable
@@ -187,28 +188,35 @@ def noise(base: str = "interruption", kind: str = "pink", below_db: float = 15.0
 def codec(base: str = "interruption", how: str = "ULAW", rate_out: int = 8000,
           kbps: int = 0) -> Case:  # fmt: skip
     """A round trip through a file: WAV ``how`` (ULAW, ALAW, PCM_16, GSM610 - one mono
-    file per channel, as GSM WAV is mono), MP3 or OPUS (Ogg) at ``kbps`` for the whole
-    stereo stream (the label shows the rate reached), at ``rate_out`` Hz."""
+    file per channel, as GSM WAV is mono), MP3 at ``kbps`` for the stereo stream, or
+    OPUS: one mono Ogg Opus stream per party at ``kbps`` each (libsndfile's stereo Opus
+    folds the channels together at these rates), at ``rate_out`` Hz. The label and
+    ``Case.kbps`` give the rate reached."""
     x, rate, truth = load(base)
     if rate_out != rate:
         x = resample_poly(x, rate_out, rate, axis=0).astype(np.float32)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "call"
-        if how == "GSM610":
+        kw: dict[str, Any]
+        if how in ("GSM610", "OPUS"):
             lanes = []
             for c in range(x.shape[1]):
-                sf.write(path.with_suffix(f".{c}.wav"), x[:, c], rate_out, subtype="GSM610")
-                lane, got = read_audio(path.with_suffix(f".{c}.wav"))
+                lane_file = path.with_suffix(f".{c}.wav" if how == "GSM610" else f".{c}.ogg")
+                if how == "GSM610":
+                    sf.write(lane_file, x[:, c], rate_out, subtype="GSM610")
+                else:
+                    kw = {"format": "OGG", "subtype": "OPUS"}
+                    kbps = _encode_at(lane_file, x[:, c], rate_out, kw, kbps)
+                lane, got = read_audio(lane_file)
                 lanes.append(lane[:, 0])
             n = min(len(lane) for lane in lanes)
             y = np.stack([lane[:n] for lane in lanes], axis=1)
         else:
-            kw: dict[str, Any] = {"subtype": how}
+            kw = {"subtype": how}
             file = path.with_suffix(".wav")
-            if how in ("MP3", "OPUS"):
-                container = "MP3" if how == "MP3" else "OGG"
-                kw = {"format": container, "subtype": "MPEG_LAYER_III" if how == "MP3" else how}
-                file = path.with_suffix(".mp3" if how == "MP3" else ".ogg")
+            if how == "MP3":
+                kw = {"format": "MP3", "subtype": "MPEG_LAYER_III"}
+                file = path.with_suffix(".mp3")
                 kbps = _encode_at(file, x, rate_out, kw, kbps)
             else:
                 sf.write(file, x, rate_out, **kw)
@@ -221,18 +229,20 @@ def codec(base: str = "interruption", how: str = "ULAW", rate_out: int = 8000,
 
 def _encode_at(file: Path, x: np.ndarray, rate: int, kw: dict[str, Any], kbps: int) -> int:
     """Write ``x`` with libsndfile's compression level found by bisection so that the
-    whole file's bit rate comes within 1 kbit/s of ``kbps``; returns the rate reached."""
+    file's bit rate comes as close to ``kbps`` as the encoder goes; returns that rate."""
     duration = x.shape[0] / rate
     lo, hi = 0.0, 1.0  # level 0 = largest file
-    got = 0.0
+    best = (math.inf, 0.5, 0.0)  # (distance, level, rate)
     for _ in range(12):
         level = (lo + hi) / 2
         sf.write(file, x, rate, compression_level=level, **kw)
         got = file.stat().st_size * 8 / duration / 1000
-        if abs(got - kbps) <= 1.0:
+        best = min(best, (abs(got - kbps), level, got))
+        if abs(got - kbps) <= 0.5:
             break
         lo, hi = (level, hi) if got > kbps else (lo, level)
-    return int(round(got))
+    sf.write(file, x, rate, compression_level=best[1], **kw)
+    return int(round(best[2]))
 
 
 def hold(base: str = "silence", hold_s: float = 24.0, channel: int = 1) -> Case:
