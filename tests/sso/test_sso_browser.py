@@ -21,6 +21,8 @@ from sqlmodel import Session
 from tests.e2e.conftest import REPO_ROOT, StreamlitServer, _free_port, _healthy, wait_for_app
 
 oidc = pytest.importorskip("oidc_provider_mock", reason="pip install -r requirements-dev.txt")
+# One app server and one provider for the module: its tests stay on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("sso_browser")]
 
 CLIENT_ID = "earshot-tests"
 LEAD_EMAIL = "sup.north@example.org"
