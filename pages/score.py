@@ -2,7 +2,9 @@
 submit, and amend with a reason."""
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import streamlit as st
 
@@ -34,11 +36,13 @@ from scoring.text_moments import (
 )
 from ui.comments import comment_row
 from ui.format import local_date, mmss
+from ui.retry import RETRYING, NotSaved, save_with_retry
 from ui.session import require_actor
 
 NA = "N/A"
 RUBRIC_PANE_PX = 640
 SAVE_ERRORS = EarshotError
+Saved = TypeVar("Saved")
 
 actor = require_actor("admin", "supervisor")
 call_id = parse_id(st.query_params.get("call", ""))
@@ -76,18 +80,34 @@ def _report_error(exc: Exception) -> None:
     state[f"{prefix}_error"] = str(exc).strip("'\"")
 
 
+def _retried(save: Callable[[], Saved], widget_key: str) -> Saved:
+    """Save through a brief database outage (saying so, retrying); the widget whose value
+    did not reach the database stays marked not saved until a save of it lands."""
+    unsaved = state.setdefault(f"{prefix}_unsaved", set())
+    try:
+        view = save_with_retry(save, on_retry=lambda _n, _e: st.toast(RETRYING, icon="⚠️"))
+    except NotSaved:
+        unsaved.add(widget_key)
+        raise
+    unsaved.discard(widget_key)
+    return view
+
+
 def _save_value(item_key: str) -> None:
     """Autosave a level; then only this item and the summary redraw (keyed fragments)."""
     choice = state[f"{prefix}_{item_key}_v"]
     kwargs = {"na": True} if choice == NA else {"value": choice}
     try:
-        view = save_item(
-            actor,
-            ev.id,
-            state[f"{prefix}_version"],
-            item_key,
-            stored=state[f"{prefix}_view"],  # spares re-reading the items (a round trip)
-            **kwargs,
+        view = _retried(
+            lambda: save_item(
+                actor,
+                ev.id,
+                state[f"{prefix}_version"],
+                item_key,
+                stored=state[f"{prefix}_view"],  # spares re-reading the items (a round trip)
+                **kwargs,
+            ),
+            f"{prefix}_{item_key}_v",
         )
     except SAVE_ERRORS as exc:
         _report_error(exc)
@@ -99,13 +119,16 @@ def _save_value(item_key: str) -> None:
 def _save_note(item_key: str) -> None:
     try:
         _remember(
-            save_item(
-                actor,
-                ev.id,
-                state[f"{prefix}_version"],
-                item_key,
-                note=state[f"{prefix}_{item_key}_n"],
-                stored=state[f"{prefix}_view"],
+            _retried(
+                lambda: save_item(
+                    actor,
+                    ev.id,
+                    state[f"{prefix}_version"],
+                    item_key,
+                    note=state[f"{prefix}_{item_key}_n"],
+                    stored=state[f"{prefix}_view"],
+                ),
+                f"{prefix}_{item_key}_n",
             )
         )
     except SAVE_ERRORS as exc:
@@ -363,6 +386,14 @@ def draw_item(number: int, item_key: str) -> None:
             + "\n\n"
             + "\n\n".join(f"**{lvl}** – {item.anchors[lvl]}" for lvl in rubric.levels),
         )
+        not_saved = [k for k in (value_key, note_key) if k in state.get(f"{prefix}_unsaved", ())]
+        if not_saved:
+            st.warning(
+                "Not saved: the "
+                + " and the ".join("level" if k == value_key else "note" for k in not_saved)
+                + " shown here did not reach the database.",
+                icon=":material/cloud_off:",
+            )
         chosen = state[value_key]
         detail = [
             item.listen_for

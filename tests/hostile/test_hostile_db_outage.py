@@ -1,0 +1,123 @@
+"""PostgreSQL briefly down while a scorer clicks (issue 13, item 20).
+
+The Score page's saves go through ``ui.retry.save_with_retry``: a real PostgreSQL made
+unreachable (the engine pointed at a closed port, then back) is retried with a growing
+pause and reported each time; when it stays down the save ends in ``NotSaved`` with a
+clear message and nothing is stored, never a raw OperationalError (the generic error
+page). No mock of the database: the failures are real connection refusals.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from db.engine import make_engine, use_engine
+from db.evaluations import StaleEvaluation, get_evaluation, open_draft, save_item
+from tests.factories import make_call, make_world
+from ui.retry import RETRYING, NotSaved, save_with_retry
+
+pytestmark = pytest.mark.postgres
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again when the block ends: nobody listens
+
+
+@pytest.fixture
+def outage(postgres_database):
+    """An engine for the same database at a port where nothing answers."""
+    url = postgres_database.url.set(host="127.0.0.1", port=_closed_port())
+    down = make_engine(url.render_as_string(hide_password=False))
+    yield down
+    down.dispose()
+
+
+@pytest.fixture
+def draft(postgres_database, tmp_path):
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, seconds=4)
+    return world, open_draft(world.sup_north, call.id)
+
+
+def test_unreachable_postgres_really_fails_without_the_retry(draft, outage, postgres_database):
+    world, ev = draft
+    use_engine(outage)
+    with pytest.raises(OperationalError):
+        save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=4)
+    use_engine(postgres_database)
+
+
+def test_a_save_during_a_brief_outage_is_retried_reported_and_lands(
+    draft, outage, postgres_database, hostile
+):
+    world, ev = draft
+    reports: list[tuple[int, str]] = []
+    pauses: list[float] = []
+
+    def on_retry(attempt: int, error: Exception) -> None:
+        reports.append((attempt, type(error).__name__))
+        if attempt == 2:
+            use_engine(postgres_database)  # the server answers again
+
+    use_engine(outage)
+    view = hostile.attempt(
+        lambda: save_with_retry(
+            lambda: save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=4),
+            on_retry=on_retry,
+            sleep=pauses.append,
+        ),
+        NotSaved,
+        "save while PostgreSQL is down for two attempts",
+    )
+    assert reports == [(1, "OperationalError"), (2, "OperationalError")]
+    assert pauses == [0.25, 0.5]  # the pause doubles
+    assert view.values["be_patient"] == 4
+    assert get_evaluation(world.sup_north, ev.id).values["be_patient"] == 4
+    assert RETRYING == "Not saved: the database is not answering. Retrying…"
+
+
+def test_a_save_during_a_long_outage_says_not_saved_and_stores_nothing(
+    draft, outage, postgres_database, hostile
+):
+    world, ev = draft
+    reports: list[int] = []
+    use_engine(outage)
+    try:
+        refusal = hostile.attempt(
+            lambda: save_with_retry(
+                lambda: save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=2),
+                on_retry=lambda attempt, _error: reports.append(attempt),
+                sleep=lambda _s: None,
+            ),
+            NotSaved,
+            "save while PostgreSQL stays down",
+        )
+    finally:
+        use_engine(postgres_database)
+    assert isinstance(refusal, NotSaved)
+    assert str(refusal).startswith("Not saved: the database did not answer (4 tries).")
+    assert reports == [1, 2, 3]
+    after = get_evaluation(world.sup_north, ev.id)
+    assert "be_patient" not in after.values or after.values["be_patient"] is None
+    assert after.row_version == ev.row_version
+
+
+def test_a_conflict_is_not_an_outage_and_is_not_retried(draft, hostile):
+    world, ev = draft
+    save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=3)
+    reports: list[int] = []
+    refusal = hostile.attempt(
+        lambda: save_with_retry(
+            lambda: save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=5),
+            on_retry=lambda attempt, _error: reports.append(attempt),
+            sleep=lambda _s: None,
+        ),
+        StaleEvaluation,
+        "save on a stale row version",
+    )
+    assert isinstance(refusal, StaleEvaluation) and reports == []
