@@ -64,6 +64,7 @@ from db.models import (
     Call,
     Dispute,
     Evaluation,
+    Notification,
     SamplingPlanRow,
     SuggestionModelRow,
     User,
@@ -77,6 +78,7 @@ from db.sampling import (
     run_plan,
     save_plan,
 )
+from db.sso import set_email, set_sso_policy
 from db.suggestions import suggestion_agreement, suggestions_for, take_suggestion
 from db.text_evidence import text_evidence_for
 from db.tokens import create_token, revoke_token
@@ -262,6 +264,36 @@ def _exported(export: Callable[[Actor, ExportQuery], object], who: Actor, row_id
     return any(r["id"] == row_id for r in export(who, ExportQuery(limit=1000)).rows)
 
 
+def _agent_notification(s: Scene) -> int:
+    """The North agent's notification of their submitted evaluation."""
+    from db.models import Notification
+
+    with read_scope() as session:
+        return session.exec(
+            select(Notification.id).where(Notification.user_id == s.people["agent"].id)
+        ).first()
+
+
+def _opened(s: Scene, who: Actor) -> bool:
+    from db.notifications import open_notification
+
+    open_notification(who, _agent_notification(s))
+    return True
+
+
+def _marked_read(s: Scene, who: Actor) -> bool:
+    from db.notifications import mark_read
+
+    note_id = _agent_notification(s)
+    changed = mark_read(who, [note_id]) == 1
+    if changed:  # unread again for the next person asking
+        from db.models import Notification
+
+        with session_scope() as session:
+            session.get(Notification, note_id).read_at = None
+    return changed
+
+
 def _agent_token(s: Scene) -> int:
     """A personal access token of the North agent (made once per scene)."""
     if not hasattr(s, "token_id"):
@@ -272,6 +304,10 @@ def _agent_token(s: Scene) -> int:
 # Each verb: what the service is asked, given the scene and the actor.
 VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
     ("call", "read"): lambda s, a: get_call(a, s.call_id),
+    ("notification", "open"): lambda s, a: _opened(s, a),
+    ("notification", "mark read"): _marked_read,
+    ("sso settings", "change"): lambda s, a: set_sso_policy(a, False, None),
+    ("sso", "set e-mail"): lambda s, a: set_email(a, s.people["peer"].id, None),
     ("audio", "link"): lambda s, a: audio_url_for(a, s.call_id),
     ("audio", "stream"): lambda s, a: audio_path_for_grant(s.call_id, a.id) is not None,
     ("transcript", "read"): lambda s, a: transcript_for(a, s.call_id),
@@ -382,6 +418,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("export", "calibration before reveal"): set(),  # blind: nobody, its scorer included
     ("export", "trends of the agent"): {"admin", "north", "agent"},
     ("api token", "revoke"): {"agent"},  # its owner only
+    ("notification", "open"): {"agent"},  # the agent's feedback notice: its recipient only
+    ("notification", "mark read"): {"agent"},
+    ("sso settings", "change"): {"admin"},
+    ("sso", "set e-mail"): {"admin"},
 }
 
 AFTER_REVEAL: dict[tuple[str, str], set[str]] = {
@@ -511,6 +551,12 @@ def test_every_sql_filter_selects_exactly_what_its_predicate_allows(scene):
                 e.id for e in evaluations if access.can_export_calibration(session, actor, e)
             }
             assert by_filter == by_rule, ("export calibration", who)
+            notes = session.exec(select(Notification)).all()
+            by_filter = set(
+                session.exec(select(Notification.id).where(access.notification_filter(actor)))
+            )
+            by_rule = {n.id for n in notes if access.can_read_notification(actor, n)}
+            assert by_filter == by_rule, ("notification", who)
             tokens = session.exec(select(ApiToken)).all()
             by_filter = set(session.exec(select(ApiToken.id).where(access.token_filter(actor))))
             by_rule = {t.id for t in tokens if access.can_manage_token(actor, t)}
