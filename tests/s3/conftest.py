@@ -22,6 +22,7 @@ import pytest
 from db.config import settings
 from db.media import S3Store, media_store
 from tests.conftest import missing_service
+from tests.e2e.conftest import chromium, page, streamlit_server  # noqa: F401 - for the e2e test
 
 S3_PORT = 18333  # with its gRPC port at +10000, clear of the defaults of a real install
 ENDPOINT = os.environ.get("EARSHOT_TEST_S3_ENDPOINT", f"http://127.0.0.1:{S3_PORT}")
@@ -99,12 +100,34 @@ def s3_endpoint():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def s3_environment(endpoint: str, media_url: str) -> dict[str, str]:
+    """The settings that put recordings in `media_url` on the test server."""
+    return {
+        "EARSHOT_MEDIA_URL": media_url,
+        "EARSHOT_S3_ENDPOINT": endpoint,
+        "EARSHOT_S3_REGION": "us-east-1",
+        "EARSHOT_S3_ACCESS_KEY_ID": "earshot-test",
+        "EARSHOT_S3_SECRET_ACCESS_KEY": "earshot-test-secret",
+    }
+
+
+def create_bucket(store: S3Store) -> None:
+    """Make the store's bucket; a server just started may refuse for a moment until its
+    volumes are up."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            store.client.create_bucket(Bucket=store.bucket)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def _configure(monkeypatch: pytest.MonkeyPatch, endpoint: str, media_url: str) -> None:
-    monkeypatch.setenv("EARSHOT_MEDIA_URL", media_url)
-    monkeypatch.setenv("EARSHOT_S3_ENDPOINT", endpoint)
-    monkeypatch.setenv("EARSHOT_S3_REGION", "us-east-1")
-    monkeypatch.setenv("EARSHOT_S3_ACCESS_KEY_ID", "earshot-test")
-    monkeypatch.setenv("EARSHOT_S3_SECRET_ACCESS_KEY", "earshot-test-secret")
+    for name, value in s3_environment(endpoint, media_url).items():
+        monkeypatch.setenv(name, value)
     settings.cache_clear()
 
 
@@ -117,15 +140,7 @@ def s3_media(s3_endpoint, monkeypatch, tmp_path) -> S3Store:
     _configure(monkeypatch, s3_endpoint, f"s3://{bucket}/calls")
     store = media_store()
     assert isinstance(store, S3Store)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:  # a server just started may refuse for a moment until its volumes are up
-        try:
-            store.client.create_bucket(Bucket=bucket)
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    create_bucket(store)
     yield store
     monkeypatch.undo()
     settings.cache_clear()
