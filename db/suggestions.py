@@ -35,6 +35,7 @@ from db.access import (
     current_actor,
     suggestion_filter,
 )
+from db.cache import cached_by_versions, data_version
 from db.engine import read_scope, session_scope
 from db.models import (
     Evaluation,
@@ -300,7 +301,13 @@ def _compute(session: Session, ev: Evaluation, item_keys: set[str]) -> list[Eval
     evidence = TextEvidence.from_dict(text.evidence) if text is not None else None
     report = listening.report if listening is not None and not listening.error else None
     moments = evidence_moments(report, evidence)
-    withheld = withheld_items(session)
+    # Over every submitted evaluation: reused until the data version moves (a submission).
+    withheld = cached_by_versions(
+        ("suggestions.withheld_items", MIN_PAIRS, ALPHA_TENTATIVE),
+        (data_version(),),
+        lambda: withheld_items(session),
+        copy_out=lambda items: items,  # a frozenset: nothing to copy
+    )
     now = utcnow()
     return [
         EvaluationSuggestion(
