@@ -42,8 +42,10 @@ Crosstalk: when a channel carries an echo of the other party (a copy, up to 120 
 at a steady level 12 dB or more below theirs, confirmed by cross-correlation: a weak
 line's own speech is not a copy), frames less than 6 dB above the echo level are not
 speech. Hold: a channel that carries a steady sound (every 2 s varying by less than 4 dB,
-no pauses) for 8 s or more is on hold (music); what is said there is neither party's talk,
-and the hold is no silence (``ListeningReport.holds``). Sample rates WebRTC does not take
+no pauses) for 8 s or more is on hold (music); stretches of music less than 20 s apart on
+one channel are one hold when the other party says nothing in between (a recorded message
+between them). What is said there is neither party's talk, and the hold is no silence
+(``ListeningReport.holds``). Sample rates WebRTC does not take
 (other than 8/16/32/48 kHz) are resampled to 8 or 16 kHz.
 
 Real-room conditions (open-plan chatter, echo, weak lines, gain jumps, codecs, noise,
@@ -112,6 +114,7 @@ MIN_RUN_S = 0.09  # shorter voiced blips are clicks, not speech
 HOLD_MIN_S = 8.0  # hold: steady sound on one channel for at least this long ...
 HOLD_WINDOW_S = 2.0  # ... every window this long of it ...
 HOLD_MAX_STD_DB = 4.0  # ... varying less than this (frame level standard deviation)
+HOLD_JOIN_S = 20.0  # holds this close on one channel, the other party silent, are one
 BACKGROUND_RANGE_DB = 35.0  # loud speech (p95) within this of the floor: background sound
 CHATTER_MARGIN_DB = 9.0  # ... then speech must be this far above the frames' p25 level
 CHATTER_JOIN_DB = 4.0  # ... and runs take in neighbouring frames down to this under it
@@ -767,6 +770,23 @@ def _hold_runs(lv: _Levels, c: int, min_hold_s: float) -> list[Run]:
     return _flags_to_runs(flags, frame_s, min_hold_s)
 
 
+def _join_holds(holds: Sequence[Run], others: Sequence[Run], join_s: float) -> list[Run]:
+    """Join a channel's hold stretches less than ``join_s`` apart when the other party
+    says nothing in between: a recorded message between two stretches of music ("your
+    call is important to us") is part of the hold. ``others``: the other party's runs."""
+    out: list[list[float]] = []
+    for a, b in holds:
+        if (
+            out
+            and a - out[-1][1] < join_s
+            and not any(r0 < a and r1 > out[-1][1] for r0, r1 in others)
+        ):
+            out[-1][1] = b
+        else:
+            out.append([a, b])
+    return [(x, y) for x, y in out]
+
+
 def _looks_mono(lv: _Levels, a: int, b: int) -> bool:
     """True when channels ``a`` and ``b`` carry the same signal (mono saved as stereo):
     most active frames are active on both, at a steady level difference within 10 dB."""
@@ -852,13 +872,16 @@ def analyze(
     if n_ch == 1:
         mono_channel = agent_channel if x.shape[1] >= 2 else 0
         (mono_runs,) = _runs(lv, [mono_channel], vad, aggressiveness, MIN_RUN_S, False)
-        holds = _hold_runs(lv, mono_channel, hold_min_s)
+        mono_holds = _hold_runs(lv, mono_channel, hold_min_s)
         return report_from_speech(
-            mono_runs, None, duration_s, params=params, hold_spans=holds, **thresholds
+            mono_runs, None, duration_s, params=params, hold_spans=mono_holds, **thresholds
         )
     runs = _runs(lv, [agent_channel, *others], vad, aggressiveness, MIN_RUN_S, crosstalk)
     customer = [r for ch_runs in runs[1:] for r in ch_runs]
-    holds = [h for c in (agent_channel, *others) for h in _hold_runs(lv, c, hold_min_s)]
+    holds: list[Run] = []
+    for k, c in enumerate((agent_channel, *others)):
+        quiet_party = [r for j, ch_runs in enumerate(runs) if j != k for r in ch_runs]
+        holds += _join_holds(_hold_runs(lv, c, hold_min_s), quiet_party, HOLD_JOIN_S)
     return report_from_speech(
         runs[0], customer, duration_s, params=params, hold_spans=holds, **thresholds
     )

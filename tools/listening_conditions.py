@@ -245,10 +245,13 @@ def _encode_at(file: Path, x: np.ndarray, rate: int, kw: dict[str, Any], kbps: i
     return int(round(best[2]))
 
 
-def hold(base: str = "silence", hold_s: float = 24.0, channel: int = 1) -> Case:
+def hold(
+    base: str = "silence", hold_s: float = 24.0, channel: int = 1, message_s: float = 0.0
+) -> Case:
     """Hold music on ``channel`` for ``hold_s`` seconds, spliced into the call's long
-    silence (the agent checks something with the customer on hold). True hold: the music;
-    the long silence is gone (hold is not dead air)."""
+    silence (the agent checks something with the customer on hold); with ``message_s``,
+    a recorded message (another voice) that long in the middle of the music. True hold:
+    the music and message; the long silence is gone (hold is not dead air)."""
     x, rate, truth = load(base)
     (gap,) = truth["report"]["long_silences"]
     cut = (gap["start_s"] + gap["end_s"]) / 2
@@ -260,6 +263,10 @@ def hold(base: str = "silence", hold_s: float = 24.0, channel: int = 1) -> Case:
     music = hold_music(n_hold, rate)
     agent_db = _speech_level_db(x[:, 0], truth["runs"]["agent"], rate)
     insert[n_quiet : n_quiet + n_hold, channel] = _scaled_to(music, agent_db - 3)
+    if message_s:
+        voice = background_voices(int(message_s * rate), rate)[:, 1]
+        m0 = n_quiet + (n_hold - voice.shape[0]) // 2
+        insert[m0 : m0 + voice.shape[0], channel] = _scaled_to(voice, agent_db)
     y = np.concatenate([x[:k], insert, x[k:]])
     shift = insert.shape[0] / rate
     cut_t = k / rate
@@ -364,6 +371,7 @@ CONDITIONS: dict[str, Callable[[], Case]] = {
     "pink_noise": lambda: noise(kind="pink", below_db=15),
     "babble_noise": lambda: noise("backchannels", kind="babble", below_db=20),
     "hold_music": hold,
+    "hold_music_and_message": lambda: hold(hold_s=30.0, channel=0, message_s=6.0),
 }
 
 

@@ -130,3 +130,16 @@ def test_player_timeline_marks_the_hold():
     assert hold["t_s"] == report["holds"][0]["start_s"]
     assert hold["end_s"] == report["holds"][0]["end_s"]
     assert hold["label"].startswith("On hold")
+
+
+def test_a_recorded_message_between_music_is_part_of_the_hold(monkeypatch):
+    import scoring.listening as listening
+
+    case = CONDITIONS["hold_music_and_message"]()
+    joined = analyze(case.samples, case.rate)
+    assert len(joined.holds) == 1
+    monkeypatch.setattr(listening, "HOLD_JOIN_S", 0.0)
+    split = analyze(case.samples, case.rate)
+    assert len(split.holds) == 2  # the music either side of the message
+    assert split.agent_talk_s is not None and joined.agent_talk_s is not None
+    assert split.agent_talk_s > joined.agent_talk_s + 3  # the message read as the agent
