@@ -183,11 +183,11 @@ def _supervisors_of_agent(session: Session, agent_id: int) -> list[int]:
         if team_id is not None
         else []
     )
-    if supervisors:
-        return supervisors
-    return list(
-        session.exec(select(User.id).where(User.role == Role.admin, col(User.active))).all()
-    )
+    if not supervisors:
+        supervisors = list(
+            session.exec(select(User.id).where(User.role == Role.admin, col(User.active))).all()
+        )
+    return [int(i) for i in supervisors if i is not None]
 
 
 def _add(
@@ -424,7 +424,8 @@ def wanted_now(notification_ids: Iterable[int]) -> list[int]:
     for note, user, pref in rows:
         if not user.email or not user.active:
             continue
-        if pref is None or (pref.email_mode == "each" and note.kind in pref.emailed):
+        wanted = pref is None or (pref.email_mode == "each" and note.kind in pref.emailed)
+        if wanted and note.id is not None:
             out.append(note.id)
     return out
 
@@ -553,7 +554,7 @@ def mark_read(actor: Actor, notification_ids: Iterable[int] | None = None) -> in
         if notification_ids is not None:
             ids = [int(i) for i in notification_ids]
             query = query.where(col(Notification.id).in_(ids))
-        result = session.exec(query.values(read_at=utcnow()))  # type: ignore[call-overload]
+        result = session.exec(query.values(read_at=utcnow()))
         return int(result.rowcount or 0)
 
 
@@ -630,7 +631,7 @@ def email_notification(notification_id: int) -> bool:
         user = session.get(User, note.user_id) if note is not None else None
         if note is None or user is None or note.emailed_at is not None:
             return False
-        if note.id not in wanted_now([note.id]) or not user.email:
+        if note.id is None or note.id not in wanted_now([note.id]) or not user.email:
             return False
         to, subject = user.email, f"Earshot: {note.title}"
         text = (
@@ -641,7 +642,7 @@ def email_notification(notification_id: int) -> bool:
     send_message(to, subject, text + _footer())
     with session_scope() as session:
         session.exec(
-            update(Notification)  # type: ignore[call-overload]
+            update(Notification)
             .where(col(Notification.id) == notification_id)
             .values(emailed_at=utcnow())
         )
@@ -678,9 +679,7 @@ def email_digest(user_id: int, now: datetime | None = None) -> int:
     send_message(to, f"Earshot: {len(ids)} new since your last digest", text + _footer())
     with session_scope() as session:
         session.exec(
-            update(Notification)  # type: ignore[call-overload]
-            .where(col(Notification.id).in_(ids))
-            .values(emailed_at=now)
+            update(Notification).where(col(Notification.id).in_(ids)).values(emailed_at=now)
         )
         row = session.get(NotificationPreference, user_id)
         if row is not None:

@@ -312,4 +312,4 @@ def users_waiting_for_a_role(actor: Actor) -> list[tuple[int, str, str | None]]:
             .where(User.role == NO_ROLE, col(User.active))
             .order_by(col(User.id))
         ).all()
-        return [(int(i), str(u), e) for i, u, e in rows]
+        return [(int(i or 0), str(u), e) for i, u, e in rows]

@@ -14,7 +14,8 @@ def retry_delay_s(attempt: int) -> float:
     """The pause before attempt `attempt` + 1: base · 2^(attempt − 1), base
     EARSHOT_SMTP_RETRY_SECONDS (default 60), at most an hour."""
     base = float(setting("earshot_smtp_retry_seconds", "60"))
-    return min(base * 2 ** max(attempt - 1, 0), 3600.0)
+    delay: float = base * 2.0 ** max(attempt - 1, 0)
+    return min(delay, 3600.0)
 
 
 def _send_or_retry(context: JobContext, send: object) -> None:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from db.access import Actor
 from db.sso import SsoRefused, sso_sign_in
+from ui.format import plain
 
 SSO_FRESH_S = 300.0
 REFUSAL_KEY = "sso_refusal"
@@ -32,7 +33,9 @@ def sso_configured() -> bool:
         auth = st.secrets.get("auth")
     except Exception:  # no secrets file at all
         return False
-    return bool(auth) and bool(auth.get("client_id") or auth.get("redirect_uri"))
+    if not auth:
+        return False
+    return bool(auth.get("client_id") or auth.get("redirect_uri"))
 
 
 def _identity() -> dict[str, Any] | None:
@@ -77,7 +80,7 @@ def sso_section() -> None:
     """The login page's single sign-on part: why the last attempt was refused, and the
     button (only when [auth] is configured)."""
     if refusal := st.session_state.pop(REFUSAL_KEY, None):
-        st.error(f"Single sign-on refused: {refusal}")
+        st.error(f"Single sign-on refused: {plain(refusal)}")
     if not sso_configured():
         return
     if st.button("Sign in with single sign-on", icon=":material/badge:", key="sso_login"):
