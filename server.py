@@ -7,6 +7,8 @@ Run with ``streamlit run server.py`` (Streamlit detects the ``st.App``).
 
 from __future__ import annotations
 
+import gc
+
 import streamlit as st
 from starlette.requests import Request
 
@@ -26,3 +28,11 @@ app = st.App(
     routes=[*app_routes(), *api_routes(api_client_address)],
     middleware=app_middleware(),
 )
+
+# Heap management (issue 15), with runner.postScriptGC off in .streamlit/config.toml: what
+# start-up loaded lives as long as the process, so it leaves the collector's view, and
+# the young generation is collected less often (each collection of it is still cheap).
+HEAP_THRESHOLDS = (50_000, 20, 20)
+gc.collect()
+gc.freeze()
+gc.set_threshold(*HEAP_THRESHOLDS)
