@@ -103,6 +103,27 @@ def test_transcript_without_parties_is_refused():
         report_from_transcript([Utterance("agent", "A", 2.0, 1.0, "hi")], 5.0)
 
 
+@pytest.mark.parametrize("name", ["pink_noise", "weak_customer", "echo_agent_on_customer"])
+def test_the_silero_path_keeps_the_rules_where_it_is_documented_to(name):
+    case = CONDITIONS[name]()
+    report = analyze(case.samples, case.rate, vad="silero").to_dict()
+    failed = {m: off for m, (held, off) in check(report, case.truth).items() if not held}
+    assert not failed
+
+
+def test_a_changed_silero_model_is_refused(monkeypatch):
+    from scoring import silero
+
+    silero._session.cache_clear()
+    monkeypatch.setattr(silero, "MODEL_SHA256", "0" * 64)
+    try:
+        with pytest.raises(silero.SileroUnavailable, match="SHA-256"):
+            silero.speech_probability(np.zeros(silero.WINDOW * 4, dtype=np.float32))
+        assert not silero.available()
+    finally:
+        silero._session.cache_clear()
+
+
 def test_silero_model_is_the_reviewed_file_and_hears_speech():
     from scoring import silero
 
