@@ -106,8 +106,8 @@ def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
     teams = dict(session.exec(select(Team.id, Team.name)).all())
     users = session.exec(select(User.id, User.username, User.team_id)).all()
     return (
-        {uid: name for uid, name, _ in users},
-        {uid: teams.get(tid, "") if tid else "" for uid, _, tid in users},
+        {uid: name for uid, name, _ in users if uid is not None},
+        {uid: teams.get(tid, "") if tid else "" for uid, _, tid in users if uid is not None},
     )
 
 

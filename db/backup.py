@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
@@ -432,7 +432,7 @@ def _media_count(target: Target) -> int:
     return len(_media_files(target.media_dir))
 
 
-def _fetch_hashed(store: MediaStore, relative: str, target: Path) -> dict:
+def _fetch_hashed(store: MediaStore, relative: str, target: Path) -> dict[str, Any]:
     """A bucket object copied to `target` (via a .partial file), with its size and hash."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
@@ -442,7 +442,7 @@ def _fetch_hashed(store: MediaStore, relative: str, target: Path) -> dict:
     return entry
 
 
-def _restore_to_store(target: Target, src: Path, manifest: dict) -> tuple[int, int]:
+def _restore_to_store(target: Target, src: Path, manifest: dict[str, Any]) -> tuple[int, int]:
     """Put the backup's recordings into the bucket: names are content hashes, so an
     object already there with the same size is the same recording and is kept."""
     store = target.media()

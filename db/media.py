@@ -36,7 +36,8 @@ class MediaStoreError(OSError):
 
 
 class MediaStore(Protocol):
-    description: str
+    @property
+    def description(self) -> str: ...
 
     def store(self, source: Path, relative: str) -> None: ...
     def size(self, relative: str) -> int | None: ...
@@ -145,10 +146,10 @@ def _s3_client(endpoint: str, region: str, key_id: str, secret: str) -> Any:
 
 def _s3_reason(exc: Exception) -> str:
     """The store's own code and message, without request ids or credentials."""
-    cause = exc.__context__
-    if not hasattr(exc, "response") and cause is not None and hasattr(cause, "response"):
-        exc = cause  # boto3's upload error wraps the server's answer
-    response = getattr(exc, "response", None)
+    answered: BaseException | None = exc
+    if not hasattr(exc, "response") and hasattr(exc.__context__, "response"):
+        answered = exc.__context__  # boto3's upload error wraps the server's answer
+    response = getattr(answered, "response", None)
     if isinstance(response, dict):
         error = response.get("Error", {})
         return f"{error.get('Code', 'error')}: {error.get('Message', '')}".strip(": ")
