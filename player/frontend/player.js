@@ -10,7 +10,6 @@
 const SKIP_S = 5;
 const LANE_H = 56; // px per speaker lane on the canvas
 const TURN_H = 6; // px of the turn bar at the bottom of a lane
-const REPORT_DELAY_MS = 400; // debounce for time_s reports (each one is a rerun)
 const REFRESH_MIN_GAP_MS = 60000; // at most one "give me a fresh URL" rerun a minute
 // Text-evidence kinds (moments found in the transcript) draw like the listening ones.
 const TEXT_KINDS = ["paraphrase", "question", "defensive", "completion", "repeat", "empathy"];
@@ -106,8 +105,6 @@ class Player {
     this.errored = false;
     this.lastRefresh = 0;
     this.refreshes = 0;
-    this.lastReported = null;
-    this.reportTimer = 0;
     this.raf = 0;
     this.shownSecond = -1;
     this.wire();
@@ -169,14 +166,10 @@ class Player {
     this.wireTranscript();
 
     this.on(a, "play", () => this.onPlayState());
-    this.on(a, "pause", () => {
-      this.onPlayState();
-      this.scheduleReport();
-    });
-    this.on(a, "seeked", () => {
-      this.renderTime();
-      this.scheduleReport();
-    });
+    // A pause or a seek stays in the browser: sending the playhead would rerun the page
+    // (issue 15). Python gets the position only with a pin, which needs it.
+    this.on(a, "pause", () => this.onPlayState());
+    this.on(a, "seeked", () => this.renderTime());
     this.on(a, "timeupdate", () => {
       this.renderTime();
       this.remember();
@@ -299,7 +292,6 @@ class Player {
     this.latestUrl = url;
     this.errored = false;
     this.refreshes = 0;
-    this.lastReported = null;
     this.wantPlaying = false;
     const a = this.audio;
     a.src = url; // a new call: this (and only this) resets the element
@@ -356,29 +348,15 @@ class Player {
   }
 
   // The pin is a *state* value, not a trigger: Streamlit drops a trigger when another
-  // widget change interrupts the rerun it started (e.g. a pending time_s report), but a
+  // widget change interrupts the rerun it started (e.g. a note being committed), but a
   // state value is still there on the next run. Python hands each nonce out once.
   pin(at) {
     if (!this.setStateValue || !this.allowPin) return;
     const t = round2(finite(at) ? at : this.audio.currentTime || 0);
     pinNonce = Math.max(pinNonce + 1, Date.now()); // unique even across page reloads
-    clearTimeout(this.reportTimer); // the playhead goes in the same message
-    this.lastReported = t;
     this.setStateValue("time_s", t);
     this.setStateValue("pin", { t_s: t, nonce: pinNonce });
     this.status(`Comment pinned at ${fmt(t)}`);
-  }
-
-  // Report the playhead to Python, debounced: every report is a Streamlit rerun, so
-  // this only happens after a pause or a seek, never continuously during playback.
-  scheduleReport() {
-    clearTimeout(this.reportTimer);
-    this.reportTimer = setTimeout(() => {
-      const t = round2(this.audio.currentTime || 0);
-      if (t === this.lastReported || !this.setStateValue) return;
-      this.lastReported = t;
-      this.setStateValue("time_s", t);
-    }, REPORT_DELAY_MS);
   }
 
   onPlayState() {
@@ -819,7 +797,6 @@ class Player {
 
   destroy() {
     this.remember();
-    clearTimeout(this.reportTimer);
     clearTimeout(this.searchTimer);
     clearTimeout(this.flashTimer);
     cancelAnimationFrame(this.raf);

@@ -187,7 +187,13 @@ def test_marker_click_seeks(page, server) -> None:
     box = page.locator(".ep-wave").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)
     _wait_audio(page, "Math.abs(a.currentTime - 7.5) < 0.2")
-    # After a seek the position reaches Python (debounced state value -> one rerun).
+    # A seek stays in the browser (no rerun, issue 15): after the next rerun (a note)
+    # Python still has no position; a pin brings it, with the pin.
+    page.get_by_label("Notes").fill("after the seek")
+    page.get_by_label("Notes").press("Control+Enter")
+    page.get_by_text("notes_len=14").wait_for()
+    assert _text_value(page, "time_s") == "None"
+    page.locator(".ep-pin").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stText]')]"
         ".some(e => /^time_s=7\\.[3-7]/.test(e.innerText))"
