@@ -18,6 +18,7 @@ from sqlalchemy import event, or_
 from sqlmodel import Session, col, select
 
 from db.access import Actor, NotFound, can_see_text_evidence, current_actor
+from db.cache import bump_data_version
 from db.engine import read_scope, session_scope
 from db.models import Call, TextEvidenceRow, TranscriptRow, TranscriptUtterance, utcnow
 from scoring.text_evidence import RULES_VERSION, TextEvidence, analyze_text
@@ -98,6 +99,7 @@ def compute_text_evidence(call_id: int) -> TextEvidenceRow | None:
         row.open_question_share = None if share is None else float(share)
         row.computed_at = utcnow()
         session.add(row)
+        bump_data_version(session)  # the text trends read these counts
         session.flush()
         return row
 

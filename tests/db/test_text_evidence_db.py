@@ -129,6 +129,7 @@ def test_trends_gain_the_text_metrics_per_agent_and_team(database, tmp_path):
 
     world = make_world()
     calm = VTT.replace("That's not our fault, you should have called the vendor.", "Thanks.")
+    calls: list[int] = []
     for seed, (agent, body) in enumerate(
         [
             (world.agent_north, VTT),
@@ -138,6 +139,7 @@ def test_trends_gain_the_text_metrics_per_agent_and_team(database, tmp_path):
         ]
     ):
         call = make_call(world.admin, agent, tmp_path, seed=seed)
+        calls.append(call.id)
         _attach(world.admin, call.id, body)
         scorer = world.sup_south if agent is world.agent_south else world.sup_north
         submit_evaluation(scorer, call.id)
@@ -160,3 +162,7 @@ def test_trends_gain_the_text_metrics_per_agent_and_team(database, tmp_path):
     assert teams.loc["North", "defensive"] == pytest.approx(2 / 3)
     assert teams.loc["South", "defensive"] == pytest.approx(0.0)
     assert set(team_text_weekly(world.agent_south, TrendFilters())["team"]) == {"South"}
+    # New evidence (a corrected transcript) shows at once, not after the cache expires.
+    _attach(world.admin, calls[2], calm, replace=True, reason="corrected")
+    by_agent = text_weekly(world.admin, TrendFilters()).set_index("agent")
+    assert by_agent.loc["Agent.North2", "defensive"] == pytest.approx(0.0)
