@@ -8,7 +8,7 @@ returning ``NaN``, so callers can show the reason instead of a meaningless numbe
 
 import math
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -385,65 +385,79 @@ def reading(statistic: str, value: float) -> str:
         known = ", ".join(sorted(set(_STATISTIC_ALIASES.values())))
         raise ValueError(f"unknown statistic {statistic!r}; known: {known}")
 
-    if kind == "alpha":
-        if value >= 0.800:
-            verdict = "reliable: scorers agree closely enough to rely on their scores"
-        elif value >= 0.667:
-            verdict = (
-                "tentative: agreement is good enough only for tentative conclusions; "
-                "keep calibrating"
-            )
-        else:
-            verdict = (
-                "unreliable: scorers disagree too much to rely on their scores; "
-                "recalibrate before using them"
-            )
-        return (
-            f"α = {value:.2f}, {verdict} (Krippendorff 2004: α ≥ 0.800 reliable, "
-            f"0.667–0.800 tentative, below 0.667 unreliable)."
+    if kind == "percent_agreement":
+        tolerance = within_match.group(1).replace("_", ".") if within_match else None
+        return _read_percent_agreement(value, tolerance)
+    return _READERS[kind](value)
+
+
+def _read_alpha(value: float) -> str:
+    if value >= 0.800:
+        verdict = "reliable: scorers agree closely enough to rely on their scores"
+    elif value >= 0.667:
+        verdict = (
+            "tentative: agreement is good enough only for tentative conclusions; keep calibrating"
         )
-    if kind == "kappa":
-        band = _landis_koch_band(value)
-        return (
-            f"κ = {value:.2f}, {band} agreement beyond what chance alone would give "
-            f"(Landis & Koch 1977 bands: ≤0.20 slight, 0.21–0.40 fair, 0.41–0.60 moderate, "
-            f"0.61–0.80 substantial, above 0.80 almost perfect)."
+    else:
+        verdict = (
+            "unreliable: scorers disagree too much to rely on their scores; "
+            "recalibrate before using them"
         )
-    if kind == "icc":
-        if value < 0.50:
-            band, meaning = "poor", "scores depend heavily on who did the scoring"
-        elif value < 0.75:
-            band, meaning = "moderate", "scores partly depend on who did the scoring"
-        elif value <= 0.90:
-            band, meaning = "good", "scores mostly reflect what was scored, not who scored it"
-        else:
-            band, meaning = "excellent", "scores reflect what was scored, hardly who scored it"
-        return (
-            f"ICC = {value:.2f}, {band} reliability: {meaning} (Koo & Li 2016: below 0.50 "
-            f"poor, 0.50–0.75 moderate, 0.75–0.90 good, above 0.90 excellent)."
-        )
-    if kind == "kendall_w":
-        if value < 0.10:
-            band = "no real"
-        elif value < 0.30:
-            band = "very weak"
-        elif value < 0.50:
-            band = "weak"
-        elif value < 0.70:
-            band = "moderate"
-        elif value < 0.90:
-            band = "strong"
-        else:
-            band = "unusually strong"
-        return (
-            f"W = {value:.2f}, {band} agreement on the order of the items "
-            f"(Schmidt 1997: 0.1 very weak, 0.3 weak, 0.5 moderate, 0.7 strong, "
-            f"0.9 unusually strong)."
-        )
-    # Percent agreement: a raw share, no chance correction, so no banding convention.
-    tolerance = within_match.group(1).replace("_", ".") if within_match else None
+    return (
+        f"α = {value:.2f}, {verdict} (Krippendorff 2004: α ≥ 0.800 reliable, "
+        f"0.667–0.800 tentative, below 0.667 unreliable)."
+    )
+
+
+def _read_kappa(value: float) -> str:
+    band = _landis_koch_band(value)
+    return (
+        f"κ = {value:.2f}, {band} agreement beyond what chance alone would give "
+        f"(Landis & Koch 1977 bands: ≤0.20 slight, 0.21–0.40 fair, 0.41–0.60 moderate, "
+        f"0.61–0.80 substantial, above 0.80 almost perfect)."
+    )
+
+
+def _read_icc(value: float) -> str:
+    if value < 0.50:
+        band, meaning = "poor", "scores depend heavily on who did the scoring"
+    elif value < 0.75:
+        band, meaning = "moderate", "scores partly depend on who did the scoring"
+    elif value <= 0.90:
+        band, meaning = "good", "scores mostly reflect what was scored, not who scored it"
+    else:
+        band, meaning = "excellent", "scores reflect what was scored, hardly who scored it"
+    return (
+        f"ICC = {value:.2f}, {band} reliability: {meaning} (Koo & Li 2016: below 0.50 "
+        f"poor, 0.50–0.75 moderate, 0.75–0.90 good, above 0.90 excellent)."
+    )
+
+
+_KENDALL_BANDS = ((0.10, "no real"), (0.30, "very weak"), (0.50, "weak"), (0.70, "moderate"))
+
+
+def _read_kendall_w(value: float) -> str:
+    band = next((name for upper, name in _KENDALL_BANDS if value < upper), None)
+    band = band or ("strong" if value < 0.90 else "unusually strong")
+    return (
+        f"W = {value:.2f}, {band} agreement on the order of the items "
+        f"(Schmidt 1997: 0.1 very weak, 0.3 weak, 0.5 moderate, 0.7 strong, "
+        f"0.9 unusually strong)."
+    )
+
+
+def _read_percent_agreement(value: float, tolerance: str | None) -> str:
+    # A raw share, no chance correction, so no banding convention.
     how = f"within ±{tolerance} point{'s' if tolerance != '1' else ''}" if tolerance else "exactly"
     return (
         f"Scorer pairs agreed {how} {value:.0%} of the time. This is a raw share that does "
         f"not allow for agreement by chance."
     )
+
+
+_READERS: dict[str, Callable[[float], str]] = {
+    "alpha": _read_alpha,
+    "kappa": _read_kappa,
+    "icc": _read_icc,
+    "kendall_w": _read_kendall_w,
+}

@@ -293,6 +293,20 @@ def check_plan(plan: SamplingPlan) -> None:
         raise PlanError(f"{where}: name the teams or agents to review")
     if not plan.rubric_key:
         raise PlanError(f"{where}: name the rubric")
+    _check_scorers(plan, where)
+    _check_quota(plan.quota, where)
+    if not (0.0 <= plan.triggered_share <= 1.0):
+        raise PlanError(
+            f"{where}: triggered share must be between 0 and 1; got {plan.triggered_share}"
+        )
+    if plan.triggered_share > 0 and not plan.triggers:
+        raise PlanError(f"{where}: a triggered share needs at least one trigger")
+    if plan.date_from and plan.date_to and plan.date_to < plan.date_from:
+        raise PlanError(f"{where}: date window ends ({plan.date_to}) before it starts")
+    _check_conditions_and_triggers(plan, where)
+
+
+def _check_scorers(plan: SamplingPlan, where: str) -> None:
     if not plan.scorers:
         raise PlanError(f"{where}: name at least one scorer")
     seen: set[int] = set()
@@ -305,34 +319,30 @@ def check_plan(plan: SamplingPlan) -> None:
                 f"{where}: scorer {scorer.user_id} weight must be a positive number; "
                 f"got {scorer.weight!r}"
             )
-    quota = plan.quota
+
+
+def _check_quota(quota: object, where: str) -> None:
     if isinstance(quota, FixedQuota):
         if isinstance(quota.per_agent, bool) or quota.per_agent < 1:
             raise PlanError(f"{where}: quota per agent must be at least 1; got {quota.per_agent}")
-    elif isinstance(quota, PercentQuota):
-        if not (0 < quota.percent <= 100):
-            raise PlanError(f"{where}: quota percent must be in (0, 100]; got {quota.percent}")
-        if quota.minimum < 0:
-            raise PlanError(f"{where}: quota minimum must not be negative; got {quota.minimum}")
-        if quota.maximum is not None and quota.maximum < max(quota.minimum, 1):
-            raise PlanError(
-                f"{where}: quota maximum ({quota.maximum}) must be at least 1 and at least "
-                f"the minimum ({quota.minimum})"
-            )
-    else:
+        return
+    if not isinstance(quota, PercentQuota):
         raise PlanError(f"{where}: quota must be a FixedQuota or a PercentQuota")
-    if not (0.0 <= plan.triggered_share <= 1.0):
+    if not (0 < quota.percent <= 100):
+        raise PlanError(f"{where}: quota percent must be in (0, 100]; got {quota.percent}")
+    if quota.minimum < 0:
+        raise PlanError(f"{where}: quota minimum must not be negative; got {quota.minimum}")
+    if quota.maximum is not None and quota.maximum < max(quota.minimum, 1):
         raise PlanError(
-            f"{where}: triggered share must be between 0 and 1; got {plan.triggered_share}"
+            f"{where}: quota maximum ({quota.maximum}) must be at least 1 and at least "
+            f"the minimum ({quota.minimum})"
         )
-    if plan.triggered_share > 0 and not plan.triggers:
-        raise PlanError(f"{where}: a triggered share needs at least one trigger")
-    if plan.date_from and plan.date_to and plan.date_to < plan.date_from:
-        raise PlanError(f"{where}: date window ends ({plan.date_to}) before it starts")
+
+
+def _check_conditions_and_triggers(plan: SamplingPlan, where: str) -> None:
     for n, condition in enumerate(plan.conditions, 1):
-        form = condition.form
         if (
-            form == "range"
+            condition.form == "range"
             and (condition.low is not None and condition.high is not None)
             and condition.low > condition.high
         ):
