@@ -11,9 +11,13 @@ says yes; the bell's count in the navigation.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -55,14 +59,58 @@ def provider():
         yield f"http://localhost:{server.server_port}"
 
 
-@pytest.fixture(scope="module")
-def sso_app(tmp_path_factory, provider):
-    """server.py on a migrated SQLite file shared with this process, st.login configured
-    for the provider, roles mapped from its ``groups`` claim."""
+def start_app(folder: Path, database_url: str, metadata_url: str) -> StreamlitServer:
+    """server.py with st.login's [auth] pointing at `metadata_url` (a secrets file of its
+    own in `folder`), roles mapped from the ``groups`` claim."""
     import os
     import subprocess
 
     from db.config import settings
+
+    secrets_file = folder / f"secrets-{secrets.token_hex(4)}.toml"
+    secrets_file.write_text(
+        "[auth]\n"
+        'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
+        f'client_id = "{CLIENT_ID}"\n'
+        'client_secret = "not-checked-by-the-test-provider"\n'
+        f'server_metadata_url = "{metadata_url}"\n'
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "DATABASE_URL": database_url,
+        "EARSHOT_DATA_DIR": str(folder),
+        "EARSHOT_MEDIA_DIR": str(settings().media_dir),
+        "EARSHOT_SECRET_KEY": settings().secret_key.decode(),
+        "EARSHOT_SSO_ROLE_CLAIM": "groups",
+        "EARSHOT_SSO_ROLE_MAP": "earshot-west=agent:West",
+    }
+    log_path = folder / f"server-{port}.log"
+    log = log_path.open("wb")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "server.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--server.fileWatcherType", "none",
+        "--secrets.files", str(secrets_file),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = StreamlitServer(f"http://127.0.0.1:{port}", port, proc, log_path, log)
+    deadline = time.monotonic() + 60
+    while not _healthy(server.url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            pytest.fail(f"the app did not start:\n{server.log()[-4000:]}")
+        time.sleep(0.2)
+    return server
+
+
+@pytest.fixture(scope="module")
+def sso_app(tmp_path_factory, provider):
+    """server.py on a migrated SQLite file shared with this process, st.login configured
+    for the provider, roles mapped from its ``groups`` claim."""
     from db.engine import make_engine, use_engine
     from db.migrate import upgrade_to_head
     from db.models import User
@@ -79,43 +127,7 @@ def sso_app(tmp_path_factory, provider):
         s.get(User, world.agent_north.id).email = AGENT_EMAIL
         s.get(User, world.agent_south.id).email = "agent.south@example.org"
         s.commit()
-    secrets_file = folder / "secrets.toml"
-    secrets_file.write_text(
-        "[auth]\n"
-        'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
-        f'client_id = "{CLIENT_ID}"\n'
-        'client_secret = "not-checked-by-the-test-provider"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
-    )
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "DATABASE_URL": url,
-        "EARSHOT_DATA_DIR": str(folder),
-        "EARSHOT_MEDIA_DIR": str(settings().media_dir),
-        "EARSHOT_SECRET_KEY": settings().secret_key.decode(),
-        "EARSHOT_SSO_ROLE_CLAIM": "groups",
-        "EARSHOT_SSO_ROLE_MAP": "earshot-west=agent:West",
-    }
-    log_path = folder / "server.log"
-    log = log_path.open("wb")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "server.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--secrets.files", str(secrets_file),
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = StreamlitServer(f"http://127.0.0.1:{port}", port, proc, log_path, log)
-    deadline = time.monotonic() + 60
-    while not _healthy(server.url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            pytest.fail(f"the app did not start:\n{server.log()[-4000:]}")
-        time.sleep(0.2)
+    server = start_app(folder, url, f"{provider}/.well-known/openid-configuration")
     yield server, world, engine
     server.stop()
     use_engine(None)
@@ -204,3 +216,60 @@ def test_a_deactivated_user_is_refused_though_the_provider_says_yes(page, sso_ap
         assert "not active" in alert.inner_text()
     finally:
         set_active(world.admin, world.sup_north.id, True)
+
+
+def test_a_denied_sign_in_leaves_nobody_signed_in(page, sso_app):
+    server, _, _ = sso_app
+    page.goto(server.url)
+    page.get_by_role("button", name="Sign in with single sign-on").click()
+    page.get_by_role("button", name="Deny").click()
+    page.wait_for_url(f"{server.url}/**")
+    wait_for_app(page)
+    page.get_by_label("Username").wait_for()
+    assert page.get_by_role("button", name="Log out").count() == 0
+
+
+@pytest.fixture(scope="module")
+def forged_metadata(provider):
+    """A discovery document that names the real provider's endpoints but ANOTHER
+    provider's signing keys: every ID token then carries a signature that does not verify
+    (the provider cannot be made to sign wrongly itself)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{provider}/.well-known/openid-configuration") as answer:
+        metadata = json.load(answer)
+    with oidc.run_server_in_thread() as other:
+        metadata["jwks_uri"] = f"http://localhost:{other.server_port}/jwks"
+        body = json.dumps(metadata).encode()
+
+        class Discovery(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Discovery)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/.well-known/openid-configuration"
+        httpd.shutdown()
+
+
+def test_an_id_token_with_a_wrong_signature_signs_nobody_in(
+    page, sso_app, forged_metadata, tmp_path
+):
+    _, _, engine = sso_app
+    server = start_app(tmp_path, str(engine.url), forged_metadata)
+    try:
+        sign_in_with_provider(page, server.url, "lead")
+        page.get_by_label("Username").wait_for()
+        assert page.get_by_role("button", name="Log out").count() == 0
+        assert "OAuth token exchange failed" in server.log()  # Streamlit's logged refusal
+        assert "BadSignatureError" in server.log()  # refused for the signature itself
+    finally:
+        server.stop()
