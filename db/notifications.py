@@ -217,9 +217,9 @@ def _add(
 
 def _from_evaluation(session: Session, ev: Evaluation) -> None:
     status = get_history(ev, "status")
-    became_submitted = ev.status == Status.submitted and (
-        Status.draft in (status.deleted or ()) or (ev.id is None and status.added)
-    )
+    # A draft submitted now; rows written already submitted (demo history, restores) are
+    # the past, not news.
+    became_submitted = ev.status == Status.submitted and Status.draft in (status.deleted or ())
     if became_submitted and ev.purpose == Purpose.regular:
         _add(
             session,
