@@ -19,6 +19,7 @@ from db.disputes import open_dispute_count
 from db.feedback import unread_count
 from db.notifications import note_due_assignments, unread_notification_count
 from db.sso import NO_ROLE
+from ui.password_form import change_password_form
 from ui.remembered_login import (
     clear_session_cookie,
     forget_provider_cookie,
@@ -35,7 +36,10 @@ from ui.session import (
 )
 from ui.sso import actor_from_provider, sso_section
 
-st.set_page_config(page_title="Earshot", page_icon=":material/hearing:", layout="wide")
+# The tab icon is a file served by the app itself: a ":material/…" icon would make the
+# browser fetch it from an outside font server, and Earshot must work on a closed network.
+APP_ICON = Path(__file__).resolve().parent / "ui" / "static" / "earshot-icon.png"
+st.set_page_config(page_title="Earshot", page_icon=APP_ICON, layout="wide")
 
 PAGES = {
     # path: (title, icon, roles that may use it)
@@ -134,6 +138,16 @@ def waiting_for_a_role_page() -> None:
     )
 
 
+def password_change_page() -> None:
+    actor = require_actor()
+    st.title("Choose your password")
+    st.info(
+        "An administrator gave you a temporary password. Choose your own to continue; "
+        "nothing else opens until you do."
+    )
+    change_password_form(actor, key="required_password_change")
+
+
 def pages_for(actor: Actor) -> dict[str, list]:
     """The role's navigation, sections in order. The st.Page objects are made once per
     session and set of titles (making one resolves its file path), then reused."""
@@ -189,6 +203,10 @@ if token := st.session_state.pop("issue_cookie", None):
     store_session_cookie(token)
 if actor is None:
     st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
+elif info is not None and info.password_change_due:
+    st.navigation(
+        [st.Page(password_change_page, title="Choose your password", icon=":material/key:")]
+    ).run()
 elif actor.role == NO_ROLE:
     st.navigation(
         [st.Page(waiting_for_a_role_page, title="Welcome", icon=":material/hourglass:")]

@@ -36,6 +36,9 @@ Who may read (R) and change (C) each entity:
   may change it and see the suggestion. Agents see none.
 - notification. R and C (mark read, preferences): its recipient only, admins included.
 - single sign-on settings (require SSO, the break-glass admin): admins.
+- password. Change (knowing the current one): the user, their own only. Reset to a
+  temporary password: admins, for anyone but themselves (they change their own).
+- rubric. R: admins and supervisors. New version (edited in the app): admins.
 
 Every service re-reads the acting user (``current_actor``) in the same transaction as its
 work: a deactivated user, a role change, a team move or a logout everywhere applies at the
@@ -610,6 +613,21 @@ def can_read_notification(actor: Actor, row: Notification) -> bool:
 
 def notification_filter(actor: Actor) -> ColumnElement[bool]:
     return col(Notification.user_id) == actor.id
+
+
+def can_change_password(actor: Actor, user: User) -> bool:
+    """Changing a password with the current one: only the user's own."""
+    return user.id == actor.id
+
+
+def can_reset_password(actor: Actor, user: User) -> bool:
+    """A temporary password: admins, for other users (their own they change)."""
+    return actor.is_admin and user.id != actor.id
+
+
+def can_edit_rubric(actor: Actor) -> bool:
+    """A new rubric version made in the app: admins."""
+    return actor.is_admin
 
 
 def can_manage_sso(actor: Actor) -> bool:

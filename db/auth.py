@@ -14,7 +14,9 @@ Throttling, checked in this order before any password is hashed:
 3. globally: at most `login_concurrent_hashes` argon2 checks at once per process (each
    takes 64 MiB); an attempt that cannot get a turn within HASH_WAIT_S is refused.
 
-A paused account answers as fast as a real check would (the wait is padded to a typical
+A paused username is told so, with the minutes left, whether or not it exists: failures
+on unknown names are counted and paused the same way (in this process). A paused account
+answers as fast as a real check would (the wait is padded to a typical
 hash time), so the timing tells a guesser no more than the message does.
 """
 
@@ -46,13 +48,27 @@ from db.models import User, utcnow
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=5)  # the first pause; each later one doubles
 HASH_WAIT_S = 10.0  # how long an attempt waits for a turn at hashing before "busy"
-# One answer for every refusal (unknown user, wrong password, locked, deactivated), so a
-# guesser learns nothing about which usernames exist; it still tells people what to do.
+# One answer for every refusal (unknown user, wrong password, deactivated), so a guesser
+# learns nothing about which usernames exist; it still tells people what to do. A paused
+# username gets paused_message instead, unknown names included (_NamePauses).
 LOGIN_FAILED = (
     f"Wrong username or password. After {MAX_FAILED_LOGINS} failed attempts an account "
     f"pauses for {int(LOCKOUT.total_seconds() // 60)} minutes (longer if it happens again)."
 )
 LOGIN_BUSY = "The server is busy signing people in. Please try again in a moment."
+
+
+def paused_message(minutes_left: int) -> str:
+    """The answer while sign-in for a username is paused. Unknown usernames pause the same
+    way after the same failures (see _NamePauses), so this tells a guesser nothing about
+    which usernames exist."""
+    minutes_left = max(1, minutes_left)
+    return (
+        "Too many failed attempts: sign-in for this username is paused. Try again in "
+        f"{minutes_left} minute{'s' if minutes_left != 1 else ''}, or ask an administrator "
+        "to reset the password."
+    )
+
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _dummy_hash = _hasher.hash("earshot-timing-equaliser")
@@ -60,6 +76,11 @@ _dummy_hash = _hasher.hash("earshot-timing-equaliser")
 
 class LoginFailed(Exception):
     """Login refused; the message never says which part was wrong."""
+
+
+class LoginPaused(LoginFailed):
+    """Sign-in for this username is paused after repeated failures; the message says for
+    how long, in the same words whether or not the username exists."""
 
 
 class LoginThrottled(LoginFailed):
@@ -157,6 +178,12 @@ def hash_password(password: str, username: str | None = None) -> str:
     return _hasher.hash(check_new_password(password, username))
 
 
+def check_current_password(password_hash: str, password: object) -> bool:
+    """Whether `password` matches a stored hash, checked in one of the process's hashing
+    turns (for a signed-in user confirming their password, not for signing in)."""
+    return isinstance(password, str) and _checked(password_hash, password)
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -211,6 +238,43 @@ class AddressThrottle:
 
 
 _addresses = AddressThrottle()
+
+
+class _NamePauses:
+    """Failed sign-ins for usernames that do not exist, counted and paused exactly as an
+    account's are (MAX_FAILED_LOGINS, then _lock_for), so the paused answer never tells
+    a guesser that a name exists. Kept per database in this process, bounded (the oldest
+    are forgotten), and forgotten with the database's other caches."""
+
+    MAX_NAMES = 100_000
+
+    def __init__(self) -> None:
+        self._names: OrderedDict[tuple[str, str], tuple[int, datetime | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, username: str, now: datetime) -> datetime | None:
+        """Count a failed attempt on an unknown name; when the name is paused, the time the
+        pause ends instead (the attempt is not counted)."""
+        name = (_engine_id(), username)
+        with self._lock:
+            failures, until = self._names.get(name, (0, None))
+            if until is not None and until > now:
+                return until
+            failures += 1
+            until = now + _lock_for(failures) if failures % MAX_FAILED_LOGINS == 0 else None
+            self._names[name] = (failures, until)
+            self._names.move_to_end(name)
+            while len(self._names) > self.MAX_NAMES:
+                self._names.popitem(last=False)
+            return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._names.clear()
+
+
+_unknown_names = _NamePauses()
+register_cache(_unknown_names.clear)
 _hash_slots: threading.BoundedSemaphore | None = None
 _hash_slots_lock = threading.Lock()
 _typical_hash_s = 0.05  # a moving average of real checks: the padding of a paused answer
@@ -228,6 +292,7 @@ def reset_throttles() -> None:
     """Forget every in-process count (tests; an operator's restart does the same)."""
     global _hash_slots
     _addresses.clear()
+    _unknown_names.clear()
     _epoch_memo.clear()
     with _hash_slots_lock:
         _hash_slots = None
@@ -302,6 +367,20 @@ def _account_exists(username: str) -> bool:
         return session.exec(select(User.id).where(User.username == username)).first() is not None
 
 
+def _paused_until(username: str) -> datetime | None:
+    """When an account's pause ends (None: no such account)."""
+    with read_scope() as session:
+        return session.exec(select(User.locked_until).where(User.username == username)).first()
+
+
+def _minutes_until(until: datetime | None, now: datetime) -> int:
+    if until is None:
+        return 1
+    if until.tzinfo is None:  # SQLite keeps no zone; stored times are UTC
+        until = until.replace(tzinfo=now.tzinfo)
+    return math.ceil((until - now).total_seconds() / 60)
+
+
 def authenticate(username: str, password: str, client_address: str | None = None) -> Actor:
     """The actor for these credentials, or LoginFailed (LoginThrottled when refused
     before any check). `client_address` is the browser's address as the app sees it
@@ -339,12 +418,18 @@ def _authenticate_account(username: str, password: str) -> Actor:
     if not username or len(username) > 64 or "\x00" in username:
         _checked(_dummy_hash, password)  # the same work as a real check
         raise LoginFailed(LOGIN_FAILED)
-    claim = _claim_in_database(username, utcnow())
+    now = utcnow()
+    claim = _claim_in_database(username, now)
     if claim is None:
         if _account_exists(username):  # paused: no hashing, but as slow as a check
             _pad_like_a_check()
-        else:
-            _checked(_dummy_hash, password)
+            raise LoginPaused(paused_message(_minutes_until(_paused_until(username), now)))
+        # No such account: counted and paused like one, so both answers read the same.
+        until = _unknown_names.claim(username, now)
+        if until is not None:
+            _pad_like_a_check()
+            raise LoginPaused(paused_message(_minutes_until(until, now)))
+        _checked(_dummy_hash, password)
         raise LoginFailed(LOGIN_FAILED)
     if not _checked(claim.password_hash, password) or not claim.active:
         raise LoginFailed(LOGIN_FAILED)
@@ -377,6 +462,8 @@ class SessionInfo:
     epoch: int
     started_at: float
     seen_at: float
+    # An admin gave the user a temporary password: they must choose their own first.
+    password_change_due: bool = False
 
 
 class SessionEnded(Exception):
@@ -454,7 +541,9 @@ def continue_session(actor: Actor, info: SessionInfo) -> tuple[Actor, SessionInf
         _remember_epoch(actor.id, user.session_epoch)
         if user.session_epoch != info.epoch:
             raise SessionEnded("You were logged out. Log in again.")
-        return Actor.of(user), SessionInfo(info.epoch, info.started_at, now)
+        return Actor.of(user), SessionInfo(
+            info.epoch, info.started_at, now, user.must_change_password
+        )
 
 
 # ------------------------------------------------------------------ remembered logins
@@ -501,7 +590,7 @@ def session_from_token(token: str | None) -> tuple[Actor, SessionInfo] | None:
         user = session.get(User, user_id)
         if user is None or not user.active or user.session_epoch != epoch:
             return None
-        return Actor.of(user), SessionInfo(epoch, started, now)
+        return Actor.of(user), SessionInfo(epoch, started, now, user.must_change_password)
 
 
 def session_from_token_at(

@@ -89,6 +89,11 @@ class User(SQLModel, table=True):
     # of the account once linked. Both empty for local-only accounts.
     email: str | None = Field(default=None, max_length=254, unique=True)
     sso_subject: str | None = Field(default=None, max_length=255, unique=True)
+    # Set when an admin gives the user a temporary password: nothing else opens until
+    # they choose their own.
+    must_change_password: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
 
 
 class Rubric(SQLModel, table=True):

@@ -1,15 +1,20 @@
-"""Account: the user's personal access tokens for the export API. A new token is shown
-once (only its hash is kept); any token can be revoked, and stops at once."""
+"""Account: the user's password, and their personal access tokens for the export API. A
+new token is shown once (only its hash is kept); any token can be revoked, and stops at
+once."""
 
 import streamlit as st
 
 from db.config import settings
 from db.tokens import create_token, list_tokens, revoke_token
 from scoring.errors import EarshotError
+from ui.password_form import change_password_form
 from ui.session import require_actor
 
 actor = require_actor()
 st.title("Account")
+st.subheader("Password")
+change_password_form(actor)
+
 st.subheader("API tokens")
 st.caption(
     "A token lets a BI tool read the export API (/api/v1/…, described at /api/openapi.json) "

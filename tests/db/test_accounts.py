@@ -32,7 +32,7 @@ def test_login_is_throttled_after_repeated_failures(database):
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(LoginFailed):
             authenticate("sup.north", "guess")
-    with pytest.raises(LoginFailed, match="pauses"):
+    with pytest.raises(LoginFailed, match="paused"):
         authenticate("sup.north", PASSWORD)  # even the right password waits out the lockout
 
 
