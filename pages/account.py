@@ -7,6 +7,7 @@ import streamlit as st
 from db.config import settings
 from db.tokens import create_token, list_tokens, revoke_token
 from scoring.errors import EarshotError
+from ui.format import plain
 from ui.password_form import change_password_form
 from ui.session import require_actor
 
@@ -22,20 +23,23 @@ st.caption(
 )
 
 with st.form("new_token", clear_on_submit=True):
-    name = st.text_input("Name", max_chars=100, placeholder="e.g. Power BI refresh")
+    name = st.text_input(
+        "Name", max_chars=100, placeholder="e.g. Power BI refresh", key="token_name"
+    )
     days = st.number_input(
         "Expires after (days)",
         min_value=1,
         max_value=settings().api_token_max_days,
         value=min(90, settings().api_token_max_days),
         step=1,
+        key="token_days",
     )
     made = st.form_submit_button("Create token")
 if made:
     try:
         token, row = create_token(actor, name, int(days))
     except EarshotError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.success(
             f"Token “{row.name}” created. Copy it now: it is not shown again "
@@ -46,7 +50,7 @@ if made:
 try:
     tokens = list_tokens(actor)
 except EarshotError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 if not tokens:
     st.info("You have no tokens.")
@@ -60,6 +64,6 @@ for row in tokens:
         try:
             revoke_token(actor, row.id)
         except EarshotError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.rerun()

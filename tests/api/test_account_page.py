@@ -22,6 +22,10 @@ ACCOUNT = "pages/account.py"
 pytestmark = pytest.mark.usefixtures("app_db")
 
 
+def _button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
 def _bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
@@ -31,9 +35,9 @@ def test_a_token_is_made_shown_once_listed_by_hint_and_revoked():
     api = Starlette(routes=api_routes())
     for actor in (world.agent_north, world.sup_north, world.admin):
         at = open_page(actor, ACCOUNT)
-        at.text_input[0].input("BI refresh")
-        at.number_input[0].set_value(7)
-        at.button[0].click().run()
+        at.text_input(key="token_name").input("BI refresh")
+        at.number_input(key="token_days").set_value(7)
+        _button(at, "Create token").click().run()
         assert not at.exception
         (shown,) = [c.value for c in at.code]
         assert shown.startswith("esk_")
@@ -45,8 +49,7 @@ def test_a_token_is_made_shown_once_listed_by_hint_and_revoked():
         again = open_page(actor, ACCOUNT)  # a new visit: the token is not shown again
         assert not again.code
         assert any(row.hint in t.value and "active" in t.value for t in again.text)
-        revoke = [b for b in again.button if b.label == "Revoke"]
-        revoke[0].click().run()
+        _button(again, "Revoke").click().run()
         assert list_tokens(actor)[0].revoked_at is not None
         refused = call(api, "/api/v1/evaluations", headers=_bearer(shown))
         assert refused.status == 401 and "revoked" in json.loads(refused.body)["error"]
@@ -55,6 +58,6 @@ def test_a_token_is_made_shown_once_listed_by_hint_and_revoked():
 def test_a_bad_name_is_refused_with_its_reason():
     world = make_world()
     at = open_page(world.agent_north, ACCOUNT)
-    at.button[0].click().run()  # no name
+    _button(at, "Create token").click().run()  # no name
     assert any("Token name" in e.value for e in at.error)
     assert not list_tokens(world.agent_north)
