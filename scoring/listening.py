@@ -58,7 +58,10 @@ hold) are tested in ``tests/unit/listening/`` with ``tools/listening_conditions.
 
 Speed (one core, one-hour stereo 8 kHz call, measured with ``tools/listening_speed.py``):
 analysis ~0.13 s (~25,000x real time); decoding the same hour takes ~0.2 s from 16-bit
-WAV and ~4.5 s from Ogg Opus.
+WAV and ~4.5 s from Ogg Opus. With the real-room checks, on a loaded machine
+(``bench/listening_robust_bench.py``, the demo hour and the same hour in an open-plan room
+side by side): analysis 0.3-0.5 s clean and 0.6-0.8 s open-plan, (decode + analysis) /
+decode 1.6 and 1.8.
 
 Mono recordings (one channel, or two channels carrying the same audio) cannot tell the
 parties apart: turns are labelled "mixed", long silences are computed, and every

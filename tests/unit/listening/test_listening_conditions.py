@@ -26,7 +26,7 @@ def test_condition_keeps_the_accuracy_rules(name, condition_results):
     case = CONDITIONS[name]()
     report = analyze(case.samples, case.rate, case.agent_channel).to_dict()
     result = check(report, case.truth)
-    condition_results[name] = result
+    condition_results(name, result)
     failed = {metric: off for metric, (held, off) in result.items() if not held}
     assert not failed, f"{name} ({case.note}): {failed}"
 
@@ -92,7 +92,7 @@ def test_mono_call_gets_party_metrics_from_its_transcript(condition_results):
         truth["runs"]["agent"], truth["runs"]["customer"], truth["duration_s"]
     )
     result = check(r.to_dict(), expected.to_dict())
-    condition_results["mono_with_transcript"] = result
+    condition_results("mono_with_transcript", result)
     assert all(held for held, _ in result.values()), result
     assert r.summary()["talk_share"] is not None
     assert len(r.long_silences) == 1
