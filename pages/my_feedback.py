@@ -30,6 +30,7 @@ from scoring.ids import parse_id
 from scoring.text_moments import (
     MAX_MOMENT_LINKS,
     TEXT_METRIC_LABELS,
+    escape_markdown,
     item_text_evidence,
     moment_label,
     player_utterances,
@@ -218,7 +219,7 @@ if view == VIEWS[0]:
                 st.caption(label)
                 continue
             pick = f"{prefix}_{metric}_moments"
-            labels = [moment_label(m) for m in found]
+            labels = [escape_markdown(moment_label(m)) for m in found]  # pills render Markdown
             st.pills(
                 label,
                 range(len(found)),

@@ -29,6 +29,7 @@ from scoring.evidence import evidence_lines, player_timeline
 from scoring.ids import parse_id
 from scoring.text_moments import (
     MAX_MOMENT_LINKS,
+    escape_markdown,
     item_text_evidence,
     moment_label,
     player_utterances,
@@ -416,7 +417,7 @@ def draw_item(number: int, item_key: str) -> None:
                     m.line + (f" (first {len(listed)}; all on the timeline)" if more else ""),
                     f"{prefix}_{item.key}_{m.metric}_m",
                     [x.t_s for x in listed],
-                    [moment_label(x) for x in listed],
+                    [escape_markdown(moment_label(x)) for x in listed],
                 )
         suggestion = suggestions.get(item.key)
         if suggestion is not None and not ev.submitted:

@@ -7,6 +7,7 @@ and returns plain dicts and dataclasses. Times are seconds from the start of the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,15 @@ def item_text_evidence(
         for name in metrics
         if name in TEXT_METRICS
     ]
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with Markdown's punctuation backslash-escaped, for widget labels that render
+    Markdown (pills): what a transcript says shows as typed, never as a link or styling."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def moment_label(moment: Moment) -> str:

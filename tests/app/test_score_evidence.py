@@ -72,7 +72,8 @@ def test_text_evidence_moments_beside_items_seek_the_player(trained, tmp_path):
     moments = _pills(at, "_not_defensive_defensive_m")
     assert moments.label == "Defensive turns: 3"
     assert len(moments.options) == 3
-    assert moments.options[0].startswith("0:06 · ") and "not our fault" in moments.options[0]
+    # Labels are Markdown-escaped (a transcript's text never styles or links).
+    assert moments.options[0].startswith("0\\:06 · ") and "not our fault" in moments.options[0]
     # Items whose metric found nothing show the count without moments.
     captions = " ".join(c.value for c in at.caption)
     assert "Paraphrases: 0" in captions

@@ -124,3 +124,12 @@ def test_utterances_in_the_players_shape():
         "words": [["My", 2.5, 2.8], ["printer", 2.8, 3.3]],
     }
     assert player_utterances(None) == []
+
+
+def test_labels_can_be_escaped_for_markdown_widgets():
+    from scoring.text_moments import escape_markdown
+
+    said = "[click](http://x) **now** <b>hi</b> :smile:"
+    escaped = escape_markdown(said)
+    assert "[" not in escaped.replace("\\[", "") and "*" not in escaped.replace("\\*", "")
+    assert escaped.replace("\\", "") == said  # only backslashes were added
