@@ -323,7 +323,7 @@ def _after_commit(session: OrmSession) -> None:
     pending: list[Notification] = session.info.pop(_PENDING_KEY, [])
     session.info.pop("earshot_email_hook", None)
     ids = [n.id for n in pending if n.id is not None]
-    if not ids:
+    if not ids or not smtp_settings().configured:  # no e-mail set up: the bell only
         return
     from db.engine import _unit_of_work
     from db.jobs import enqueue

@@ -19,8 +19,10 @@ def retry_delay_s(attempt: int) -> float:
 
 
 def _send_or_retry(context: JobContext, send: object) -> None:
-    from db.notifications import EmailFailed
+    from db.notifications import EmailFailed, smtp_settings
 
+    if not smtp_settings().configured:  # a setting to fix, not a server to wait for
+        raise JobFailed("e-mail is not configured: set EARSHOT_SMTP_HOST and EARSHOT_SMTP_SENDER")
     if not context.subject.isdigit():
         raise JobFailed(f"a {context.kind} job names an id; got {context.subject!r}")
     try:

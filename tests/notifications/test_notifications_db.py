@@ -148,3 +148,14 @@ def test_users_without_an_address_queue_no_email(world, tmp_path, database):
     scored(world.sup_north, call.id)
     with Session(database) as s:
         assert s.exec(select(Job).where(Job.kind == "email")).all() == []
+
+
+def test_without_smtp_settings_no_email_is_queued(world, tmp_path, database, monkeypatch):
+    monkeypatch.delenv("EARSHOT_SMTP_HOST", raising=False)
+    with Session(database) as s:
+        s.get(User, world.agent_north.id).email = "agent.north@example.org"
+        s.commit()
+    scored(world.sup_north, make_call(world.admin, world.agent_north, tmp_path).id)
+    assert unread_notification_count(world.agent_north) == 1  # the bell still has it
+    with Session(database) as s:
+        assert s.exec(select(Job).where(Job.kind == "email")).all() == []
