@@ -19,6 +19,7 @@ from db.disputes import open_dispute_count
 from db.feedback import unread_count
 from db.notifications import note_due_assignments, unread_notification_count
 from db.sso import NO_ROLE
+from ui.format import plain
 from ui.password_form import change_password_form
 from ui.remembered_login import (
     clear_session_cookie,
@@ -86,7 +87,7 @@ def login_page() -> None:
     st.title("Earshot")
     st.caption("Quality assurance for people who listen for a living.")
     if notice := login_notice():
-        st.info(notice)
+        st.info(plain(notice))
     with st.form("login", border=True):
         username = st.text_input("Username", key="login_username")
         password = st.text_input("Password", type="password", key="login_password")
@@ -96,7 +97,7 @@ def login_page() -> None:
         try:
             actor = authenticate(username, password, client_address=browser_address())
         except LoginFailed as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             info = log_in(actor)
             st.session_state["issue_cookie"] = issue_session_token(actor, info)
@@ -131,7 +132,7 @@ def bell_count(actor: Actor) -> int:
 
 def waiting_for_a_role_page() -> None:
     actor = require_actor()
-    st.title(f"Welcome, {actor.display_name}")
+    st.title(f"Welcome, {plain(actor.display_name)}")
     st.info(
         "You are signed in, but an administrator has not given you a role yet. "
         "Ask them to assign one under Users; then reload this page."

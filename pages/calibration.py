@@ -36,7 +36,7 @@ from scoring.errors import EarshotError
 from scoring.evidence import player_timeline
 from scoring.ids import parse_id
 from scoring.suggestions import MIN_PAIRS
-from ui.format import local_date, mmss
+from ui.format import local_date, mmss, plain
 from ui.session import require_actor
 
 NA = "N/A"
@@ -91,7 +91,7 @@ def new_session_form() -> None:
             try:
                 new_id = create_session(actor, title, call_ids, scorer_ids, benchmark, due_at)
             except SERVICE_ERRORS as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 state["cal_open_next"] = new_id
                 st.rerun()
@@ -208,7 +208,7 @@ def facilitator_panel(s: SessionSummary) -> None:
         try:
             reveal(actor, s.id)
         except SERVICE_ERRORS as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.rerun()
 
@@ -401,7 +401,7 @@ def consensus_form(results: SessionResults, call: CallResults) -> None:
             try:
                 record_consensus(actor, results.session.id, call.call.call_id, items)
             except SERVICE_ERRORS as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.rerun()
 
@@ -453,7 +453,7 @@ def results_section(s: SessionSummary) -> None:
     try:
         results = session_results(actor, s.id)
     except SERVICE_ERRORS as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     agreement_section(results)
     st.subheader("Calls")

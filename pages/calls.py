@@ -21,7 +21,7 @@ from db.transcripts import (
 )
 from db.users import list_agents
 from scoring.transcripts import TranscriptError
-from ui.format import mmss
+from ui.format import mmss, plain
 from ui.session import require_actor
 
 TRANSCRIPT_TYPES = ["vtt", "srt", "json"]
@@ -79,16 +79,18 @@ with st.expander("Upload recordings", icon=":material/upload:"):
                             transcript=(paired.getvalue(), paired.name) if paired else None,
                         )
                     except IntakeProblem as exc:
-                        st.error(str(exc))
+                        st.error(plain(exc))
                     else:
-                        with_transcript = f" with the transcript {paired.name}" if paired else ""
+                        with_transcript = (
+                            f" with the transcript {plain(paired.name)}" if paired else ""
+                        )
                         st.success(
-                            f"Imported {upload.name} as {row.external_id} "
+                            f"Imported {plain(upload.name)} as {plain(row.external_id)} "
                             f"({mmss(row.duration_s)}){with_transcript}."
                         )
             for left_over in by_stem.values():
                 st.warning(
-                    f"{left_over.name}: no recording of the same name was uploaded with it; "
+                    f"{plain(left_over.name)}: no recording of the same name was uploaded with it; "
                     "attach it to its call below."
                 )
     st.caption(
@@ -122,22 +124,23 @@ with st.expander("Attach a transcript to a call", icon=":material/subtitles:"):
                         actor, call_id, upload.getvalue(), upload.name, replace=replace
                     )
                 except (TranscriptError, TranscriptExists, NotFound, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
                 else:
                     done = "Replaced the transcript of" if info.replaced else "Attached to"
                     st.success(
-                        f"{done} {labels[call_id]}: {info.utterance_count} lines ({info.format})."
+                        f"{done} {plain(labels[call_id])}: {info.utterance_count} lines "
+                        f"({info.format})."
                     )
             if st.form_submit_button("Recognise the speech instead", type="tertiary"):
                 try:
                     queue_recognition(actor, call_id, replace=replace)
                 except (NotFound, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
                 else:
                     kept = "" if replace else " A transcript the call already has is kept."
                     st.success(
-                        f"Speech recognition for {labels[call_id]} is queued; the list below "
-                        f"shows its progress.{kept}"
+                        f"Speech recognition for {plain(labels[call_id])} is queued; the list "
+                        f"below shows its progress.{kept}"
                     )
 
 # ------------------------------------------------------------------ failed jobs
@@ -151,7 +154,7 @@ for job in failed_jobs(actor):
         try:
             retry_job(actor, job.id)
         except (JobProblem, NotFound, AccessDenied) as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.rerun()
 
@@ -169,7 +172,7 @@ if query.strip():
         c1, c2 = st.columns([1, 4])
         c1.page_link(
             "pages/score.py",
-            label=f"{hit.external_id} at {mmss(hit.start_s)}",
+            label=f"{plain(hit.external_id)} at {mmss(hit.start_s)}",
             icon=":material/play_arrow:",
             query_params={"call": str(hit.call_id), "t": f"{hit.start_s:.2f}"},
         )

@@ -15,7 +15,7 @@ from db.disputes import (
 )
 from db.disputes import resolve_dispute as decide
 from scoring.errors import EarshotError
-from ui.format import local_date
+from ui.format import local_date, plain
 from ui.session import require_actor, show_denied
 
 NA = "N/A"
@@ -31,12 +31,12 @@ st.caption(
     "agent will read."
 )
 if flash := state.pop("disputes_flash", None):
-    st.success(flash)
+    st.success(plain(flash))
 
 
 def decision_form(d: DisputeRow) -> None:
     with st.container(border=True):
-        st.markdown(f"**{d.item_title}** · current score **{d.current_score}**")
+        st.markdown(f"**{plain(d.item_title)}** · current score **{d.current_score}**")
         st.text(
             f"{d.agent} · call {d.call_external_id} · scored by {d.scorer} · "
             f"disputed {local_date(d.created_at)}"
@@ -81,7 +81,7 @@ def decision_form(d: DisputeRow) -> None:
                     na=changes and new_score == NA,
                 )
             except ERRORS as exc:
-                st.error(str(exc).strip("'\""))
+                st.error(plain(str(exc).strip("'\"")))
             else:
                 state["disputes_flash"] = (
                     f"Decision recorded on “{d.item_title}”: {STATUS_LABELS[decision].lower()}."

@@ -13,7 +13,7 @@ from db.evaluations import get_evaluation, rubric_for
 from db.sampling import scorer_choices
 from db.users import list_agents
 from scoring.errors import EarshotError
-from ui.format import local_date, mmss
+from ui.format import local_date, mmss, plain
 from ui.session import require_actor
 
 ANY = "Any"
@@ -87,9 +87,9 @@ def draw_evaluation(row: BrowseRow) -> None:
     """One evaluation, read-only: items with notes, comments, history."""
     ev = get_evaluation(actor, row.evaluation_id)
     rubric = rubric_for(actor, row.evaluation_id)
-    st.subheader(f"Call {row.call} · {row.agent}")
+    st.subheader(f"Call {plain(row.call)} · {plain(row.agent)}")
     total = "–" if ev.total is None else f"{ev.total:.0f}"
-    st.caption(f"Scored by {row.scorer} · {ev.status} · total {total}")
+    st.caption(f"Scored by {plain(row.scorer)} · {ev.status} · total {total}")
     items = []
     for item in rubric.items:
         state = ev.items.get(item.key)
@@ -129,7 +129,7 @@ try:
     filters = read_filters()
     rows = browse_evaluations(actor, filters)
 except EarshotError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 st.caption(f"{len(rows)} evaluation(s), newest first.")
 if not rows:
@@ -139,4 +139,4 @@ elif (chosen := draw_table(rows)) is not None:
         try:
             draw_evaluation(chosen)
         except EarshotError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))

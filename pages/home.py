@@ -3,10 +3,11 @@
 import streamlit as st
 
 from db.overview import overview_for
+from ui.format import plain
 from ui.session import require_actor
 
 actor = require_actor()
-st.title(f"Welcome, {actor.display_name}")
+st.title(f"Welcome, {plain(actor.display_name)}")
 figures = list(overview_for(actor).values())
 for col, figure in zip(st.columns(len(figures)), figures, strict=True):
     with col:

@@ -36,8 +36,8 @@ from scoring.text_moments import (
     player_utterances,
     text_markers,
 )
-from ui.comments import comment_row
-from ui.format import local_date, mmss
+from ui.comments import comment_page, comment_row
+from ui.format import local_date, mmss, plain
 from ui.intervals import show_intervals
 from ui.session import require_actor, show_denied
 
@@ -75,7 +75,7 @@ actor = require_actor("agent")
 state = st.session_state
 st.title("My feedback")
 if flash := state.pop("feedback_flash", None):
-    st.success(flash)
+    st.success(plain(flash))
 
 VIEWS = ["My evaluations", "My trend"]
 view = (
@@ -162,7 +162,7 @@ if view == VIEWS[0]:
                     st.rerun()
 
     if refusal:
-        st.error(refusal)
+        st.error(plain(refusal))
 
     # ------------------------------------------------------------------ one evaluation
     def seek_moment(widget_key: str, seek_key: str, times: list[float]) -> None:
@@ -234,7 +234,7 @@ if view == VIEWS[0]:
         state.setdefault(f"{prefix}_seek", (None, 0))
         words = words_of(detail)
         st.divider()
-        st.subheader(f"Call {detail.call.external_id}")
+        st.subheader(f"Call {plain(detail.call.external_id)}")
         st.text(
             f"Call of {local_date(detail.call.started_at)} ({mmss(detail.call.duration_s)}) · "
             f"scored by {detail.scorer} · submitted {local_date(detail.submitted_at)} · "
@@ -285,8 +285,10 @@ if view == VIEWS[0]:
             if not detail.comments:
                 st.caption("Your supervisor pinned no comments on this call.")
             titles = {i.key: i.title for i in detail.items}
-            for comment in detail.comments:
+            shown_comments, show_more_comments = comment_page(detail.comments, prefix)
+            for comment in shown_comments:
                 comment_row(comment, prefix, titles.get(comment.item_key))
+            show_more_comments()
             st.subheader("Listening evidence")
             if detail.summary:
                 st.caption(
@@ -304,10 +306,10 @@ if view == VIEWS[0]:
             for n, item in enumerate(detail.items, start=1):
                 with st.container(border=True):
                     score = item.score if item.na else f"{item.score} / {detail.scale_max}"
-                    # Rubric text and measured evidence: system text, fine as markdown. One
-                    # element per item (this page draws eleven of them on every run).
+                    # Rubric text and measured evidence as markdown, the title escaped (admins
+                    # write it). One element per item (this page draws eleven on every run).
                     label = f" · {item.level_label}" if item.level_label else ""
-                    lines = [f"**{n}. {item.title}**", f"Score: **{score}**{label}"]
+                    lines = [f"**{n}. {plain(item.title)}**", f"Score: **{score}**{label}"]
                     lines += [item.anchor] if item.anchor else []
                     lines += [f":material/graphic_eq: {line}" for line in item.evidence]
                     lines += item_text_lines(words, item.key)
@@ -344,7 +346,7 @@ if view == VIEWS[0]:
                     try:
                         open_dispute(actor, detail.evaluation_id, item_key, reason)
                     except EarshotError as exc:
-                        st.error(str(exc))
+                        st.error(plain(exc))
                         st.text(reason)  # the form cleared: give the text back
                     else:
                         state["feedback_flash"] = "Dispute sent. You will see the outcome here."

@@ -14,7 +14,7 @@ from db.notifications import (
     save_preferences,
 )
 from scoring.errors import NotFound
-from ui.format import local_date
+from ui.format import local_date, plain
 from ui.session import require_actor
 
 actor = require_actor()
@@ -35,7 +35,7 @@ for note in notes:
             try:
                 opened = open_notification(actor, note.id)
             except NotFound as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.switch_page(opened.page_file, query_params=opened.params or None)
 

@@ -17,14 +17,14 @@ from db.sampling import (
 )
 from db.users import list_agents
 from scoring.errors import EarshotError
-from ui.format import local_date, mmss
+from ui.format import local_date, mmss, plain
 from ui.session import require_actor
 
 actor = require_actor("admin", "supervisor")
 st.title("My assignments")
 
 if notice := st.session_state.pop("assignment_notice", None):
-    st.success(notice)
+    st.success(plain(notice))
 
 mine = my_assignments(actor)
 columns = st.columns(len(mine.counts))
@@ -73,7 +73,7 @@ if assigned:
             try:
                 _, message = replace_assignment(actor, labels[target], reason)
             except EarshotError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.session_state["assignment_notice"] = message
                 st.rerun()
@@ -83,7 +83,7 @@ if assigned:
             try:
                 moved = hand_over(actor, labels[target], others[to], reason)
             except EarshotError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.session_state["assignment_notice"] = (
                     f"Call {moved.external_id} handed to {moved.scorer}."

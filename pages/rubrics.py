@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.rubrics import list_rubric_versions, load_rubric_version
+from ui.format import plain
 from ui.session import require_actor
 
 actor = require_actor("admin", "supervisor")
@@ -14,14 +15,14 @@ if not versions:
 labels = {f"{v['title']} — {v['key']} v{v['version']}": v["id"] for v in versions}
 chosen = st.selectbox("Rubric version", list(labels), index=len(labels) - 1)
 rubric = load_rubric_version(labels[chosen])
-st.caption(rubric.description)
+st.caption(plain(rubric.description))
 for n, item in enumerate(rubric.items, start=1):
     flags = []
     if item.na_allowed:
         flags.append("N/A allowed")
     if item.critical:
         flags.append("critical: lowest level fails the call")
-    with st.expander(f"{n}. {item.title}  ·  weight {item.weight:g}"):
+    with st.expander(f"{n}. {plain(item.title)}  ·  weight {item.weight:g}"):
         st.text(item.listen_for)
         if flags:
             st.caption(" · ".join(flags))

@@ -31,6 +31,7 @@ from scoring.sampling import (
     parse_trigger,
 )
 from scoring.uncertainty import LEVEL, quota_precision
+from ui.format import plain
 from ui.session import require_actor
 
 NEW = "New plan…"
@@ -49,7 +50,7 @@ st.caption(
     "why its call was drawn."
 )
 if notice := st.session_state.pop("sampling_notice", None):
-    st.success(notice)
+    st.success(plain(notice))
 
 plans = {p.title: p for p in list_plans(actor)}
 if chosen := st.session_state.pop("sampling_plan_next", None):
@@ -96,7 +97,7 @@ if current is not None:
             try:
                 moved = hand_over(actor, waiting[pick], to, "the scorer has left")
             except EarshotError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.session_state["sampling_notice"] = (
                     f"Call {moved.external_id} handed to {moved.scorer}."
@@ -131,7 +132,7 @@ if current is not None:
     if st.button("Run now", key="sampling_run", disabled=not current.active):
         job = enqueue(SAMPLE, subject=str(current.id), requested_by=actor.id)
         if job.failed:
-            st.error(f"The run failed: {job.error}")
+            st.error(f"The run failed: {plain(job.error)}")
         else:
             st.session_state["sampling_notice"] = f"Run {job.state}."
             st.rerun()
@@ -270,7 +271,7 @@ if saved:
         )
         view = save_plan(actor, title, edited, current.id if current else None, active)
     except EarshotError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["sampling_notice"] = f"Plan {view.title!r} saved."
         st.session_state["sampling_plan_next"] = view.title

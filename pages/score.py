@@ -35,8 +35,8 @@ from scoring.text_moments import (
     player_utterances,
     text_markers,
 )
-from ui.comments import comment_row
-from ui.format import local_date, mmss
+from ui.comments import comment_page, comment_row
+from ui.format import local_date, mmss, plain
 from ui.retry import RETRYING, NotSaved, save_with_retry
 from ui.session import require_actor
 
@@ -59,7 +59,7 @@ try:
     ev = open_draft(actor, call_id, calibration_id)
 except EarshotError as exc:
     st.title("Score a call")
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 rubric = rubric_for(actor, ev.id)
 prefix = f"ev{ev.id}"
@@ -72,7 +72,7 @@ start_at = float(start_param) if start_param.replace(".", "", 1).isdigit() else 
 state.setdefault(f"{prefix}_seek", (None, 0) if start_at is None else (start_at, 1))
 
 
-def _remember(view) -> None:  # noqa: ANN001 - a DraftState or EvaluationView
+def _remember(view) -> None:
     state[f"{prefix}_version"] = view.row_version
     state[f"{prefix}_view"] = view
 
@@ -191,13 +191,13 @@ if calibration_id:
         icon=":material/arrow_back:",
         query_params={"session": str(calibration_id)},
     )
-st.title(f"{call.external_id} · {call.agent}")
+st.title(f"{plain(call.external_id)} · {plain(call.agent)}")
 st.caption(
     f"{kind} · {local_date(call.started_at)} · {mmss(call.duration_s)} · rubric "
-    f"{rubric.title} v{rubric.version} · {'submitted' if ev.submitted else 'draft'}"
+    f"{plain(rubric.title)} v{rubric.version} · {'submitted' if ev.submitted else 'draft'}"
 )
 if error := state.pop(f"{prefix}_error", None):
-    st.error(error)
+    st.error(plain(error))
     if "changed elsewhere" in error:
         st.button("Reload the current version", on_click=_reload_latest)
 
@@ -214,7 +214,7 @@ if words_key not in state or (state[words_key]["transcript"] and not state[words
         stored_transcript = transcript_for(actor, call_id)
         stored_text = text_evidence_for(actor, call_id) if stored_transcript else None
     except EarshotError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     state[words_key] = {
         "transcript": stored_transcript,
@@ -295,7 +295,7 @@ with left:
                         add_comment(actor, ev.id, state[f"{prefix}_version"], t_s, text, item)
                     )
                 except SAVE_ERRORS as exc:
-                    st.error(str(exc))  # the form keeps nothing, so show the text back
+                    st.error(plain(exc))  # the form keeps nothing, so show the text back
                     st.text(text)
                 else:
                     state.pop(f"{prefix}_pending_t", None)
@@ -308,7 +308,8 @@ with left:
             "No comments yet. Press C while listening (or use Comment here) to pin "
             "one at the playhead."
         )
-    for comment in ev.comments:
+    shown_comments, show_more_comments = comment_page(ev.comments, prefix)
+    for comment in shown_comments:
         title = rubric.item(comment.item_key).title if comment.item_key else None
         c2 = comment_row(comment, prefix, title)
         if comment.author_id == actor.id and not ev.submitted:
@@ -325,7 +326,8 @@ with left:
                         _remember(delete_comment(actor, comment.id, state[f"{prefix}_version"]))
                         st.rerun()
                 except SAVE_ERRORS as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
+    show_more_comments()
 
 # ------------------------------------------------------------------ rubric form
 summary = listening.get("summary")
@@ -354,7 +356,7 @@ def draw_summary() -> None:
             elapsed = int(time.monotonic() - state[f"{prefix}_opened"])
             submit(actor, ev.id, state[f"{prefix}_version"], review_seconds=elapsed)
         except SAVE_ERRORS as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             _reload_latest()
             st.rerun(scope="app")  # lock every item, not just this fragment
@@ -376,7 +378,8 @@ def draw_item(number: int, item_key: str) -> None:
     with st.container(border=True):
         evidence = evidence_lines(summary, item.evidence)
         st.radio(
-            f"**{number}. {item.title}**" + ("" if stored and stored.answered else " · _open_"),
+            f"**{number}. {plain(item.title)}**"
+            + ("" if stored and stored.answered else " · _open_"),
             options,
             key=value_key,
             horizontal=True,
@@ -445,7 +448,7 @@ def draw_item(number: int, item_key: str) -> None:
                     [mmss(t) for t in times],
                 )
         st.text_area(
-            f"Note on {item.title}",
+            f"Note on {plain(item.title)}",
             key=note_key,
             height=68,
             label_visibility="collapsed",
@@ -484,7 +487,7 @@ with right:
                     try:
                         amend(actor, ev.id, ev.row_version, {item_key: change}, reason)
                     except SAVE_ERRORS as exc:
-                        st.error(str(exc))
+                        st.error(plain(exc))
                     else:
                         _reload_latest()
                         st.rerun()

@@ -7,6 +7,7 @@ import streamlit as st
 from db.access import AccessDenied
 from db.sso import set_email, set_sso_policy, sso_policy, users_waiting_for_a_role
 from db.users import list_users
+from ui.format import plain
 from ui.session import require_actor, show_denied
 from ui.sso import sso_configured
 
@@ -38,7 +39,7 @@ with st.form("sso_policy"):
         except AccessDenied as exc:
             show_denied(exc)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.success("Saved.")
 
@@ -60,6 +61,6 @@ with st.form("set_email"):
         try:
             set_email(actor, who, address)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
-            st.success(f"Set for {by_id[who].username}.")
+            st.success(f"Set for {plain(by_id[who].username)}.")

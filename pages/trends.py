@@ -39,6 +39,7 @@ from db.trends import (
     weekly_totals,
 )
 from scoring.errors import EarshotError
+from ui.format import plain
 from ui.intervals import show_intervals
 from ui.session import require_actor, show_denied
 
@@ -115,7 +116,7 @@ BEHIND_CONFIG = {
 }
 
 
-def behind(event, key: str) -> None:  # noqa: ANN001 - a PlotlyState or None
+def behind(event, key: str) -> None:
     """Under a chart: the evaluations behind the clicked point."""
     points = ((event or {}).get("selection") or {}).get("points") or []
     target = click_target(points)
@@ -125,7 +126,7 @@ def behind(event, key: str) -> None:  # noqa: ANN001 - a PlotlyState or None
     try:
         rows = evaluations_behind(actor, filters, target)
     except EarshotError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     st.caption(f"{len(rows)} evaluation(s) behind the selected point (newest first).")
     st.dataframe(
@@ -136,7 +137,7 @@ def behind(event, key: str) -> None:  # noqa: ANN001 - a PlotlyState or None
     )
 
 
-def chart(figure, key: str) -> None:  # noqa: ANN001 - a go.Figure
+def chart(figure, key: str) -> None:
     event = st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points")
     behind(event, key)
 

@@ -13,6 +13,7 @@ from charts import memo_figure
 from charts.sampling import interval_frame, interval_trend_chart
 from db.intervals import IntervalTrend
 from scoring.uncertainty import LEVEL, MIN_N
+from ui.format import plain
 
 
 def _chart(series: Mapping[str, pd.DataFrame]) -> go.Figure:
@@ -29,4 +30,4 @@ def show_intervals(trend: IntervalTrend, key: str = "trends_intervals") -> None:
     series = {name: interval_frame(frame) for name, frame in trend.series}
     st.plotly_chart(memo_figure(_chart, series), key=key)
     for what, difference in trend.comparisons:
-        st.markdown(f"**{what}:** {difference.label()}")
+        st.markdown(f"**{plain(what)}:** {difference.label()}")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from db.access import AccessDenied, Actor
 from db.auth import SessionEnded, SessionInfo, continue_session, end_sessions, start_session
+from ui.format import plain
 from ui.proxy import client_address
 from ui.remembered_login import trusted_proxies
 
@@ -120,5 +121,5 @@ def browser_address() -> str | None:
 
 
 def show_denied(exc: AccessDenied | LookupError) -> None:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
