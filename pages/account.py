@@ -42,7 +42,7 @@ if made:
         st.error(plain(exc))
     else:
         st.success(
-            f"Token “{row.name}” created. Copy it now: it is not shown again "
+            f"Token “{plain(row.name)}” created. Copy it now: it is not shown again "
             f"(expires {row.expires_at:%Y-%m-%d})."
         )
         st.code(token, language=None)

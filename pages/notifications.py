@@ -59,7 +59,7 @@ with st.form("notification_preferences"):
         horizontal=True,
     )
     st.caption(
-        f"E-mail goes to {prefs.email}."
+        f"E-mail goes to {plain(prefs.email)}."
         if prefs.email
         else "You have no e-mail address yet: an administrator sets it (Single sign-on page)."
     )

@@ -257,7 +257,7 @@ with left:
     elif words["text"] is None:
         st.caption("Text evidence is being computed from the transcript.")
     if listening.get("error"):
-        st.caption(f"No listening evidence for this call: {listening['error']}")
+        st.caption(f"No listening evidence for this call: {plain(listening['error'])}")
     if st.button("Recompute listening evidence", icon=":material/refresh:", type="tertiary"):
         recompute_listening_report(actor, call_id)
         st.rerun()
