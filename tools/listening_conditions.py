@@ -134,16 +134,17 @@ def open_plan(base: str = "interruption", below_db: float = 15.0) -> Case:
 
 
 def echo(base: str = "backchannels", echo_db: float = -25.0, delay_ms: float = 50.0,
-         both_ways: bool = True) -> Case:  # fmt: skip
-    """Each party's voice on the other's channel, ``echo_db`` down and ``delay_ms`` late."""
+         both_ways: bool = True, onto: int = 1) -> Case:  # fmt: skip
+    """A party's voice on the other's channel (``onto``; or each on the other's),
+    ``echo_db`` down and ``delay_ms`` late."""
     x, rate, truth = load(base)
     d = int(delay_ms * rate / 1000)
     g = np.float32(10 ** (echo_db / 20))
     y = x.copy()
-    y[d:, 1] += g * x[:-d, 0]
+    y[d:, onto] += g * x[:-d, 1 - onto]
     if both_ways:
-        y[d:, 0] += g * x[:-d, 1]
-    how = "both ways" if both_ways else "agent on customer"
+        y[d:, 1 - onto] += g * x[:-d, onto]
+    how = "both ways" if both_ways else ("agent on customer" if onto else "customer on agent")
     return _case(f"echo {echo_db:.0f} dB {delay_ms:.0f} ms", base, y, rate, truth, how)
 
 
@@ -355,6 +356,8 @@ CONDITIONS: dict[str, Callable[[], Case]] = {
     "open_plan_backchannels": lambda: open_plan("backchannels"),
     "echo_agent_on_customer": lambda: echo(echo_db=-20, delay_ms=80, both_ways=False),
     "echo_both_30db_20ms": lambda: echo("interruption", echo_db=-30, delay_ms=20),
+    "echo_both_25db_50ms": echo,
+    "echo_customer_on_agent": lambda: echo("interruption", -20, 60, both_ways=False, onto=0),
     "weak_customer": weak_line,
     "weak_agent": lambda: weak_line("backchannels", channel=0),
     "gain_jumps": gain_jumps,

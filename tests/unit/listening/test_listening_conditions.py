@@ -166,3 +166,11 @@ def test_a_recorded_message_between_music_is_part_of_the_hold(monkeypatch):
     assert len(split.holds) == 2  # the music either side of the message
     assert split.agent_talk_s is not None and joined.agent_talk_s is not None
     assert split.agent_talk_s > joined.agent_talk_s + 3  # the message read as the agent
+
+
+@pytest.mark.parametrize("name", ["echo_agent_on_customer", "echo_customer_on_agent"])
+def test_the_echo_conditions_fail_without_the_echo_check(name):
+    """The echo is strong enough to matter: read as speech, it breaks the rules."""
+    case = CONDITIONS[name]()
+    loose = analyze(case.samples, case.rate, crosstalk=False).to_dict()
+    assert not all(held for held, _ in check(loose, case.truth).values())
