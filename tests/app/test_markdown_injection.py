@@ -129,3 +129,13 @@ def test_rubrics_page_shows_a_hostile_item_title_as_text(hostile_world):
 )
 def test_plain_escapes_what_markdown_would_draw_and_nothing_else(typed, escaped):
     assert plain(typed) == escaped
+
+
+def test_disputes_page_shows_a_hostile_item_title_as_text(hostile_world):
+    from db.disputes import open_dispute
+
+    _, sup, agent, call = hostile_world
+    ev = submit_evaluation(sup, call.id)
+    open_dispute(agent, ev.id, "stop_talking", "I had finished speaking.")
+    at = open_page(sup, "pages/disputes.py")
+    _assert_shown_as_text(at, HOSTILE)
