@@ -273,3 +273,27 @@ def test_an_id_token_with_a_wrong_signature_signs_nobody_in(
         assert "BadSignatureError" in server.log()  # refused for the signature itself
     finally:
         server.stop()
+
+
+def test_an_email_link_opens_the_exact_evaluation(page, sso_app, tmp_path):
+    """The link a feedback e-mail carries (db.notifications.link_for), opened in a new
+    browser session of a signed-in agent (the remembered login): that evaluation opens."""
+    from db.notifications import link_for
+    from tests.db.test_feedback import scored
+    from tests.factories import make_call
+
+    server, world, _ = sso_app
+    ev = scored(world.admin, make_call(world.admin, world.agent_north, tmp_path, seed=9).id)
+    link = link_for("my_feedback", f"evaluation={ev.id}").replace(
+        "http://localhost:8501", server.url
+    )
+    sign_in_with_provider(page, server.url, "agent")
+    page.get_by_role("button", name="Log out").wait_for()
+    deadline = time.monotonic() + 15
+    while "earshot_session" not in {c["name"] for c in page.context.cookies()}:
+        assert time.monotonic() < deadline, "the remembered-login cookie was never set"
+        time.sleep(0.1)
+    page.goto(link)  # a new session, as when the e-mail is opened
+    wait_for_app(page)
+    page.get_by_role("button", name="All my evaluations").wait_for()  # that evaluation open
+    assert f"evaluation={ev.id}" in page.url and "/my_feedback" in page.url
