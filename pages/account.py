@@ -5,7 +5,7 @@ once."""
 import streamlit as st
 
 from db.config import settings
-from db.tokens import create_token, list_tokens, revoke_token
+from db.tokens import api_requests, create_token, list_tokens, revoke_token
 from scoring.errors import EarshotError
 from ui.format import plain
 from ui.password_form import change_password_form
@@ -67,3 +67,23 @@ for row in tokens:
             st.error(plain(exc))
         else:
             st.rerun()
+
+st.subheader("Recent API requests")
+requests = api_requests(actor, limit=20)
+if not requests:
+    st.caption("None yet. Every request made with your tokens is recorded here and kept.")
+else:
+    st.dataframe(
+        [
+            {
+                "when (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"),
+                "path": r.path,
+                "query": r.query,
+                "status": r.status,
+                "rows": r.rows,
+                "from": r.address,
+            }
+            for r in requests
+        ],
+        hide_index=True,
+    )

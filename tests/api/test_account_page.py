@@ -48,6 +48,9 @@ def test_a_token_is_made_shown_once_listed_by_hint_and_revoked():
 
         again = open_page(actor, ACCOUNT)  # a new visit: the token is not shown again
         assert not again.code
+        (audit,) = again.dataframe  # the request just made, as recorded
+        assert list(audit.value["path"]) == ["/api/v1/evaluations"]
+        assert list(audit.value["status"]) == [200]
         assert any(row.hint in t.value and "active" in t.value for t in again.text)
         _button(again, "Revoke").click().run()
         assert list_tokens(actor)[0].revoked_at is not None
