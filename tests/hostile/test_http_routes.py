@@ -16,11 +16,12 @@ from starlette.applications import Starlette
 
 import db.config
 import player.signing
-from db.auth import end_sessions, issue_session_token
+from db.access import AccessDenied
+from db.auth import authenticate, end_sessions, issue_session_token
 from db.calls import audio_url_for
 from db.config import settings
 from player.signing import verify_media_token
-from tests.factories import make_call, make_world
+from tests.factories import PASSWORD, make_call, make_world
 from tests.hostile.asgi import call
 from ui.http_app import app_middleware, app_routes
 
@@ -170,7 +171,10 @@ def test_an_audio_link_stops_working_when_its_user_logs_out(app, database, media
     end_sessions(world.sup_north)  # "Log out" (everywhere)
     answer = call(app, url)
     assert answer.status == 403 and b"logged out" in answer.body
-    assert call(app, audio_url_for(world.sup_north, c.id)).status == 200  # a fresh link works
+    with pytest.raises(AccessDenied, match="logged out"):
+        audio_url_for(world.sup_north, c.id)  # the ended session gets no new link either
+    again = authenticate("sup.north", PASSWORD)
+    assert call(app, audio_url_for(again, c.id)).status == 200  # a new sign-in's link works
     other = audio_url_for(world.admin, c.id)
     assert call(app, other).status == 200  # someone else's logout ends nobody else's links
 
