@@ -96,7 +96,7 @@ def test_creating_a_session_checks_who_what_and_the_benchmark(room):
     assert summary.title == "November" and summary.due_at == due
     assert summary.scorers == ("Sup.North", "Sup.South") and summary.benchmark == "Sup.South"
     assert [c.call_id for c in summary.calls] == ids
-    assert summary.rubric_version == 2 and not summary.revealed  # the newest shipped
+    assert summary.rubric_version == 3 and not summary.revealed  # the newest shipped
     (event,) = audit_trail(world.admin, "calibration_session", session_id)
     assert event["action"] == "create" and event["after"]["scorer_ids"] == seats
 

@@ -256,9 +256,9 @@ def test_a_bom_and_hostile_text_in_wording_are_accepted_as_text(tmp_path):
 def test_a_folder_with_a_broken_file_and_a_clash_reports_both_and_stores_nothing(
     database, tmp_path
 ):
-    make_world()  # stores listening v1 and v2 from the shipped folder
+    make_world()  # stores listening v1, v2 and v3 from the shipped folder
     stored = list_rubric_versions()
-    assert [(r["key"], r["version"]) for r in stored] == [("listening", 1), ("listening", 2)]
+    assert [(r["key"], r["version"]) for r in stored] == [("listening", v) for v in (1, 2, 3)]
     folder = tmp_path / "rubrics"
     folder.mkdir()
     shutil.copy(RUBRIC_DIR / "listening.v1.toml", folder / "listening.v1.toml")
