@@ -45,7 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGE = Path(__file__).resolve().with_name("blank_page.py")
 WORKBENCH = REPO_ROOT / "workbench.py"
 DEFAULT_OUT = Path(__file__).resolve().with_name("results.json")
-SECTIONS = ("pages", "transcript", "listening", "calibration", "server")
+SECTIONS = ("pages", "transcript", "listening", "calibration", "server", "protocol", "browser")
 PAGE_TIMEOUT_S = 300
 RANGE = (1_000_000, 1_065_535)
 LISTENERS = 5
@@ -220,6 +220,51 @@ def bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dict
     return rows
 
 
+def _page_rows(case: PageCase, blank: list[float], blank_s: float) -> list[dict[str, Any]]:
+    """One page's rows: its ratio to the blank page, or why it was not measured."""
+    rows: list[dict[str, Any]] = []
+    target = f"≤ {case.target_x:g}× blank ({case.issue})" if case.target_x else "report only"
+    name = f"page: {case.name}"
+    if case.placeholder:
+        rows.append(
+            not_available(name, "× blank", target, "placeholder page ('Coming soon'); not measured")
+        )
+    elif case.error:
+        rows.append(failed_run(name, "× blank", target, case.error))
+    else:
+        ratio = median(case.samples) / blank_s
+        rows.append(
+            result(
+                name,
+                ratio,
+                "× blank",
+                target,
+                None if case.target_x is None else ratio <= case.target_x,
+                median_ms=round(median(case.samples) * 1000, 2),
+                blank_ms=round(blank_s * 1000, 2),
+                ratio_of_minimums=round(min(case.samples) / min(blank), 2),
+                samples_ms=_ms(case.samples),
+                role=case.role,
+                page=case.page,
+                cold_first_open_ms=None if case.cold_s is None else round(case.cold_s * 1000, 2),
+            )
+        )
+        if case.target_x and case.cold_s is not None:
+            # Honest about the cache: the first open after a data change pays the
+            # grouped queries; the target row above is the usual, cached open.
+            rows.append(
+                result(
+                    f"{name}: first open after a data change",
+                    case.cold_s / blank_s,
+                    "× blank",
+                    "report only",
+                    None,
+                    cold_ms=round(case.cold_s * 1000, 2),
+                )
+            )
+    return rows
+
+
 def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dict[str, Any]]:
     actors = {"admin": seeded.admin, "supervisor": seeded.supervisor, "agent": seeded.agent}
     from db.feedback import my_evaluations
@@ -243,7 +288,7 @@ def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dic
                 blank.append(t)
             try:
                 at, t = _open(actors[case.role], case.page, case.query)
-            except Exception as exc:  # noqa: BLE001 - a broken page is a result, not a crash
+            except Exception as exc:
                 case.error = f"{type(exc).__name__}: {exc}"[:400]
                 continue
             if problem := _problem(at):
@@ -274,49 +319,7 @@ def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dic
         )
     ]
     for case in cases:
-        target = f"≤ {case.target_x:g}× blank ({case.issue})" if case.target_x else "report only"
-        name = f"page: {case.name}"
-        if case.placeholder:
-            rows.append(
-                not_available(
-                    name, "× blank", target, "placeholder page ('Coming soon'); not measured"
-                )
-            )
-        elif case.error:
-            rows.append(failed_run(name, "× blank", target, case.error))
-        else:
-            ratio = median(case.samples) / blank_s
-            rows.append(
-                result(
-                    name,
-                    ratio,
-                    "× blank",
-                    target,
-                    None if case.target_x is None else ratio <= case.target_x,
-                    median_ms=round(median(case.samples) * 1000, 2),
-                    blank_ms=round(blank_s * 1000, 2),
-                    ratio_of_minimums=round(min(case.samples) / min(blank), 2),
-                    samples_ms=_ms(case.samples),
-                    role=case.role,
-                    page=case.page,
-                    cold_first_open_ms=None
-                    if case.cold_s is None
-                    else round(case.cold_s * 1000, 2),
-                )
-            )
-            if case.target_x and case.cold_s is not None:
-                # Honest about the cache: the first open after a data change pays the
-                # grouped queries; the target row above is the usual, cached open.
-                rows.append(
-                    result(
-                        f"{name}: first open after a data change",
-                        case.cold_s / blank_s,
-                        "× blank",
-                        "report only",
-                        None,
-                        cold_ms=round(case.cold_s * 1000, 2),
-                    )
-                )
+        rows.extend(_page_rows(case, blank, blank_s))
     name = "Score page rerun after changing one score"
     target = "≤ 3× blank (#4)"
     if rerun_error or not rerun:
@@ -602,7 +605,7 @@ def bench_server(seeded: Any, recording: Any, log_path: Path) -> list[dict[str, 
                 tail = log_path.read_text(errors="replace")[-800:]
                 raise RuntimeError(f"the app exited with {proc.returncode}: {tail}")
             try:
-                with urllib.request.urlopen(  # noqa: S310 - loopback http only
+                with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/_stcore/health", timeout=2
                 ) as resp:
                     if resp.status == 200:
@@ -661,6 +664,66 @@ def bench_server(seeded: Any, recording: Any, log_path: Path) -> list[dict[str, 
     ]
 
 
+# ---------------------------------------------------------------- real server, real client
+
+
+def _server_env() -> dict[str, str]:
+    """What an app process needs to see the scratch database, media and secret key."""
+    names = ("DATABASE_URL", "EARSHOT_DATA_DIR", "EARSHOT_MEDIA_DIR", "EARSHOT_SECRET_KEY")
+    return {name: os.environ[name] for name in names if name in os.environ}
+
+
+def bench_protocol_section(
+    seeded: Any, tmp: Path, meta: dict[str, Any], args: argparse.Namespace, say: Any
+) -> list[dict[str, Any]]:
+    """bench/protocol.py on the demo database and on the seeded one (issue 15)."""
+    from bench.protocol import DEMO_PASSWORD, bench_protocol, demo_database, shipped_runner_config
+
+    meta["server_config"] = shipped_runner_config()
+    users = tuple(args.protocol_users)
+    demo_dir = tmp / "demo"
+    demo_dir.mkdir(exist_ok=True)
+    demo_url, demo_env = demo_database(demo_dir)
+    rows = bench_protocol(
+        demo_url,
+        demo_env,
+        DEMO_PASSWORD,
+        "demo",
+        tmp,
+        users=users,
+        seconds=args.protocol_seconds,
+        say=say,
+    )
+    env = _server_env()
+    rows += bench_protocol(
+        env["DATABASE_URL"],
+        env,
+        seeded.password,
+        "scale",
+        tmp,
+        users=users,
+        seconds=args.protocol_seconds,
+        say=say,
+    )
+    return rows
+
+
+def bench_browser_section(
+    seeded: Any, tmp: Path, args: argparse.Namespace, say: Any
+) -> list[dict[str, Any]]:
+    """bench/browser.py (Chromium) on the demo database and on the seeded one (issue 15)."""
+    from bench.browser import bench_browser
+    from bench.protocol import DEMO_PASSWORD, demo_database
+
+    demo_dir = tmp / "browser-demo"
+    demo_dir.mkdir(exist_ok=True)
+    demo_url, demo_env = demo_database(demo_dir)
+    rows = bench_browser(demo_url, demo_env, DEMO_PASSWORD, "demo", tmp, say=say)
+    env = _server_env()
+    rows += bench_browser(env["DATABASE_URL"], env, seeded.password, "scale", tmp, say=say)
+    return rows
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -709,8 +772,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--skip", default="", help=f"comma-separated sections of {SECTIONS}")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder (SQLite)")
+    ap.add_argument(
+        "--protocol-users", default="1,10,20,50", help="simulated users per protocol phase"
+    )
+    ap.add_argument(
+        "--protocol-seconds", type=float, default=20.0, help="timed phase per N (protocol)"
+    )
     args = ap.parse_args(argv)
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    args.protocol_users = [int(n) for n in args.protocol_users.split(",") if n.strip()]
     unknown = args.skip - set(SECTIONS)
     if unknown:
         ap.error(f"unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
@@ -797,6 +867,8 @@ def main(argv: list[str] | None = None) -> int:
             ("listening", lambda: bench_listening(recording.path, args.reps)),
             ("calibration", lambda: bench_calibration(max(30, args.reps))),
             ("server", lambda: bench_server(seeded, recording, tmp / "app.log")),
+            ("protocol", lambda: bench_protocol_section(seeded, tmp, meta, args, say)),
+            ("browser", lambda: bench_browser_section(seeded, tmp, args, say)),
         ]
         for section, run in sections:
             if section in args.skip:
@@ -804,7 +876,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"measuring {section} …")
             try:
                 rows.extend(run())
-            except Exception as exc:  # noqa: BLE001 - report the broken section, go on
+            except Exception as exc:
                 rows.append(
                     failed_run(
                         f"{section}: section failed",
