@@ -60,7 +60,7 @@ def sync_rubrics(actor: Actor | None = None, directory: Path = RUBRIC_DIR) -> li
                 raise RubricVersionConflict(
                     f"Rubric {rubric.key!r} version {rubric.version} in {directory} differs from "
                     "the stored version. Stored versions never change: give the file a new "
-                    "version number."
+                    "version number (above any version saved in the app under Rubrics)."
                 )
     return added
 
