@@ -203,7 +203,17 @@ if (  # re-sign the remembered login now and then, so its idle limit follows act
 if token := st.session_state.pop("issue_cookie", None):
     store_session_cookie(token)
 if actor is None:
-    st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
+    # A link into the app (an e-mail's) opened signed out shows the login form at its own
+    # address, so the page and query it names open right after the sign-in.
+    deep_links = [
+        st.Page(login_page, title="Log in", url_path=Path(path).stem)
+        for path in PAGES
+        if path != "pages/home.py"
+    ]
+    st.navigation(
+        [st.Page(login_page, title="Log in", icon=":material/login:", default=True), *deep_links],
+        position="hidden",
+    ).run()
 elif info is not None and info.password_change_due:
     st.navigation(
         [st.Page(password_change_page, title="Choose your password", icon=":material/key:")]

@@ -3,11 +3,12 @@
 from streamlit.testing.v1 import AppTest
 
 from db.notifications import list_notifications, preferences
-from tests.app.conftest import open_page
+from tests.app.conftest import (  # noqa: F401 - the page-test fixtures
+    open_page,
+    pages_run_as_the_server_runs_them,
+)
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
-
-pytest_plugins = ("tests.app.conftest",)
 
 
 def _nav_titles(at: AppTest) -> list[str]:
@@ -16,7 +17,7 @@ def _nav_titles(at: AppTest) -> list[str]:
     return [t for t in titles if t]
 
 
-def test_the_bell_counts_unread_and_opening_one_goes_to_its_page(app_db, tmp_path):
+def test_the_bell_counts_unread_and_opening_one_goes_to_its_page(sqlite_database, tmp_path):
     world = make_world()
     ev = scored(world.sup_north, make_call(world.admin, world.agent_north, tmp_path).id)
     at = open_page(world.agent_north, "pages/notifications.py")
@@ -30,7 +31,7 @@ def test_the_bell_counts_unread_and_opening_one_goes_to_its_page(app_db, tmp_pat
     assert "Notifications" in _nav_titles(at)  # no count once read
 
 
-def test_preferences_are_saved_from_the_form(app_db):
+def test_preferences_are_saved_from_the_form(sqlite_database):
     world = make_world()
     at = open_page(world.agent_north, "pages/notifications.py")
     at.checkbox(key="mail_feedback").uncheck()
@@ -43,7 +44,7 @@ def test_preferences_are_saved_from_the_form(app_db):
     assert "feedback" in saved.in_app
 
 
-def test_an_admin_requires_sso_with_a_break_glass_admin(app_db):
+def test_an_admin_requires_sso_with_a_break_glass_admin(sqlite_database):
     from db.sso import sso_policy
 
     world = make_world()

@@ -297,3 +297,20 @@ def test_an_email_link_opens_the_exact_evaluation(page, sso_app, tmp_path):
     wait_for_app(page)
     page.get_by_role("button", name="All my evaluations").wait_for()  # that evaluation open
     assert f"evaluation={ev.id}" in page.url and "/my_feedback" in page.url
+
+
+def test_an_email_link_opened_signed_out_opens_after_the_sign_in(page, sso_app, tmp_path):
+    from db.notifications import link_for
+    from tests.db.test_feedback import scored
+    from tests.factories import PASSWORD, make_call
+
+    server, world, _ = sso_app
+    ev = scored(world.admin, make_call(world.admin, world.agent_north, tmp_path, seed=11).id)
+    page.goto(link_for("my_feedback", f"evaluation={ev.id}").replace(
+        "http://localhost:8501", server.url
+    ))  # fmt: skip
+    page.get_by_label("Username").fill("agent.north")  # the login form, at the link
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="All my evaluations").wait_for()  # that evaluation open
+    assert f"evaluation={ev.id}" in page.url and "/my_feedback" in page.url
