@@ -32,7 +32,7 @@ def test_every_role_changes_their_password_on_the_account_page(app_db):
         assert at.text_input(key="change_password_new").value == ""  # not left on screen
         assert at.session_state["actor"].username == actor.username  # still signed in
         assert authenticate(actor.username, NEW).username == actor.username
-        assert at.subheader[-1].value == "API tokens"  # the tokens section is still there
+        assert "API tokens" in [s.value for s in at.subheader]  # the tokens section stays
 
 
 def test_a_refused_change_says_why_and_keeps_what_was_typed(app_db):
