@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import Session, select
 
 from db.access import AccessDenied, Actor, get_visible_call
-from db.cache import bump_data_version
 from db.config import settings
 from db.engine import read_scope, session_scope
 from db.media import local_audio_file
@@ -17,6 +18,7 @@ from db.models import Call, ListeningReportRow, utcnow
 
 if TYPE_CHECKING:
     from db.jobs import JobView
+    from scoring.listening import ListeningReport
 
 
 def store_listening_report(call_id: int) -> ListeningReportRow:
@@ -39,6 +41,7 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
             samples, sample_rate = read_audio(path, max_duration_s=settings().max_call_hours * 3600)
             row.peaks = waveform_peaks(samples)
             report = analyze(samples, sample_rate, agent_channel=call.agent_channel)
+            report = _turns_from_transcript(session, call_id, report)
         except (AudioProblem, ValueError, OSError) as exc:
             # Scorers see this; the server's media path is none of their business.
             reason = str(exc).replace(f"{path}: ", "").replace(str(path), "the recording")
@@ -54,9 +57,38 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
             row.response_gap_median = summary.get("response_gaps")
             row.overtalk = summary.get("overtalk")
         row.computed_at = utcnow()
-        session.add(row)
-        bump_data_version(session)
+        session.add(row)  # the flush listener moves the data version: trends read these
         return row
+
+
+def _turns_from_transcript(
+    session: Session, call_id: int, report: ListeningReport
+) -> ListeningReport:
+    """A mono recording cannot tell the parties apart; a stored transcript that names them
+    can: the report is then built from its turns (holds found in the audio kept)."""
+    from db.transcripts import stored_utterances
+    from scoring.listening_transcript import report_from_transcript
+
+    if not report.is_mono:
+        return report
+    utterances = stored_utterances(session, call_id)
+    if not any(u.speaker in ("agent", "customer") for u in utterances):
+        return report
+    try:
+        return report_from_transcript(utterances, report.duration_s, hold_spans=report.holds)
+    except ValueError:
+        return report  # times the recording cannot hold: keep what the audio says
+
+
+def queue_listening_after_commit(session: Session, call_id: int) -> None:
+    """Queue the call's analysis once `session` commits (a worker must find what it
+    committed; a rollback queues nothing)."""
+
+    def queue(_session: Session) -> None:
+        # A fresh context: the committing unit of work is still current in this one.
+        contextvars.Context().run(queue_listening_job, call_id)
+
+    event.listen(session, "after_commit", queue, once=True)
 
 
 def stored_summary(row: ListeningReportRow) -> dict[str, float | int | None] | None:

@@ -189,6 +189,11 @@ def store_transcript(
     from db.text_evidence import queue_text_evidence_after_commit
 
     queue_text_evidence_after_commit(session, call.id)  # text evidence: a job, once committed
+    if call.channels < 2:
+        # A mono call's turns come from a transcript that names the parties: analyse again.
+        from db.listening import queue_listening_after_commit
+
+        queue_listening_after_commit(session, call.id)
     return TranscriptInfo(
         call.id, row.source, row.format, row.utterance_count, row.created_at, old is not None
     )
@@ -361,6 +366,17 @@ def _utterance(row: TranscriptUtterance) -> Utterance:
         words=tuple(Word(str(t), float(a), float(b)) for t, a, b in row.words),
         redactions=tuple((float(a), float(b)) for a, b in row.redactions),
     )
+
+
+def stored_utterances(session: Session, call_id: int) -> list[Utterance]:
+    """The call's stored transcript as utterances in order (none when it has none); no
+    access check: for services and jobs that already hold the call."""
+    rows = session.exec(
+        select(TranscriptUtterance)
+        .where(TranscriptUtterance.call_id == call_id)
+        .order_by(TranscriptUtterance.seq)
+    ).all()
+    return [_utterance(r) for r in rows]
 
 
 def transcript_for(actor: Actor, call_id: int) -> CallTranscript | None:
