@@ -22,7 +22,6 @@ import pytest
 from db.config import settings
 from db.media import S3Store, media_store
 from tests.conftest import missing_service
-from tests.e2e.conftest import chromium, page, streamlit_server  # noqa: F401 - for the e2e test
 
 # Each xdist worker runs a server of its own (ports moved by 100 per worker), so no worker
 # stops a server another is still using. gRPC ports sit at +10000, clear of the defaults.

@@ -16,21 +16,22 @@ from db.config import settings
 from db.media import S3Store, media_store
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD
-from tests.s3.conftest import create_bucket, s3_environment
+from tests.s3.conftest import create_bucket, s3_endpoint, s3_environment  # noqa: F401
 
 pytestmark = pytest.mark.browser
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def s3_app(streamlit_server, s3_endpoint, tmp_path_factory):
+def s3_app(streamlit_server, tmp_path_factory, request):
     from db.calls import import_call
     from db.engine import make_engine, use_engine
     from db.migrate import upgrade_to_head
     from tests.factories import make_world
 
+    endpoint = request.getfixturevalue("s3_endpoint")  # the SeaweedFS of tests/s3
     folder = tmp_path_factory.mktemp("earshot-s3-app")
-    env = s3_environment(s3_endpoint, f"s3://earshot-e2e-{uuid.uuid4().hex[:10]}/calls")
+    env = s3_environment(endpoint, f"s3://earshot-e2e-{uuid.uuid4().hex[:10]}/calls")
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     settings.cache_clear()
