@@ -6,6 +6,7 @@ import urllib.request
 
 import pytest
 
+from db.auth import authenticate
 from db.calls import audio_url_for
 from db.engine import use_engine
 from db.evaluations import open_draft
@@ -19,6 +20,12 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def _services_on_the_app_database(earshot_app):
     use_engine(earshot_app.engine)
+
+
+def _sup_north():
+    """sup.north as signed in now: Log out in the login test ends the sessions the
+    module's world was signed in with."""
+    return authenticate("sup.north", PASSWORD)
 
 
 def _nav_labels(page) -> set[str]:
@@ -49,22 +56,22 @@ def test_login_through_the_form_shows_the_roles_navigation(page, earshot_app):
 
 def test_audio_route_streams_ranges_and_refuses_forged_tokens(earshot_app):
     world, call = earshot_app.world, earshot_app.calls[0]
-    url = earshot_app.url + audio_url_for(world.sup_north, call.id)
+    url = earshot_app.url + audio_url_for(_sup_north(), call.id)
     request = urllib.request.Request(url, headers={"Range": "bytes=100-1099"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 206
         assert response.headers["Content-Range"].startswith("bytes 100-1099/")
         assert len(response.read()) == 1000
     forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(forged, timeout=10)  # noqa: S310 - loopback
+        urllib.request.urlopen(forged, timeout=10)
     assert refused.value.code == 403
     with pytest.raises(PermissionError):  # another team's supervisor never gets a URL
         audio_url_for(world.sup_south, call.id)
 
 
 def test_score_pin_reload_and_submit(page, earshot_app):
-    world, call = earshot_app.world, earshot_app.calls[1]
+    call = earshot_app.calls[1]
     log_in(page, earshot_app.url, "sup.north", PASSWORD)
     page.goto(f"{earshot_app.url}/score?call={call.id}")
     page.locator(".ep-play").wait_for()
@@ -84,7 +91,7 @@ def test_score_pin_reload_and_submit(page, earshot_app):
     page.get_by_text("Customer still explaining <b>here</b>").first.wait_for()
 
     # Clicking the comment's time plays from that moment again.
-    pinned = open_draft(world.sup_north, call.id).comments[0].t_s
+    pinned = open_draft(_sup_north(), call.id).comments[0].t_s
     page.locator("audio").evaluate(
         f"a => new Promise(r => {{ const t = setInterval(() => {{ if (a.currentTime > "
         f"{pinned + 3}) {{ clearInterval(t); r(); }} }}, 50); }})"
@@ -119,7 +126,7 @@ def test_score_pin_reload_and_submit(page, earshot_app):
     page.get_by_role("button", name="Submit evaluation").click()
     page.get_by_text("Submitted", exact=False).first.wait_for()
 
-    stored = open_draft(world.sup_north, call.id)
+    stored = open_draft(_sup_north(), call.id)
     assert stored.status == "submitted"
     assert stored.items["be_patient"].value == 3 and stored.items["stop_talking"].value == 4
     assert stored.items["eye_contact"].na
