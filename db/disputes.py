@@ -142,7 +142,7 @@ def _rubrics(session: Session, rubric_ids: set[int]) -> dict[int, Rubric]:
     return {row.id: rubric_from_row(row) for row in rows}
 
 
-def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool = True):  # noqa: ANN002, ANN201
+def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool = True):
     """Disputes the actor may see, matching `conditions`, as DisputeRow."""
     agent = aliased(User)
     scorer = aliased(User)
@@ -331,7 +331,7 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
 # ---------------------------------------------------------------- deciding
 
 
-def _load_for_decision(session: Session, actor: Actor, dispute_id: int):  # noqa: ANN202
+def _load_for_decision(session: Session, actor: Actor, dispute_id: int):
     if parse_id(dispute_id) is None:
         raise _not_found("Dispute", dispute_id)
     dispute = session.exec(

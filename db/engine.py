@@ -32,7 +32,7 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DB-API connection
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -46,7 +46,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def server_closed(dbapi_conn) -> bool:  # noqa: ANN001 - a psycopg connection
+def server_closed(dbapi_conn) -> bool:
     """Whether the server has ended this idle pooled connection (a restart, an idle
     timeout, pg_terminate_backend). An idle connection's socket is readable only when
     the server sent something unasked: its goodbye, or end of file."""
@@ -69,7 +69,7 @@ def _readable_now(fd: int) -> bool:
     return bool(readable)
 
 
-def _refuse_closed_connection(dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+def _refuse_closed_connection(dbapi_conn, _record, _proxy) -> None:
     # Instead of pool_pre_ping's round trip on every checkout (a quarter of a millisecond
     # per service call here): a dead connection is dropped and the pool connects again.
     if server_closed(dbapi_conn):
@@ -93,7 +93,7 @@ class EarshotSession(Session):
     """Ids arrive from URLs and widgets: an id that cannot exist is simply not found,
     instead of a database error (PostgreSQL refuses integers past 2**31 - 1)."""
 
-    def get(self, entity, ident, **kwargs):  # noqa: ANN001, ANN003, ANN201 - as Session.get
+    def get(self, entity, ident, **kwargs):
         if not id_fits(ident):
             return None
         return super().get(entity, ident, **kwargs)
@@ -166,7 +166,7 @@ class ReadSession(EarshotSession):
 
 
 @event.listens_for(ReadSession, "before_flush")
-def _refuse_writes(session, _context, _instances) -> None:  # noqa: ANN001
+def _refuse_writes(session, _context, _instances) -> None:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("read_scope() is for reads; write in session_scope()")
 

@@ -280,7 +280,7 @@ def unread_count(actor: Actor) -> int:
         return 0
 
 
-def _marked(mark: type) -> Any:  # noqa: ANN401 - a correlated scalar subquery
+def _marked(mark: type) -> Any:
     """The evaluation's row in `mark` (view or acknowledgement), or NULL.
 
     A scalar subquery, not an outer or anti-join: PostgreSQL may plan those as a hash

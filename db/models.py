@@ -23,7 +23,7 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -31,7 +31,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -296,7 +296,7 @@ class DataVersion(SQLModel, table=True):
 
 
 @event.listens_for(DataVersion.__table__, "after_create")
-def _first_data_version(target, connection, **_kw) -> None:  # noqa: ANN001
+def _first_data_version(target, connection, **_kw) -> None:
     # The one row exists from the start, so bumping it is a plain UPDATE, race-free.
     connection.execute(target.insert().values(id=1, version=0))
 

@@ -53,7 +53,7 @@ def pg_server_url(worker_id: str) -> str:
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:
         admin.dispose()
         missing_service(f"no PostgreSQL server at {PG_URL} ({type(exc).__name__})")
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -71,7 +71,7 @@ def pg_engine(pg_server_url: str):
     engine.dispose()
 
 
-def _empty_pg(engine) -> None:  # noqa: ANN001
+def _empty_pg(engine) -> None:
     from db.cache import clear_cache
     from db.models import DataVersion
 

@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scoring.audio import read_audio  # noqa: E402
-from scoring.listening import analyze  # noqa: E402
+from scoring.audio import read_audio
+from scoring.listening import analyze
 
 
 def measure_listening_speed(

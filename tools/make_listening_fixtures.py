@@ -31,11 +31,11 @@ VOICES = {
 }
 
 
-def A(text: str, **kw) -> Line:  # noqa: N802 - reads like a script
+def A(text: str, **kw) -> Line:
     return Line(AGENT, text, **kw)
 
 
-def C(text: str, **kw) -> Line:  # noqa: N802
+def C(text: str, **kw) -> Line:
     return Line(CUSTOMER, text, **kw)
 
 

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  - registers the tables on SQLModel.metadata
+import db.models
 from db.engine import get_engine
 
 target_metadata = SQLModel.metadata
@@ -18,7 +18,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

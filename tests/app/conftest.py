@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.apptest import server_like_script_cache
 from db.access import Actor
+from tests.support.apptest import server_like_script_cache
 
 APP = str(Path(__file__).resolve().parents[2] / "workbench.py")
 TIMEOUT = 30

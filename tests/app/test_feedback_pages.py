@@ -185,7 +185,7 @@ def test_agents_cannot_use_the_disputes_or_trends_pages(setup):
         try:
             at.switch_page(page)
             at.run()
-        except Exception as exc:  # noqa: BLE001 - not in the agent's navigation at all
+        except Exception as exc:
             assert "page" in str(exc).lower() or "not found" in str(exc).lower()
             continue
         assert at.error and not at.dataframe and not at.get("plotly_chart")

@@ -191,7 +191,7 @@ def test_sqlite_backup_while_scoring_is_one_consistent_snapshot(
                     value=1 + (i * 7) % 5,
                 )
                 saves[0] += 1
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(repr(exc))
 
     writer = threading.Thread(target=score)

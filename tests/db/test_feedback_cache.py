@@ -62,7 +62,7 @@ def statements(engine):
     """The SQL statements the engine runs inside the block, as a list."""
     run: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def count(_conn, _cursor, statement, *_args) -> None:
         run.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
@@ -155,7 +155,7 @@ def test_a_decision_whose_amend_fails_shows_the_dispute_open_again(setup, monkey
     dispute = open_dispute(agent, ev.id, "be_patient", REASON)
     decided_meanwhile = []
 
-    def failing_amend(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    def failing_amend(*_args, **_kwargs):
         # The decision and the score change are one transaction: while it runs, the
         # agent's page (and its cache) still shows the dispute open, never "accepted"
         # beside the old score.

@@ -65,8 +65,8 @@ def _turns(peaks: list[float], duration: float, threshold: float = 0.05) -> list
 def page() -> None:
     import soundfile as sf
 
-    from player.component import call_player
     from media.waveform import waveform_peaks
+    from player.component import call_player
 
     @st.cache_data
     def analyse(path: str) -> tuple[float, list[list[float]]]:

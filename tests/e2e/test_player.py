@@ -58,9 +58,9 @@ def _token(call_id: int = 1, **kwargs) -> str:
 
 def _get(url: str, method: str = "GET", headers: dict | None = None):
     """(status, headers, body) without raising on 4xx."""
-    req = urllib.request.Request(url, method=method, headers=headers or {})  # noqa: S310
+    req = urllib.request.Request(url, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.headers, resp.read()
     except urllib.error.HTTPError as err:
         return err.code, err.headers, err.read()
