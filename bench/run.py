@@ -573,7 +573,7 @@ def bench_server(seeded: Any, recording: Any, log_path: Path) -> list[dict[str, 
     slow_name = f"audio: app RSS growth, {LISTENERS} paced listeners (2 MB/s, 10 s)"
     mem_target = "< 50 MB (#8)"
     from db.config import settings
-    from player.signing import sign_media_token
+    from media.signing import sign_media_token
 
     port = _free_port()
     command = [

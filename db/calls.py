@@ -420,7 +420,7 @@ def signed_audio_url(call_id: int, user_id: int, ttl_s: int | None = None) -> st
     It lives EARSHOT_AUDIO_LINK_MINUTES (or `ttl_s`) and ends sooner when the user logs
     out: it carries their session epoch, which the route compares with the current one."""
     from db.auth import signing_epoch
-    from player.signing import sign_media_token
+    from media.signing import sign_media_token
 
     token = sign_media_token(
         call_id,

@@ -1,7 +1,7 @@
 """Call player: audio route, signed media tokens, Streamlit component. Waveform peaks are
 computed in ``media.waveform``.
 
-``player.signing`` and ``player.routes`` import no Streamlit page
+``media.signing`` and ``player.routes`` import no Streamlit page
 machinery, so ``server.py`` stays light; ``call_player`` is loaded on first use.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from media.signing import InvalidMediaToken, MediaGrant, sign_media_token, verify_media_token
 from player.routes import media_routes
-from player.signing import InvalidMediaToken, MediaGrant, sign_media_token, verify_media_token
 
 if TYPE_CHECKING:
     from player.component import Pin, PlayerState, call_player

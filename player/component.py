@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from player.signing import unverified_subject
+from media.signing import unverified_subject
 
 COMPONENT_NAME = "earshot_call_player"
 TEXT_MARKER_KINDS = frozenset(

@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from media.signing import InvalidMediaToken, verify_media_token
 from player.ranged import RangedAudio, ranged_response
-from player.signing import InvalidMediaToken, verify_media_token
 
 AUDIO_ROUTE_PREFIX = "/audio/"
 

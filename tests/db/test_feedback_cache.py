@@ -20,7 +20,7 @@ from db.feedback import acknowledge, feedback_detail, mark_viewed, my_evaluation
 from db.listening import store_listening_report
 from db.models import DataVersion, Evaluation, EvaluationView, User
 from db.users import set_active, set_role
-from player.signing import verify_media_token
+from media.signing import verify_media_token
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
 

@@ -26,8 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # for a manual `streamlit run` without PYTHONPATH
     sys.path.insert(0, str(REPO_ROOT))
 
+from media.signing import sign_media_token  # noqa: E402
 from player.routes import audio_url, media_routes  # noqa: E402
-from player.signing import sign_media_token  # noqa: E402
 
 AUDIO_EXTENSIONS = (".wav", ".opus", ".ogg", ".mp3", ".flac")
 DEMO_USER_ID = 7

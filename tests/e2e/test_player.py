@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from player.signing import sign_media_token
+from media.signing import sign_media_token
 
 APP = Path(__file__).with_name("player_app.py")
 SECRET = "e2e-media-secret-0123456789abcdef"

@@ -18,8 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from media.signing import sign_media_token  # noqa: E402
 from player.routes import audio_url, media_routes  # noqa: E402
-from player.signing import sign_media_token  # noqa: E402
 
 XSS_TEXT = '<img src=x onerror="window.__xss=1"> <b>bold</b> claims'
 UTTERANCES = [

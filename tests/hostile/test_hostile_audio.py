@@ -24,8 +24,8 @@ from db.evaluations import get_evaluation, open_draft, save_item
 from db.listening import listening_report_for
 from db.media import audio_path_for_grant, sha256_of
 from db.models import Call
+from media.signing import sign_media_token
 from player.routes import media_routes
-from player.signing import sign_media_token
 from tests.factories import make_call, make_world, write_speechlike_wav
 from tests.hostile import asgi_request
 

@@ -35,8 +35,8 @@ from db.evaluations import (
 )
 from db.media import audio_path_for_grant
 from db.users import create_user, list_users, set_active, set_role
+from media.signing import sign_media_token
 from player.routes import media_routes
-from player.signing import sign_media_token
 from tests.factories import SCORED_ITEMS, make_call, make_world
 from tests.hostile import asgi_request
 

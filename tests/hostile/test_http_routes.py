@@ -15,12 +15,12 @@ import pytest
 from starlette.applications import Starlette
 
 import db.config
-import player.signing
+import media.signing
 from db.access import AccessDenied
 from db.auth import authenticate, end_sessions, issue_session_token
 from db.calls import audio_url_for
 from db.config import settings
-from player.signing import verify_media_token
+from media.signing import verify_media_token
 from tests.factories import PASSWORD, make_call, make_world
 from tests.hostile.asgi import call
 from ui.http_app import app_middleware, app_routes
@@ -182,7 +182,7 @@ def test_an_audio_link_stops_working_when_its_user_logs_out(app, database, media
 def test_audio_links_live_for_the_configured_minutes(database, media_dir, tmp_path, monkeypatch):
     world = make_world()
     c = make_call(world.admin, world.agent_north, tmp_path, seconds=3)
-    monkeypatch.setattr(player.signing, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
+    monkeypatch.setattr(media.signing, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
     token = audio_url_for(world.sup_north, c.id).removeprefix("/audio/")
     grant = verify_media_token(token, settings().secret_key, now=1_800_000_000.0)
     assert grant.expires_at == 1_800_000_000 + settings().audio_link_minutes * 60 == 1_800_003_600

@@ -22,7 +22,7 @@ from db.config import settings
 from db.engine import make_engine, use_engine
 from db.evaluations import get_evaluation, open_draft, rubric_for, save_item, submit
 from db.migrate import upgrade_to_head
-from player.signing import sign_media_token
+from media.signing import sign_media_token
 from scoring.evaluation import score_evaluation
 from tests.factories import SCORED_ITEMS, make_call, make_world
 from tests.load import REPO_ROOT, AppServer, http_get

@@ -16,7 +16,7 @@ import pytest
 import db.config
 from db.auth import LOGIN_FAILED, MAX_FAILED_LOGINS
 from db.engine import use_engine
-from player.signing import sign_media_token
+from media.signing import sign_media_token
 from tests.conftest import _empty_pg
 from tests.factories import PASSWORD, make_call, make_world
 from tests.load import AppServer, WebSession, http_get

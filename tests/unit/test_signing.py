@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from player.signing import (
+from media.signing import (
     InvalidMediaToken,
     MediaGrant,
     sign_media_token,
