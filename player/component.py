@@ -27,7 +27,7 @@ TEXT_MARKER_KINDS = frozenset(
     {"paraphrase", "question", "defensive", "completion", "repeat", "empathy"}
 )
 """Markers for text-evidence moments (``scoring.text_moments``), drawn with a legend."""
-MARKER_KINDS = frozenset({"comment", "interruption", "silence"}) | TEXT_MARKER_KINDS
+MARKER_KINDS = frozenset({"comment", "interruption", "silence", "hold"}) | TEXT_MARKER_KINDS
 PARTIES = frozenset({"agent", "customer", "unknown"})
 _FRONTEND = Path(__file__).resolve().parent / "frontend"
 
@@ -92,11 +92,14 @@ def _marker(marker: dict[str, Any]) -> dict[str, Any]:
     kind = marker.get("kind", "comment")
     if kind not in MARKER_KINDS:
         raise ValueError(f"marker kind must be one of {sorted(MARKER_KINDS)}, got {kind!r}")
-    return {
+    out: dict[str, Any] = {
         "t_s": round(_finite(marker["t_s"], "marker t_s"), 2),
         "kind": kind,
         "label": str(marker.get("label", "")),
     }
+    if marker.get("end_s") is not None:  # a span (hold): drawn from t_s to end_s
+        out["end_s"] = max(out["t_s"], round(_finite(marker["end_s"], "marker end_s"), 2))
+    return out
 
 
 def _utterance(u: dict[str, Any], i: int) -> dict[str, Any]:

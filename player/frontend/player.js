@@ -13,11 +13,12 @@ const TURN_H = 6; // px of the turn bar at the bottom of a lane
 const REFRESH_MIN_GAP_MS = 60000; // at most one "give me a fresh URL" rerun a minute
 // Text-evidence kinds (moments found in the transcript) draw like the listening ones.
 const TEXT_KINDS = ["paraphrase", "question", "defensive", "completion", "repeat", "empathy"];
-const KINDS = new Set(["comment", "interruption", "silence", ...TEXT_KINDS]);
+const KINDS = new Set(["comment", "interruption", "silence", "hold", ...TEXT_KINDS]);
 const KIND_NAMES = {
   comment: "Comment",
   interruption: "Interruption",
   silence: "Silence",
+  hold: "On hold",
   paraphrase: "Paraphrase",
   question: "Question",
   defensive: "Defensive",
@@ -672,6 +673,7 @@ class Player {
       comment: ["--st-violet-color", "#803df5"],
       interruption: ["--st-red-color", "#ff2b2b"],
       silence: ["--st-gray-color", "#a3a8b8"],
+      hold: ["--st-orange-color", "#ffa421"],
     };
     if (fixed[kind]) return this.themeColor(fixed[kind][0], fixed[kind][1]);
     return this.themeColor(`--ep-c-${kind}`, "#808495");
@@ -693,6 +695,12 @@ class Player {
       mk.dataset.tip = tip;
       mk.setAttribute("aria-label", tip);
       mk.style.left = `${Math.min(100, Math.max(0, (m.t_s / this.duration) * 100))}%`;
+      if (kind === "hold" && finite(m.end_s)) {
+        // A hold is a stretch, neither party's talk: a band across its whole length.
+        const end = Math.min(this.duration, Math.max(m.t_s, m.end_s));
+        mk.style.width = `${((end - m.t_s) / this.duration) * 100}%`;
+        mk.dataset.tip = mk.getAttribute("aria-label") + ` to ${fmt(end)}`;
+      }
       this.markerBox.appendChild(mk);
     }
     this.renderSearchMarkers();

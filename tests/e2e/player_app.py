@@ -102,6 +102,7 @@ def page() -> None:
     markers = [
         {"t_s": 9.5, "kind": "interruption", "label": "Customer talks over the agent"},
         {"t_s": 20.0, "kind": "silence", "label": "Silence, 4 s"},
+        {"t_s": 25.0, "end_s": 28.0, "kind": "hold", "label": "On hold 3 s"},
     ] + [{"t_s": c["t_s"], "kind": "comment", "label": c["label"]} for c in state.comments]
 
     # A fresh token every run, as the real pages do: the player must not reload for it.

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from playwright.sync_api import expect
 
 from media.signing import sign_media_token
 
@@ -363,3 +364,18 @@ def test_expired_link_recovers_with_a_fresh_url(page, server) -> None:
     assert _runs(page) >= 2
     _play(page)
     _wait_audio(page, "a.currentTime > 1.0")
+
+
+@pytest.mark.browser
+def test_a_hold_shows_as_a_band_over_its_whole_length(page, server) -> None:
+    """Hold (issue 19) is neither party's talk: a band from its start to its end, named."""
+    _open(page, server)
+    band = page.locator(".ep-mk[data-kind=hold]")
+    expect(band).to_be_visible()
+    expect(band).to_have_attribute("aria-label", "On hold at 00:25 · On hold 3 s")
+    strip = page.locator(".ep-markers").bounding_box()
+    box = band.bounding_box()
+    assert abs(box["width"] - strip["width"] * 3 / 30) < 3  # 3 s of a 30 s call
+    assert abs(box["x"] - (strip["x"] + strip["width"] * 25 / 30)) < 3
+    band.click()
+    _wait_audio(page, "Math.abs(a.currentTime - 25) < 0.05")

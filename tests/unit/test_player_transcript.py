@@ -50,3 +50,16 @@ def test_text_evidence_markers_are_marker_kinds():
     assert _marker({"t_s": 4.0, "kind": "paraphrase", "label": "x"})["kind"] == "paraphrase"
     with pytest.raises(ValueError, match="marker kind"):
         _marker({"t_s": 4.0, "kind": "search"})  # search matches are the browser's own
+
+
+def test_hold_spans_from_a_listening_report_reach_the_player_as_bands():
+    """A report with a hold (issue 19) gives the Score page a marker the player takes:
+    before, its kind was refused and the page failed on such calls."""
+    from scoring.evidence import player_timeline
+
+    report = {"turns": [], "holds": [{"start_s": 30.0, "end_s": 95.5}], "long_silences": []}
+    _, markers = player_timeline(report, None, channels=2, agent_channel=0)
+    (hold,) = [m for m in markers if m["kind"] == "hold"]
+    drawn = _marker(hold)
+    assert (drawn["kind"], drawn["t_s"], drawn["end_s"]) == ("hold", 30.0, 95.5)
+    assert _marker({"t_s": 5.0, "end_s": 2.0, "kind": "hold"})["end_s"] == 5.0  # never reversed
