@@ -16,6 +16,7 @@ import streamlit as st
 from charts import memo_figure
 from charts.trends import agent_items_chart, agent_trend_chart
 from db.access import AccessDenied
+from db.browse import evaluation_history
 from db.disputes import open_dispute
 from db.evaluations import rubric_for
 from db.feedback import FeedbackDetail, acknowledge, feedback_detail, mark_viewed, my_evaluations
@@ -76,6 +77,158 @@ state = st.session_state
 st.title("My feedback")
 if flash := state.pop("feedback_flash", None):
     st.success(plain(flash))
+
+
+def show_evaluation(detail: FeedbackDetail) -> None:
+    """One evaluation: header, the player with comments and evidence, scores with their
+    history, and the dispute form."""
+    prefix = f"fb{detail.evaluation_id}"
+    state.setdefault(f"{prefix}_seek", (None, 0))
+    words = words_of(detail)
+    draw_header(detail)
+    left, right = st.columns([5, 4], gap="large")
+    with left:
+        draw_player_and_evidence(detail, prefix, words)
+    with right:
+        draw_scores(detail, words)
+        draw_history(detail)
+        draw_dispute_form(detail, prefix)
+
+
+def draw_header(detail: FeedbackDetail) -> None:
+    st.divider()
+    st.subheader(f"Call {plain(detail.call.external_id)}")
+    st.text(
+        f"Call of {local_date(detail.call.started_at)} ({mmss(detail.call.duration_s)}) · "
+        f"scored by {detail.scorer} · submitted {local_date(detail.submitted_at)} · "
+        f"{detail.rubric_title} v{detail.rubric_version}"
+    )
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Total", "–" if detail.total is None else f"{detail.total:.1f}")
+    m2.metric("Items scored", sum(not i.na for i in detail.items))
+    with m3:
+        if detail.acknowledged_at:
+            st.success(f"Acknowledged {local_date(detail.acknowledged_at)}")
+        elif st.button(
+            "Acknowledge",
+            type="primary",
+            icon=":material/task_alt:",
+            help="Tell your supervisor you have read this evaluation",
+        ):
+            acknowledge(actor, detail.evaluation_id)
+            st.rerun()
+    if detail.failed_critical:
+        st.error("A critical item is at the lowest level, so this call is marked as failed.")
+
+
+def draw_player_and_evidence(detail: FeedbackDetail, prefix: str, words: dict) -> None:
+    listening = detail.listening or {}
+    lanes, markers = player_timeline(
+        listening.get("report"),
+        listening.get("peaks"),
+        detail.call.channels,
+        detail.call.agent_channel,
+        [(c.t_s, c.text) for c in detail.comments],
+    )
+    markers = sorted(markers + words["markers"], key=lambda m: float(m["t_s"]))
+    seek_to, seek_nonce = state[f"{prefix}_seek"]
+    if detail.audio_url:
+        call_player(
+            audio_url=detail.audio_url,
+            duration_s=detail.call.duration_s,
+            lanes=lanes,
+            markers=markers,
+            seek_to=seek_to,
+            seek_nonce=seek_nonce,
+            allow_pin=False,
+            utterances=words["utterances"],
+            key=f"player_{detail.call.id}",
+        )
+    st.subheader("Comments")
+    if not detail.comments:
+        st.caption("Your supervisor pinned no comments on this call.")
+    titles = {i.key: i.title for i in detail.items}
+    shown_comments, show_more_comments = comment_page(detail.comments, prefix)
+    for comment in shown_comments:
+        comment_row(comment, prefix, titles.get(comment.item_key))
+    show_more_comments()
+    st.subheader("Listening evidence")
+    if detail.summary:
+        st.caption("Measured from the recording: evidence for the conversation, not a verdict.")
+        st.text("\n".join(evidence_lines(detail.summary, list(METRIC_LABELS))))
+    elif listening.get("error"):
+        st.caption("No listening evidence: the recording could not be analysed.")
+    else:
+        st.caption("No listening evidence for this call.")
+    show_text_evidence(prefix, words)
+
+
+def draw_scores(detail: FeedbackDetail, words: dict) -> None:
+    st.subheader("Scores")
+    for n, item in enumerate(detail.items, start=1):
+        with st.container(border=True):
+            score = item.score if item.na else f"{item.score} / {detail.scale_max}"
+            # Rubric text and measured evidence as markdown, the title escaped (admins
+            # write it). One element per item (this page draws eleven on every run).
+            label = f" · {item.level_label}" if item.level_label else ""
+            lines = [f"**{n}. {plain(item.title)}**", f"Score: **{score}**{label}"]
+            lines += [item.anchor] if item.anchor else []
+            lines += [f":material/graphic_eq: {line}" for line in item.evidence]
+            lines += item_text_lines(words, item.key)
+            st.markdown("  \n".join(lines))
+            # What people typed goes out as plain text.
+            typed = [f"Note: {item.note}"] if item.note else []
+            if item.dispute is not None:
+                d = item.dispute
+                typed.append(
+                    f"Your dispute: {d.status_label.lower()} · opened {local_date(d.created_at)}"
+                )
+                if d.resolution:
+                    typed.append(f"Outcome: {d.resolution}")
+            if typed:
+                st.text("\n".join(typed))
+
+
+def draw_history(detail: FeedbackDetail) -> None:
+    """What changed since it was submitted: amendments and dispute decisions."""
+    history = evaluation_history(actor, detail.evaluation_id)
+    if not history:
+        return
+    st.subheader("History")
+    for entry in history:
+        changes = "; ".join(entry.changes)
+        st.text(
+            f"{local_date(entry.at)} · {entry.who} · {entry.what}"
+            + (f": {changes}" if changes else "")
+        )
+
+
+def draw_dispute_form(detail: FeedbackDetail, prefix: str) -> None:
+    st.subheader("Dispute a score")
+    if not detail.can_dispute:
+        st.caption(f"Disputes closed on {local_date(detail.dispute_deadline)}.")
+    elif not detail.disputable_items:
+        st.caption("Every item already has an open dispute.")
+    else:
+        st.caption(
+            f"You can dispute until {local_date(detail.dispute_deadline)}. "
+            "Your supervisor reads your reason and decides."
+        )
+        choices = {i.key: i.title for i in detail.disputable_items}
+        with st.form(f"{prefix}_dispute", clear_on_submit=True):
+            item_key = st.selectbox("Item", list(choices), format_func=choices.get)
+            reason = st.text_area("Why is this score wrong?", max_chars=2000)
+            sent = st.form_submit_button("Send dispute", icon=":material/gavel:")
+        if sent:
+            try:
+                open_dispute(actor, detail.evaluation_id, item_key, reason)
+            except EarshotError as exc:
+                st.error(plain(exc))
+                st.text(reason)  # the form cleared: give the text back
+            else:
+                state["feedback_flash"] = "Dispute sent. You will see the outcome here."
+                st.rerun()
+
 
 VIEWS = ["My evaluations", "My trend"]
 view = (
@@ -228,129 +381,6 @@ if view == VIEWS[0]:
                 on_change=seek_moment,
                 args=(pick, f"{prefix}_seek", [m.t_s for m in found]),
             )
-
-    def show_evaluation(detail: FeedbackDetail) -> None:
-        prefix = f"fb{detail.evaluation_id}"
-        state.setdefault(f"{prefix}_seek", (None, 0))
-        words = words_of(detail)
-        st.divider()
-        st.subheader(f"Call {plain(detail.call.external_id)}")
-        st.text(
-            f"Call of {local_date(detail.call.started_at)} ({mmss(detail.call.duration_s)}) · "
-            f"scored by {detail.scorer} · submitted {local_date(detail.submitted_at)} · "
-            f"{detail.rubric_title} v{detail.rubric_version}"
-        )
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Total", "–" if detail.total is None else f"{detail.total:.1f}")
-        m2.metric("Items scored", sum(not i.na for i in detail.items))
-        with m3:
-            if detail.acknowledged_at:
-                st.success(f"Acknowledged {local_date(detail.acknowledged_at)}")
-            elif st.button(
-                "Acknowledge",
-                type="primary",
-                icon=":material/task_alt:",
-                help="Tell your supervisor you have read this evaluation",
-            ):
-                acknowledge(actor, detail.evaluation_id)
-                st.rerun()
-        if detail.failed_critical:
-            st.error("A critical item is at the lowest level, so this call is marked as failed.")
-
-        left, right = st.columns([5, 4], gap="large")
-        with left:
-            listening = detail.listening or {}
-            lanes, markers = player_timeline(
-                listening.get("report"),
-                listening.get("peaks"),
-                detail.call.channels,
-                detail.call.agent_channel,
-                [(c.t_s, c.text) for c in detail.comments],
-            )
-            markers = sorted(markers + words["markers"], key=lambda m: float(m["t_s"]))
-            seek_to, seek_nonce = state[f"{prefix}_seek"]
-            if detail.audio_url:
-                call_player(
-                    audio_url=detail.audio_url,
-                    duration_s=detail.call.duration_s,
-                    lanes=lanes,
-                    markers=markers,
-                    seek_to=seek_to,
-                    seek_nonce=seek_nonce,
-                    allow_pin=False,
-                    utterances=words["utterances"],
-                    key=f"player_{detail.call.id}",
-                )
-            st.subheader("Comments")
-            if not detail.comments:
-                st.caption("Your supervisor pinned no comments on this call.")
-            titles = {i.key: i.title for i in detail.items}
-            shown_comments, show_more_comments = comment_page(detail.comments, prefix)
-            for comment in shown_comments:
-                comment_row(comment, prefix, titles.get(comment.item_key))
-            show_more_comments()
-            st.subheader("Listening evidence")
-            if detail.summary:
-                st.caption(
-                    "Measured from the recording: evidence for the conversation, not a verdict."
-                )
-                st.text("\n".join(evidence_lines(detail.summary, list(METRIC_LABELS))))
-            elif listening.get("error"):
-                st.caption("No listening evidence: the recording could not be analysed.")
-            else:
-                st.caption("No listening evidence for this call.")
-            show_text_evidence(prefix, words)
-
-        with right:
-            st.subheader("Scores")
-            for n, item in enumerate(detail.items, start=1):
-                with st.container(border=True):
-                    score = item.score if item.na else f"{item.score} / {detail.scale_max}"
-                    # Rubric text and measured evidence as markdown, the title escaped (admins
-                    # write it). One element per item (this page draws eleven on every run).
-                    label = f" · {item.level_label}" if item.level_label else ""
-                    lines = [f"**{n}. {plain(item.title)}**", f"Score: **{score}**{label}"]
-                    lines += [item.anchor] if item.anchor else []
-                    lines += [f":material/graphic_eq: {line}" for line in item.evidence]
-                    lines += item_text_lines(words, item.key)
-                    st.markdown("  \n".join(lines))
-                    # What people typed goes out as plain text.
-                    typed = [f"Note: {item.note}"] if item.note else []
-                    if item.dispute is not None:
-                        d = item.dispute
-                        typed.append(
-                            f"Your dispute: {d.status_label.lower()} · opened "
-                            f"{local_date(d.created_at)}"
-                        )
-                        if d.resolution:
-                            typed.append(f"Outcome: {d.resolution}")
-                    if typed:
-                        st.text("\n".join(typed))
-
-            st.subheader("Dispute a score")
-            if not detail.can_dispute:
-                st.caption(f"Disputes closed on {local_date(detail.dispute_deadline)}.")
-            elif not detail.disputable_items:
-                st.caption("Every item already has an open dispute.")
-            else:
-                st.caption(
-                    f"You can dispute until {local_date(detail.dispute_deadline)}. "
-                    "Your supervisor reads your reason and decides."
-                )
-                choices = {i.key: i.title for i in detail.disputable_items}
-                with st.form(f"{prefix}_dispute", clear_on_submit=True):
-                    item_key = st.selectbox("Item", list(choices), format_func=choices.get)
-                    reason = st.text_area("Why is this score wrong?", max_chars=2000)
-                    sent = st.form_submit_button("Send dispute", icon=":material/gavel:")
-                if sent:
-                    try:
-                        open_dispute(actor, detail.evaluation_id, item_key, reason)
-                    except EarshotError as exc:
-                        st.error(plain(exc))
-                        st.text(reason)  # the form cleared: give the text back
-                    else:
-                        state["feedback_flash"] = "Dispute sent. You will see the outcome here."
-                        st.rerun()
 
     if detail is not None:
         show_evaluation(detail)

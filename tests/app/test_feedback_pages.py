@@ -116,6 +116,8 @@ def test_the_agent_disputes_an_item_and_later_sees_the_outcome(setup):
     at = open_page(world.agent_north, FEEDBACK, {"evaluation": str(ev.id)})
     shown = _texts(at)
     assert "Your dispute: accepted" in shown and "Outcome: Fair, re-listened." in shown
+    # The history says what changed and why, in the item's title (issue 14).
+    assert "Dispute accepted: Gives the customer time: 2 → 4" in shown
 
 
 @pytest.mark.parametrize("param", ["other", "south", "draft", "999999", "12abc", "-1"])
