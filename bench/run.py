@@ -39,13 +39,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import extras
 from tests.support.apptest import server_like_script_cache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGE = Path(__file__).resolve().with_name("blank_page.py")
 WORKBENCH = REPO_ROOT / "workbench.py"
 DEFAULT_OUT = Path(__file__).resolve().with_name("results.json")
-SECTIONS = ("pages", "transcript", "listening", "calibration", "server", "protocol", "browser")
+SECTIONS = (
+    "pages",
+    "transcript",
+    "listening",
+    "calibration",
+    "server",
+    "protocol",
+    "browser",
+    "transcripts",
+    "text",
+    "sampling",
+    "robust",
+)
 PAGE_TIMEOUT_S = 300
 RANGE = (1_000_000, 1_065_535)
 LISTENERS = 5
@@ -869,6 +882,10 @@ def main(argv: list[str] | None = None) -> int:
             ("server", lambda: bench_server(seeded, recording, tmp / "app.log")),
             ("protocol", lambda: bench_protocol_section(seeded, tmp, meta, args, say)),
             ("browser", lambda: bench_browser_section(seeded, tmp, args, say)),
+            ("transcripts", lambda: extras.bench_transcripts(say)),
+            ("text", lambda: extras.bench_text(say)),
+            ("sampling", lambda: extras.bench_sampling(seeded, args.reps, say)),
+            ("robust", lambda: extras.bench_robust(max(1, min(3, args.reps)), say)),
         ]
         for section, run in sections:
             if section in args.skip:

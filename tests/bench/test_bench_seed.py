@@ -102,7 +102,7 @@ def test_results_json_has_every_figure_with_its_target(tmp_path):
             "--reps",
             "1",
             "--skip",
-            "pages,server",
+            "pages,server,transcripts,robust",  # speech recognition and hour-long audio: slow
             "--out",
             str(out),
         ]
@@ -115,6 +115,8 @@ def test_results_json_has_every_figure_with_its_target(tmp_path):
     assert names[0].startswith("seed:")
     assert any(n.startswith("listening:") for n in names)
     assert any(n.startswith("calibration:") for n in names)
+    assert any(n.startswith("text evidence") for n in names)
+    assert any(n.startswith("sampling rules") for n in names)
     for row in data["results"]:
         assert set(row) == {"name", "value", "unit", "target", "pass", "details"}
         assert row["pass"] in (True, False, None)
