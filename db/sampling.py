@@ -80,6 +80,7 @@ from scoring.sampling import (
     validate_plan,
 )
 from scoring.text import REASON_MAX, clean_text
+from scoring.text_evidence import TEXT_METRICS
 from scoring.uncertainty import Precision, quota_precision
 
 # Evidence metrics a trigger may name, and the column each reads: listening report
@@ -93,18 +94,6 @@ METRIC_COLUMNS: dict[str, str] = {
     "response_gaps": "response_gap_median",
     "overtalk": "overtalk",
 }
-TEXT_METRICS: tuple[str, ...] = (
-    "paraphrases",
-    "questions",
-    "open_questions",
-    "closed_questions",
-    "open_question_share",
-    "questions_before_fix",
-    "defensive",
-    "completions",
-    "repeats",
-    "empathy",
-)
 KNOWN_METRICS: tuple[str, ...] = (*METRIC_COLUMNS, *TEXT_METRICS)
 AD_HOC = "ad hoc"
 INSERT_CHUNK = 500

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring.errors import Invalid
+from scoring.text_evidence import TEXT_METRICS
 
 METRIC_NAMES: tuple[str, ...] = (
     "talk_share",
@@ -32,18 +33,7 @@ METRIC_NAMES: tuple[str, ...] = (
 )
 """Listening-metric names an item may show beside it as evidence."""
 
-TEXT_METRIC_NAMES: tuple[str, ...] = (
-    "paraphrases",
-    "questions",
-    "open_questions",
-    "closed_questions",
-    "open_question_share",
-    "questions_before_fix",
-    "defensive",
-    "completions",
-    "repeats",
-    "empathy",
-)
+TEXT_METRIC_NAMES: tuple[str, ...] = TEXT_METRICS
 """Text-evidence metrics an item may show (``scoring.text_evidence.TEXT_METRICS``)."""
 EVIDENCE_NAMES: tuple[str, ...] = METRIC_NAMES + TEXT_METRIC_NAMES
 
