@@ -149,7 +149,10 @@ def team_scope(actor: Actor) -> int | None:
 
 
 def team_members(team_id: int | None) -> Any:
-    """The ids of a team's members (none for no team)."""
+    """The ids of a team's members; none for no team (`team_id == None` would be SQL's
+    IS NULL: everyone without a team)."""
+    if team_id is None:
+        return select(User.id).where(false())
     return select(User.id).where(User.team_id == team_id)
 
 

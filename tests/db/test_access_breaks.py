@@ -239,3 +239,15 @@ def test_every_refusal_here_is_an_earshot_error_with_a_message_safe_to_show(worl
     create_user(world.admin, "late", "Late Joiner", "supervisor", PASSWORD, team="North")
     late = authenticate("late", PASSWORD)
     assert open_draft(late, north_call.id).call_id == north_call.id
+
+
+def test_no_team_means_no_team_members_not_everyone_without_a_team(world):
+    """Without a team, nobody's team members: not everyone whose team is NULL (the
+    admins), which is what `team_id == None` would select."""
+    from db.access import team_members
+    from db.engine import read_scope
+
+    with read_scope() as session:
+        assert world.admin.team_id is None
+        assert session.exec(team_members(None)).all() == []
+        assert world.sup_north.id in session.exec(team_members(world.sup_north.team_id)).all()
