@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = {
+    "api",
     "bench",
     "charts",
     "db",
@@ -40,7 +41,8 @@ FORBIDDEN: dict[str, set[str]] = {
     | (OURS - {"scoring"}),
     "charts": {"streamlit", "sqlalchemy", "sqlmodel", "alembic", "psycopg", "huey"}
     | (OURS - {"charts", "scoring"}),
-    "db": {"streamlit", "pages", "ui", "player", "workbench", "server", "bench", "tests"},
+    "db": {"streamlit", "pages", "ui", "player", "api", "workbench", "server", "bench", "tests"},
+    "api": {"streamlit", "pages", "ui", "player", "workbench", "bench", "tests"},
     "media": {"streamlit", "sqlalchemy", "sqlmodel", "db", "pages", "ui", "player", "jobs"},
 }
 
