@@ -328,19 +328,26 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     return _frame(out, WEEKLY_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
 
 
+def _team_average_conditions(actor: Actor, f: TrendFilters) -> list | None:
+    """WHERE clauses for team averages: every filter but the agent filter; an agent
+    compares with their own team only, never another (None: an agent with no team)."""
+    if not actor.is_agent:
+        return _conditions(actor, f, agent_filter=False)
+    if actor.team_id is None:
+        return None
+    f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
+    return team_average_filter(actor, actor.team_id) + _filter_conditions(f)
+
+
 @cached_by_data_version
 def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean total per team per week over all the team's agents (TEAM_WEEKLY_COLUMNS).
     Reads every filter except the agent filter."""
     with read_scope() as session:
         actor = _scope(session, actor)
-        if actor.is_agent:  # an agent compares with their own team, never another
-            if actor.team_id is None:
-                return _frame([], TEAM_WEEKLY_COLUMNS)
-            f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
-            where = team_average_filter(actor, actor.team_id) + _filter_conditions(f)
-        else:
-            where = _conditions(actor, f, agent_filter=False)
+        where = _team_average_conditions(actor, f)
+        if where is None:
+            return _frame([], TEAM_WEEKLY_COLUMNS)
         week = _week_expr(session).label("week")
         rows = session.exec(
             select(User.team_id, week, func.count(Evaluation.total), func.avg(Evaluation.total))
@@ -567,13 +574,9 @@ def team_text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     metrics = [getattr(TextEvidenceRow, m) for m in TEXT_METRICS]
     with read_scope() as session:
         actor = _scope(session, actor)
-        if actor.is_agent:
-            if actor.team_id is None:
-                return _frame([], TEAM_TEXT_COLUMNS)
-            f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
-            where = team_average_filter(actor, actor.team_id) + _filter_conditions(f)
-        else:
-            where = _conditions(actor, f, agent_filter=False)
+        where = _team_average_conditions(actor, f)
+        if where is None:
+            return _frame([], TEAM_TEXT_COLUMNS)
         week = _week_expr(session).label("week")
         rows = session.exec(
             select(
