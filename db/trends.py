@@ -328,7 +328,7 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     return _frame(out, WEEKLY_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
 
 
-def _team_average_conditions(actor: Actor, f: TrendFilters) -> list | None:
+def _team_average_conditions(actor: Actor, f: TrendFilters) -> list[Any] | None:
     """WHERE clauses for team averages: every filter but the agent filter; an agent
     compares with their own team only, never another (None: an agent with no team)."""
     if not actor.is_agent:
