@@ -328,6 +328,22 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     return _frame(out, WEEKLY_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
 
 
+def _weekly_means(
+    rows: Any, who: str, names: dict[int, str], metrics: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Frame rows from grouped `(id, week, n_calls, *metric means)` rows, `who` being
+    "agent" or "team" (its id and name columns)."""
+    metrics = list(metrics)
+    out = []
+    for ident, w, n, *means in rows:
+        row: dict[str, Any] = {f"{who}_id": ident, who: names.get(ident, "?")}
+        row["week"] = _as_date(w)
+        row["n_calls"] = int(n)
+        row.update({m: _float(v) for m, v in zip(metrics, means, strict=True)})
+        out.append(row)
+    return out
+
+
 def _team_average_conditions(actor: Actor, f: TrendFilters) -> list[Any] | None:
     """WHERE clauses for team averages: every filter but the agent filter; an agent
     compares with their own team only, never another (None: an agent with no team)."""
@@ -520,16 +536,7 @@ def listening_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             .group_by(Evaluation.agent_id, week)
         ).all()
         names = _names(session, (r[0] for r in rows))
-    out = []
-    for agent, w, n, *means in rows:
-        row = {
-            "agent_id": agent,
-            "agent": names.get(agent, "?"),
-            "week": _as_date(w),
-            "n_calls": int(n),
-        }
-        row.update({m: _float(v) for m, v in zip(LISTENING_METRICS, means, strict=True)})
-        out.append(row)
+    out = _weekly_means(rows, "agent", names, LISTENING_METRICS)
     return _frame(out, LISTENING_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
 
 
@@ -557,13 +564,7 @@ def text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             .group_by(col(Evaluation.agent_id), week)
         ).all()
         names = _names(session, (r[0] for r in rows))
-    out = []
-    for agent, w, n, *means in rows:
-        row: dict[str, Any] = {"agent_id": agent, "agent": names.get(agent, "?")}
-        row["week"] = _as_date(w)
-        row["n_calls"] = int(n)
-        row.update({m: _float(v) for m, v in zip(TEXT_METRICS, means, strict=True)})
-        out.append(row)
+    out = _weekly_means(rows, "agent", names, TEXT_METRICS)
     return _frame(out, TEXT_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
 
 
@@ -591,13 +592,7 @@ def team_text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             .group_by(col(User.team_id), week)
         ).all()
         names = _team_names(session, (r[0] for r in rows))
-    out = []
-    for team, w, n, *means in rows:
-        row: dict[str, Any] = {"team_id": team, "team": names.get(team, "?")}
-        row["week"] = _as_date(w)
-        row["n_calls"] = int(n)
-        row.update({m: _float(v) for m, v in zip(TEXT_METRICS, means, strict=True)})
-        out.append(row)
+    out = _weekly_means(rows, "team", names, TEXT_METRICS)
     return _frame(out, TEAM_TEXT_COLUMNS).sort_values(["team", "week"], ignore_index=True)
 
 
