@@ -283,6 +283,23 @@ class Dispute(SQLModel, table=True):
     resolver_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = ts_field()
     resolved_at: datetime | None = ts_field(nullable=True)
+    # The moments of the call the agent cites, in seconds from its start (sorted).
+    moments: list = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+    )
+
+
+class EvaluationReply(SQLModel, table=True):
+    """One message of the short thread on a submitted regular evaluation between its agent
+    and its scorer (the team's supervisors and admins may join): db/replies.py."""
+
+    __tablename__ = "evaluation_reply"
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    text: str = Field(max_length=2000)
+    created_at: datetime = ts_field()
 
 
 class DataVersion(SQLModel, table=True):
