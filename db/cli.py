@@ -126,7 +126,8 @@ def _progress_bar(done: int, total: int, name: str) -> None:
 
 
 def _import_calls(args: argparse.Namespace) -> int:
-    from db.calls import IntakeProblem, bulk_import
+    from db.calls import bulk_import
+    from scoring.manifest import IntakeProblem
 
     try:
         report = bulk_import(_system_actor(), args.folder, args.manifest, _progress_bar)

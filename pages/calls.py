@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from db.access import AccessDenied, NotFound
-from db.calls import IntakeProblem, import_call, list_calls
+from db.calls import import_call, list_calls
 from db.jobs import JobProblem, JobView, failed_jobs, latest_jobs_for_calls, retry_job
 from db.transcripts import (
     SEARCH_LIMIT,
@@ -20,6 +20,7 @@ from db.transcripts import (
     transcript_sources,
 )
 from db.users import list_agents
+from scoring.manifest import IntakeProblem
 from scoring.transcripts import TranscriptError
 from ui.format import mmss, plain
 from ui.session import require_actor
