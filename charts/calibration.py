@@ -14,6 +14,12 @@ NA_TEXT = "N/A"
 # white plot background) cannot be mistaken for a low score.
 LEVEL_COLOURSCALE: list[list[float | str]] = [[0.0, "#9ecae1"], [1.0, "#08306b"]]
 NA_BACKGROUND = "#ffffff"
+DAY_MS = 86_400_000
+DATE_TICKS = "%-d %b %Y"
+# Sessions closer together than this get a fixed range of days around them: plotly would
+# otherwise zoom a single date down to milliseconds.
+NARROW_SPAN = pd.Timedelta(days=2)
+PAD = pd.Timedelta(days=3)
 ACCURACY_METRICS: dict[str, str] = {
     "exact_agreement": "Exact agreement with reference",
     "within_1": "Within ±1 of reference",
@@ -32,16 +38,22 @@ def _format_deviation(value: float) -> str:
 
 
 def calibration_heatmap(
-    grid: pd.DataFrame, reference: Mapping[str, int | None] | None = None
+    grid: pd.DataFrame,
+    reference: Mapping[str, int | None] | None = None,
+    item_titles: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Scorer × item heatmap of ``grid`` (scorers × items, NaN = N/A), scorers top to bottom.
+
+    Items are labelled by their title from ``item_titles`` (item key → title), never by
+    their internal key unless no title is given.
 
     Cells show their level; N/A cells stay uncoloured (white background) and are labelled
     "N/A" so they never read as a score. Hover shows scorer, item, level and the deviation
     from ``reference`` (item → level), or from the item's group median without one.
     """
     scorers = [plain_label(name) for name in grid.index]
-    items = [str(key) for key in grid.columns]
+    titles = item_titles or {}
+    items = [plain_label(titles.get(str(key), key)) for key in grid.columns]
     levels = grid.to_numpy(dtype=float)
     if reference is None:
         reference_row = grid.median(axis=0, skipna=True).to_numpy(dtype=float)
@@ -122,7 +134,7 @@ def scorer_accuracy_chart(df: pd.DataFrame, metric: str = "within_1") -> go.Figu
             )
         )
     figure.update_layout(
-        xaxis={"title": {"text": "Session date"}},
+        xaxis={"title": {"text": "Session date"}, **_date_axis(df)},
         yaxis={
             "title": {"text": ACCURACY_METRICS[metric]},
             **({"tickformat": ".0%", "range": [0, 1.05]} if is_share else {"rangemode": "tozero"}),
@@ -131,6 +143,8 @@ def scorer_accuracy_chart(df: pd.DataFrame, metric: str = "within_1") -> go.Figu
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
     )
     if not figure.data:
+        # No axes at all: plotly's empty ones run −1…6, numbers that mean nothing here.
+        figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
         figure.add_annotation(
             text="No calibration sessions to show yet",
             showarrow=False,
@@ -140,3 +154,22 @@ def scorer_accuracy_chart(df: pd.DataFrame, metric: str = "within_1") -> go.Figu
             y=0.5,
         )
     return figure
+
+
+def _naive(value: object) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)  # a date or a datetime
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _date_axis(df: pd.DataFrame) -> dict[str, object]:
+    """A date axis labelled in days; dates spanning less than ``NARROW_SPAN`` (one session,
+    or a few on one day) get a range padded by ``PAD`` each side and one tick a day."""
+    axis: dict[str, object] = {"type": "date", "tickformat": DATE_TICKS}
+    if df.empty:
+        return axis
+    dates = [_naive(v) for v in df["session_date"] if not pd.isna(v)]
+    if dates and max(dates) - min(dates) < NARROW_SPAN:
+        low, high = min(dates).normalize() - PAD, max(dates).normalize() + PAD
+        axis["range"] = [low.isoformat(sep=" "), high.isoformat(sep=" ")]
+        axis["dtick"] = DAY_MS
+    return axis

@@ -128,36 +128,62 @@ def item_spreads(grid: pd.DataFrame, reference: Reference | None = None) -> pd.D
     return spreads.loc[:, list(SPREAD_COLUMNS)]
 
 
+def tendency(
+    mean_signed: float,
+    mean_abs: float,
+    n_items: int,
+    bias_threshold: float = 0.5,
+    spread_threshold: float = 1.0,
+) -> str:
+    """A scorer's tendency against the reference, in words, from their deviations.
+
+    With d̄ the mean signed deviation and |d|̄ the mean absolute deviation (points,
+    positive = above the reference): "lenient" when d̄ ≥ ``bias_threshold``, "strict" when
+    d̄ ≤ −``bias_threshold``; otherwise "inconsistent" when |d|̄ ≥ ``spread_threshold``
+    (deviations that cancel in the signed mean, e.g. +1, −1, +1, −1: no direction, but a
+    point off on average), else "in line". "no comparable items" when ``n_items`` is 0.
+    """
+    if n_items == 0:
+        return "no comparable items"
+    if mean_signed >= bias_threshold:
+        return "lenient"
+    if mean_signed <= -bias_threshold:
+        return "strict"
+    if mean_abs >= spread_threshold:
+        return "inconsistent"
+    return "in line"
+
+
 def scorer_deviation(
-    grid: pd.DataFrame, reference: Reference | None = None, bias_threshold: float = 0.5
+    grid: pd.DataFrame,
+    reference: Reference | None = None,
+    bias_threshold: float = 0.5,
+    spread_threshold: float = 1.0,
 ) -> pd.DataFrame:
     """Per-scorer deviation from the reference, indexed by scorer in grid row order.
 
     Columns: mean_signed_deviation (points; positive = lenient, scores above reference),
     mean_abs_deviation (points), n_items (items where both scorer and reference have a
-    level), label: "lenient" when the mean signed deviation is ≥ ``bias_threshold``, "strict"
-    when ≤ −``bias_threshold``, else "in line"; "no comparable items" when n_items is 0
-    (deviations are then NaN). Without ``reference`` the group median per item is used.
+    level), label: the scorer's :func:`tendency` ("lenient", "strict", "inconsistent",
+    "in line", or "no comparable items" when n_items is 0, deviations then NaN). Without
+    ``reference`` the group median per item is used.
     """
     if bias_threshold < 0:
         raise ValueError(f"bias_threshold must be 0 or more points; got {bias_threshold}")
+    if spread_threshold <= 0:
+        raise ValueError(f"spread_threshold must be more than 0 points; got {spread_threshold}")
     differences = grid.sub(reference_values(grid, reference), axis=1)
     signed = differences.mean(axis=1)
+    absolute = differences.abs().mean(axis=1)
     n_items = differences.count(axis=1).astype(int)
     labels = [
-        "no comparable items"
-        if count == 0
-        else "lenient"
-        if mean >= bias_threshold
-        else "strict"
-        if mean <= -bias_threshold
-        else "in line"
-        for mean, count in zip(signed, n_items, strict=True)
+        tendency(float(mean), float(spread), int(count), bias_threshold, spread_threshold)
+        for mean, spread, count in zip(signed, absolute, n_items, strict=True)
     ]
     return pd.DataFrame(
         {
             "mean_signed_deviation": signed,
-            "mean_abs_deviation": differences.abs().mean(axis=1),
+            "mean_abs_deviation": absolute,
             "n_items": n_items,
             "label": labels,
         },
@@ -529,3 +555,26 @@ def reference_levels(
             level, source[key] = (None if found is None or pd.isna(found) else found), GROUP_MEDIAN
         reference[key] = None if level is None else float(level)
     return reference, source
+
+
+def consensus_proposals(
+    item_keys: Sequence[str],
+    reference: Mapping[str, float | None],
+    source: Mapping[str, str],
+    na_allowed: Mapping[str, bool],
+) -> dict[str, int | None]:
+    """What the consensus form starts from, item by item: the recorded consensus, else the
+    benchmark's level, else the group median when it is a whole level (a median between two
+    levels, e.g. 3.5, is no level: nothing is proposed). ``reference`` and ``source`` come
+    from :func:`reference_levels`. Returns item → level, or None for N/A (a recorded N/A, or
+    the benchmark's N/A on an item that allows it); items with no proposal are absent."""
+    proposals: dict[str, int | None] = {}
+    for key in item_keys:
+        level = reference.get(key)
+        if level is None:
+            if source.get(key) in (CONSENSUS, BENCHMARK) and na_allowed.get(key, False):
+                proposals[key] = None
+            continue
+        if float(level).is_integer():
+            proposals[key] = int(level)
+    return proposals

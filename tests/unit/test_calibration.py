@@ -149,6 +149,48 @@ def test_scorer_deviation_without_comparable_items():
     assert math.isnan(row["mean_signed_deviation"])
 
 
+def test_deviations_that_cancel_are_not_in_line():
+    """Worked example (the issue's case): against a reference of 3, 3, 3, 3 a scorer gives
+    4, 2, 4, 2. Signed deviations +1, −1, +1, −1 cancel (mean 0.00), so a rule on the
+    signed mean alone reads "in line" although no item agrees exactly. The absolute
+    deviations 1, 1, 1, 1 average 1.00 point: inconsistent."""
+    items = ["a", "b", "c", "d"]
+    grid = calibration_grid({"Zoe": {"a": 4, "b": 2, "c": 4, "d": 2}}, items)
+    row = scorer_deviation(grid, dict.fromkeys(items, 3)).loc["Zoe"]
+    assert row["mean_signed_deviation"] == 0
+    assert row["mean_abs_deviation"] == 1
+    assert row["label"] == "inconsistent"
+
+
+def test_tendency_worked_examples():
+    """Signed mean d̄ = Σ(xᵢ − rᵢ)/n, absolute mean |d|̄ = Σ|xᵢ − rᵢ|/n, in points.
+    lenient: d̄ ≥ 0.5; strict: d̄ ≤ −0.5; else inconsistent when |d|̄ ≥ 1; else in line."""
+    items = ["a", "b", "c", "d"]
+    reference = {"a": 3, "b": 3, "c": 3, "d": 3}
+    cases = {
+        # d = 0, 0, +1, −1: d̄ 0.00, |d|̄ 0.50 → in line (half the items exact).
+        "Ann": ({"a": 3, "b": 3, "c": 4, "d": 2}, 0.0, 0.5, "in line"),
+        # d = +2, −2, +1, −1: d̄ 0.00, |d|̄ 1.50 → inconsistent.
+        "Bob": ({"a": 5, "b": 1, "c": 4, "d": 2}, 0.0, 1.5, "inconsistent"),
+        # d = +2, +2, +1, −1: d̄ +1.00, |d|̄ 1.50 → lenient (the direction is clear).
+        "Cat": ({"a": 5, "b": 5, "c": 4, "d": 2}, 1.0, 1.5, "lenient"),
+        # d = −1, −1, 0, 0: d̄ −0.50, |d|̄ 0.50 → strict (the threshold is inclusive).
+        "Dan": ({"a": 2, "b": 2, "c": 3, "d": 3}, -0.5, 0.5, "strict"),
+        # d = +1, −1, +1, 0: d̄ +0.25, |d|̄ 0.75 → in line.
+        "Eve": ({"a": 4, "b": 2, "c": 4, "d": 3}, 0.25, 0.75, "in line"),
+    }
+    grid = calibration_grid({name: levels for name, (levels, *_) in cases.items()}, items)
+    deviation = scorer_deviation(grid, reference)
+    for name, (_, signed, absolute, label) in cases.items():
+        assert deviation.loc[name, "mean_signed_deviation"] == pytest.approx(signed), name
+        assert deviation.loc[name, "mean_abs_deviation"] == pytest.approx(absolute), name
+        assert deviation.loc[name, "label"] == label, name
+    loose = scorer_deviation(grid, reference, spread_threshold=2)
+    assert loose.loc["Bob", "label"] == "in line"
+    with pytest.raises(ValueError, match="spread_threshold"):
+        scorer_deviation(grid, reference, spread_threshold=0)
+
+
 # --- Session statistics ---------------------------------------------------------------
 
 CALLS = {
@@ -397,3 +439,26 @@ def test_the_reference_is_consensus_then_benchmark_then_group_median():
     }
     level, source = reference_levels(grid, ["a", "b"], consensus={}, benchmark=None)
     assert level == {"a": 4.0, "b": 2.0} and set(source.values()) == {"group median"}
+
+
+def test_the_consensus_form_starts_from_consensus_benchmark_or_a_whole_median():
+    from scoring.calibration import consensus_proposals
+
+    keys = ["a", "b", "c", "d", "e", "f"]
+    reference = {"a": 4.0, "b": 2.0, "c": 3.0, "d": 3.5, "e": None, "f": None}
+    source = {
+        "a": "consensus",
+        "b": "benchmark",
+        "c": "group median",
+        "d": "group median",  # between two levels: no level to propose
+        "e": "benchmark",  # the benchmark said N/A
+        "f": "group median",  # nobody gave a level
+    }
+    allowed = dict.fromkeys(keys, True)
+    assert consensus_proposals(keys, reference, source, allowed) == {
+        "a": 4,
+        "b": 2,
+        "c": 3,
+        "e": None,
+    }
+    assert "e" not in consensus_proposals(keys, reference, source, {**allowed, "e": False})

@@ -1,7 +1,8 @@
 """Calibration charts, tested as data."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -107,3 +108,43 @@ def test_scorer_names_are_escaped_for_plotly_labels():
     grid = calibration_grid({"<b>Eve</b>": {"a": 3}}, ["a"])
     fig = calibration_heatmap(grid)
     assert "&lt;b&gt;Eve&lt;/b&gt;" in list(fig.data[0].y)
+
+
+def test_heatmap_shows_item_titles_not_keys():
+    titles = {"greeting": "Greets the <b>caller</b>", "empathy": "Shows empathy"}
+    figure = calibration_heatmap(GRID, item_titles=titles)
+    (heatmap,) = figure.data
+    assert list(heatmap.x) == ["Greets the &lt;b&gt;caller&lt;/b&gt;", "Shows empathy"]
+    assert "greeting" not in str(heatmap.x)
+
+
+def test_empty_accuracy_chart_draws_no_axes():
+    # Plotly's empty axes run −1…6 and −1…4: numbers that mean nothing here.
+    for metric in ("within_1", "mean_abs_deviation"):
+        figure = scorer_accuracy_chart(scorer_accuracy_over_time([]), metric=metric)
+        assert figure.layout.xaxis.visible is False
+        assert figure.layout.yaxis.visible is False
+
+
+def test_one_session_gets_a_date_axis_of_days_not_milliseconds():
+    one = scorer_accuracy_over_time(
+        [("Ann", "s1", datetime(2026, 11, 20, 14, 5, tzinfo=UTC), "a", 3, 3)]
+    )
+    figure = scorer_accuracy_chart(one)
+    axis = figure.layout.xaxis
+    assert axis.type == "date"
+    low, high = (pd.Timestamp(v) for v in axis.range)
+    assert high - low >= pd.Timedelta(days=2)  # not a few milliseconds around one point
+    assert low < pd.Timestamp(2026, 11, 20) and high > pd.Timestamp(2026, 11, 21)
+    assert axis.tickformat and "%H" not in axis.tickformat and "%L" not in axis.tickformat
+    assert axis.dtick is not None and int(axis.dtick) >= 86_400_000  # a day at least
+
+
+def test_sessions_months_apart_keep_the_automatic_range():
+    rows = [
+        ("Ann", "s1", datetime(2026, 1, 5, tzinfo=UTC), "a", 3, 3),
+        ("Ann", "s2", datetime(2026, 6, 5, tzinfo=UTC), "a", 3, 4),
+    ]
+    figure = scorer_accuracy_chart(scorer_accuracy_over_time(rows))
+    assert figure.layout.xaxis.range is None
+    assert figure.layout.xaxis.dtick is None
