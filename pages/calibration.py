@@ -31,7 +31,12 @@ from db.listening import listening_report_for
 from db.suggestions import suggestion_agreement
 from db.trends import item_titles
 from player import call_player
-from scoring.calibration import StatisticResult
+from scoring.calibration import (
+    CONSENSUS,
+    GROUP_MEDIAN,
+    StatisticResult,
+    consensus_proposals,
+)
 from scoring.errors import EarshotError
 from scoring.evidence import player_timeline
 from scoring.ids import parse_id
@@ -290,7 +295,7 @@ def deviation_table(call: CallResults) -> pd.DataFrame:
     )
 
 
-def timeline(s: SessionSummary, call: CallResults) -> None:
+def timeline(s: SessionSummary, results: SessionResults, call: CallResults) -> None:
     st.markdown("**Everyone's comments, in recording order**")
     if not call.comments:
         st.caption("Nobody pinned a comment on this call.")
@@ -324,7 +329,9 @@ def timeline(s: SessionSummary, call: CallResults) -> None:
                     {
                         "At": mmss(c.t_s),
                         "Scorer": c.scorer,
-                        "Item": "" if c.item_key is None else c.item_key,
+                        "Item": ""
+                        if c.item_key is None
+                        else results.item_titles.get(c.item_key, c.item_key),
                         "Comment": c.text,
                     }
                     for c in call.comments
@@ -349,7 +356,8 @@ def consensus_view(results: SessionResults, call: CallResults) -> None:
                         "Recorded by": item.recorded_by,
                         "When": local_date(item.recorded_at),
                     }
-                    for key, item in call.consensus.items()
+                    for key in results.item_keys
+                    if (item := call.consensus.get(key)) is not None
                 ]
             ),
             hide_index=True,
@@ -359,33 +367,61 @@ def consensus_view(results: SessionResults, call: CallResults) -> None:
         st.caption("No consensus recorded yet for this call.")
 
 
+def _who_scored(call: CallResults, key: str) -> str:
+    """'Ann 4, Bob N/A' for one item: each scorer's level, in seat order."""
+    return ", ".join(
+        f"{scorer} {NA if levels[key] is None else levels[key]}"
+        for scorer, levels in call.scores.items()
+        if key in levels
+    )
+
+
+def _starts_from(results: SessionResults, call: CallResults, key: str) -> str:
+    source = call.reference_source.get(key)
+    if source == GROUP_MEDIAN:
+        median = call.reference.get(key)
+        return "" if median is None else f"median {median:g}"
+    return "" if source == CONSENSUS else f"benchmark {results.session.benchmark}"
+
+
 def consensus_form(results: SessionResults, call: CallResults) -> None:
     prefix = f"cal_cons_{results.session.id}_{call.call.call_id}"
+    proposals = consensus_proposals(
+        results.item_keys, call.reference, call.reference_source, results.na_allowed
+    )
     with st.form(prefix):
         st.caption(
             f"Record the level the group agrees on, item by item ({NOT_SET} leaves an item "
-            "as it is). The consensus becomes this call's reference."
+            "as it is). Each item starts from the recorded consensus, else the benchmark's "
+            "level, else the group median when it is a whole level. The consensus becomes "
+            "this call's reference."
         )
         for key in results.item_keys:
             recorded = call.consensus.get(key)
             options = [NOT_SET, *results.levels, *([NA] if results.na_allowed[key] else [])]
-            current = NOT_SET if recorded is None else NA if recorded.na else recorded.value
-            given = ", ".join(
-                NA if levels.get(key) is None else str(levels[key])
-                for levels in call.scores.values()
-                if key in levels
+            current = (
+                NOT_SET
+                if key not in proposals
+                else NA
+                if proposals[key] is None
+                else proposals[key]
             )
+            given = _who_scored(call, key)
+            origin = _starts_from(results, call, key)
             c1, c2, c3 = st.columns([3, 1, 3])
-            c1.text(f"{results.item_titles[key]}\nscored: {given or '—'}")
+            c1.text(
+                f"{results.item_titles[key]}\nscored: {given or '—'}"
+                + (f" · {origin}" if origin else "")
+            )
             c2.selectbox(
-                f"Consensus level for {key}",
+                f"Consensus level for {results.item_titles[key]}",
                 options,
-                index=options.index(current),
+                index=options.index(current) if current in options else 0,
                 key=f"{prefix}_{key}_v",
                 label_visibility="collapsed",
             )
             c3.text_input(
-                f"Consensus note for {key}",
+                f"Consensus note for {results.item_titles[key]}",
                 value=recorded.note if recorded else "",
                 max_chars=2000,
                 key=f"{prefix}_{key}_n",
@@ -419,7 +455,7 @@ def call_section(s: SessionSummary, results: SessionResults, call: CallResults) 
             else call.reference
         )
         st.plotly_chart(
-            memo_figure(calibration_heatmap, call.grid, reference),
+            memo_figure(calibration_heatmap, call.grid, reference, results.item_titles),
             key=f"cal_heat_{s.id}_{call.call.call_id}",
             width="stretch",
         )
@@ -443,7 +479,7 @@ def call_section(s: SessionSummary, results: SessionResults, call: CallResults) 
                 hide_index=True,
                 width="stretch",
             )
-    timeline(s, call)
+    timeline(s, results, call)
     consensus_view(results, call)
     if s.i_facilitate:
         consensus_form(results, call)

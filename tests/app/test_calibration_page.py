@@ -5,7 +5,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from db.calibration import BLIND_MESSAGE, create_session, list_sessions, session_results
+from db.calibration import (
+    BLIND_MESSAGE,
+    create_session,
+    list_sessions,
+    record_consensus,
+    session_results,
+)
 from db.evaluations import add_comment, open_draft, save_item, submit
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world
@@ -182,3 +188,77 @@ def test_an_agent_cannot_open_the_calibration_page(setup):
         return
     assert any("for admin or supervisor" in e.value for e in at.error)
     assert not at.dataframe and not at.page_link
+
+
+def _score_levels(actor, call_id, session_id, levels, comment=None):
+    ev = open_draft(actor, call_id, session_id)
+    for key, level in levels.items():
+        ev = save_item(actor, ev.id, ev.row_version, key, value=level)
+    if comment:
+        ev = add_comment(actor, ev.id, ev.row_version, 4.0, comment, item_key="paraphrase")
+    return submit(actor, ev.id, ev.row_version)
+
+
+@pytest.fixture
+def benchmarked(setup):
+    """A revealed session: Sup.North is the benchmark at 3 everywhere; Sup.South gives 4
+    and 2 in turn (0 % exact, signed deviations that nearly cancel)."""
+    world, calls = setup
+    session_id = create_session(
+        world.sup_north,
+        "With a benchmark",
+        [calls[0].id],
+        [world.sup_north.id, world.sup_south.id],
+        world.sup_north.id,
+    )
+    _score_levels(world.sup_north, calls[0].id, session_id, dict.fromkeys(SCORED_ITEMS, 3))
+    _score_levels(
+        world.sup_south,
+        calls[0].id,
+        session_id,
+        {key: 4 if n % 2 == 0 else 2 for n, key in enumerate(SCORED_ITEMS)},
+        comment="Played it back too late",
+    )
+    at = open_page(world.sup_north, CALIBRATION)
+    _button(at, "Reveal scores").click().run()
+    assert not at.exception
+    return world, calls, session_id, at
+
+
+def test_results_name_items_by_title_and_call_a_scattered_scorer_inconsistent(benchmarked):
+    world, calls, session_id, at = benchmarked
+    titles = session_results(world.sup_north, session_id).item_titles
+    heatmap = next(c for c in _charts(at) if '"type":"heatmap"' in c.proto.spec.replace(" ", ""))
+    assert titles["stop_talking"] in heatmap.proto.spec
+    assert '"stop_talking"' not in heatmap.proto.spec
+    comments = next(f.value for f in at.dataframe if "Comment" in f.value.columns)
+    assert list(comments["Item"]) == [titles["paraphrase"]]
+    deviation = next(f.value for f in at.dataframe if "Tendency" in f.value.columns)
+    south = deviation.set_index("Scorer").loc["Sup.South"]
+    assert south["Tendency"] == "inconsistent"  # not "in line" at 0 % exact agreement
+
+
+def test_the_consensus_form_says_who_scored_what_and_starts_from_the_benchmark(benchmarked):
+    world, calls, session_id, at = benchmarked
+    prefix = f"cal_cons_{session_id}_{calls[0].id}"
+    assert at.selectbox(key=f"{prefix}_stop_talking_v").value == 3  # the benchmark's level
+    assert at.selectbox(key=f"{prefix}_open_mind_v").value == 3
+    shown = _everything_shown(at)
+    assert "Sup.North 3, Sup.South 4" in shown
+    assert "scored: 3, 4" not in shown
+
+
+def test_the_consensus_table_follows_the_rubric_order(benchmarked):
+    world, calls, session_id, at = benchmarked
+    record_consensus(
+        world.sup_north,
+        session_id,
+        calls[0].id,
+        {"lose_distractions": (4, ""), "paraphrase": (2, ""), "stop_talking": (3, "")},
+    )
+    at.run()
+    titles = session_results(world.sup_north, session_id).item_titles
+    table = next(f.value for f in at.dataframe if "Agreed" in f.value.columns)
+    assert list(table["Item"]) == [
+        titles[k] for k in ("stop_talking", "paraphrase", "lose_distractions")
+    ]
