@@ -20,6 +20,7 @@ from db.feedback import unread_count
 from db.notifications import note_due_assignments, unread_notification_count
 from db.sso import NO_ROLE
 from ui.format import plain
+from ui.outage import database_outage_shown
 from ui.password_form import change_password_form
 from ui.remembered_login import (
     clear_session_cookie,
@@ -175,52 +176,62 @@ def pages_for(actor: Actor) -> dict[str, list]:
     return sections
 
 
-# Every action re-reads the user (roles are checked where data is read; this keeps the
-# navigation honest too) and ends the session if they logged out anywhere, were
-# deactivated, sat idle too long or signed in too long ago (ui/session.py).
-actor = check_session()
-if actor is None and (restored := session_from_token(session_cookie_token())):
-    # A refresh starts a new session: a valid remembered login restores the user.
-    actor = restored[0]
-    log_in(*restored)
-    st.session_state["cookie_issued_at"] = restored[1].seen_at
-if actor is None and (signed_on := actor_from_provider()):
-    # Back from the identity provider (st.login): an Earshot session like any other, kept by
-    # the remembered-login cookie; the provider's identity cookie is dropped (ui/sso.py).
-    actor = signed_on
-    sso_info = log_in(actor)
-    st.session_state["issue_cookie"] = issue_session_token(actor, sso_info)
-    st.session_state["cookie_issued_at"] = sso_info.seen_at
-    forget_provider_cookie()
-info = current_session()
-if (  # re-sign the remembered login now and then, so its idle limit follows activity
-    actor is not None
-    and info is not None
-    and info.seen_at - st.session_state.get("cookie_issued_at", 0.0) > session_idle_s() / 10
-):
-    st.session_state["issue_cookie"] = issue_session_token(actor, info)
-    st.session_state["cookie_issued_at"] = info.seen_at
-if token := st.session_state.pop("issue_cookie", None):
-    store_session_cookie(token)
-if actor is None:
-    # A link into the app (an e-mail's) opened signed out shows the login form at its own
-    # address, so the page and query it names open right after the sign-in.
-    deep_links = [
-        st.Page(login_page, title="Log in", url_path=Path(path).stem)
-        for path in PAGES
-        if path != "pages/home.py"
-    ]
-    st.navigation(
-        [st.Page(login_page, title="Log in", icon=":material/login:", default=True), *deep_links],
-        position="hidden",
-    ).run()
-elif info is not None and info.password_change_due:
-    st.navigation(
-        [st.Page(password_change_page, title="Choose your password", icon=":material/key:")]
-    ).run()
-elif actor.role == NO_ROLE:
-    st.navigation(
-        [st.Page(waiting_for_a_role_page, title="Welcome", icon=":material/hourglass:")]
-    ).run()
-else:
-    st.navigation(pages_for(actor)).run()
+def run_app() -> None:
+    # Every action re-reads the user (roles are checked where data is read; this keeps the
+    # navigation honest too) and ends the session if they logged out anywhere, were
+    # deactivated, sat idle too long or signed in too long ago (ui/session.py).
+    actor = check_session()
+    if actor is None and (restored := session_from_token(session_cookie_token())):
+        # A refresh starts a new session: a valid remembered login restores the user.
+        actor = restored[0]
+        log_in(*restored)
+        st.session_state["cookie_issued_at"] = restored[1].seen_at
+    if actor is None and (signed_on := actor_from_provider()):
+        # Back from the identity provider (st.login): an Earshot session like any other, kept by
+        # the remembered-login cookie; the provider's identity cookie is dropped (ui/sso.py).
+        actor = signed_on
+        sso_info = log_in(actor)
+        st.session_state["issue_cookie"] = issue_session_token(actor, sso_info)
+        st.session_state["cookie_issued_at"] = sso_info.seen_at
+        forget_provider_cookie()
+    info = current_session()
+    if (  # re-sign the remembered login now and then, so its idle limit follows activity
+        actor is not None
+        and info is not None
+        and info.seen_at - st.session_state.get("cookie_issued_at", 0.0) > session_idle_s() / 10
+    ):
+        st.session_state["issue_cookie"] = issue_session_token(actor, info)
+        st.session_state["cookie_issued_at"] = info.seen_at
+    if token := st.session_state.pop("issue_cookie", None):
+        store_session_cookie(token)
+    if actor is None:
+        # A link into the app (an e-mail's) opened signed out shows the login form at its own
+        # address, so the page and query it names open right after the sign-in.
+        deep_links = [
+            st.Page(login_page, title="Log in", url_path=Path(path).stem)
+            for path in PAGES
+            if path != "pages/home.py"
+        ]
+        st.navigation(
+            [
+                st.Page(login_page, title="Log in", icon=":material/login:", default=True),
+                *deep_links,
+            ],
+            position="hidden",
+        ).run()
+    elif info is not None and info.password_change_due:
+        st.navigation(
+            [st.Page(password_change_page, title="Choose your password", icon=":material/key:")]
+        ).run()
+    elif actor.role == NO_ROLE:
+        st.navigation(
+            [st.Page(waiting_for_a_role_page, title="Welcome", icon=":material/hourglass:")]
+        ).run()
+    else:
+        st.navigation(pages_for(actor)).run()
+
+
+# A database that cannot be reached, anywhere in this run, shows one clear state and
+# retries on its own instead of Streamlit's error page (ui/outage.py).
+with database_outage_shown():
+    run_app()

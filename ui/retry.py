@@ -7,11 +7,12 @@ against a real database (tests/hostile/test_hostile_db_outage.py).
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from scoring.errors import EarshotError
 
@@ -19,6 +20,35 @@ T = TypeVar("T")
 
 UNREACHABLE: tuple[type[Exception], ...] = (OperationalError, DisconnectionError, InterfaceError)
 """What a database that is down, restarting or unreachable raises through SQLAlchemy."""
+
+# SQLite answers every statement error with OperationalError; only these mean the file is
+# busy or cannot be reached (a missing table is a bug, not an outage).
+SQLITE_UNREACHABLE = frozenset(
+    {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PROTOCOL"}
+)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when `exc` (or the error it was raised from) says the database is down,
+    restarting or unreachable: a disconnect, a refused or dropped connection, a busy or
+    unopenable SQLite file. A bug in a statement (a missing table) is not an outage."""
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DisconnectionError):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, UNREACHABLE):
+            orig = getattr(error, "orig", None)
+            if not isinstance(orig, sqlite3.Error):
+                return True
+            name = str(getattr(orig, "sqlite_errorname", ""))
+            return "_".join(name.split("_")[:2]) in SQLITE_UNREACHABLE  # SQLITE_IOERR_READ
+        error = error.__cause__
+    return False
+
 
 RETRYING = "Not saved: the database is not answering. Retrying…"
 SAVE_ATTEMPTS = 4
@@ -53,6 +83,8 @@ def save_with_retry(
         try:
             return save()
         except UNREACHABLE as exc:
+            if not is_unreachable(exc):
+                raise
             if attempt == attempts:
                 raise NotSaved(
                     f"Not saved: the database did not answer ({attempts} tries). What you "
