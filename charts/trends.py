@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from scoring.metrics import LISTENING
+
 NA = "N/A"
 TARGET_FIELDS = ("agent_id", "team_id", "scorer_id", "week", "item_key", "level")
 N_TARGET = len(TARGET_FIELDS)
@@ -26,15 +28,8 @@ NA_COLOUR = "#bdbdbd"
 LEVEL_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]
 LENIENT_COLOUR, STRICT_COLOUR = "#e6550d", "#3182bd"
 HEATMAP_SCALE: list[list[float | str]] = [[0.0, "#d73027"], [0.5, "#fee08b"], [1.0, "#1a9850"]]
-LISTENING_LABELS = {
-    "talk_share": "Agent talk share",
-    "interruptions": "Agent interruptions per call",
-    "backchannels": "Agent backchannels per call",
-    "long_silences": "Long silences per call",
-    "longest_agent_turn": "Longest agent turn (s)",
-    "response_gap_median": "Median response gap (s)",
-    "overtalk": "Both talking (s)",
-}
+LISTENING_LABELS: dict[str, str] = {m.stored_as: m.axis_label for m in LISTENING if m.trended}
+"""Chart titles of the listening trends, by stored column (`scoring.metrics`)."""
 EMPTY_TEXT = "No evaluations match these filters"
 
 

@@ -72,28 +72,13 @@ from db.models import Rubric as RubricRow
 from scoring.calibration import leniency_from_cells
 from scoring.errors import Invalid
 from scoring.ids import parse_id
+from scoring.metrics import LISTENING, TEXT
 from scoring.text import defuse_csv_cell
 
 NA = "N/A"
-LISTENING_METRICS: dict[str, str] = {
-    "talk_share": "Agent talk share",
-    "interruptions": "Agent interruptions",
-    "backchannels": "Agent backchannels",
-    "long_silences": "Long silences",
-    "longest_agent_turn": "Longest agent turn (s)",
-    "response_gap_median": "Median response gap (s)",
-    "overtalk": "Both talking (s)",
-}
-TEXT_METRICS: dict[str, str] = {
-    "paraphrases": "Paraphrases",
-    "questions": "Questions asked",
-    "open_question_share": "Open-question share",
-    "questions_before_fix": "Questions before the first fix",
-    "defensive": "Defensive turns",
-    "completions": "Finished the customer's sentence",
-    "repeats": "Customer repeats",
-    "empathy": "Empathy",
-}
+LISTENING_METRICS: dict[str, str] = {m.stored_as: m.label for m in LISTENING if m.trended}
+"""Columns of ``listening_report`` averaged per call in the listening trends."""
+TEXT_METRICS: dict[str, str] = {m.stored_as: m.label for m in TEXT if m.trended}
 """Text-evidence columns of ``text_evidence`` averaged per call in the text trends."""
 WEEKLY_COLUMNS = ["agent_id", "agent", "week", "n", "mean_total"]
 TEAM_WEEKLY_COLUMNS = ["team_id", "team", "week", "n", "mean_total"]

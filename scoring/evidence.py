@@ -6,34 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-METRIC_LABELS = {
-    "talk_share": "Agent talk share",
-    "longest_agent_turn": "Longest agent turn",
-    "overtalk": "Both talking",
-    "interruptions": "Agent interruptions",
-    "backchannels": "Agent backchannels (mm-hmm, okay)",
-    "response_gaps": "Median response gap",
-    "long_silences": "Long silences (≥ 3 s)",
-}
+from scoring.metrics import BY_NAME, LISTENING
 
-
-def _seconds(value: float) -> str:
-    whole = int(round(value))
-    return f"{whole // 60}:{whole % 60:02d}"
+METRIC_LABELS: dict[str, str] = {m.name: m.line_label for m in LISTENING}
+"""Listening metrics shown beside items, by name (from the registry, `scoring.metrics`)."""
 
 
 def format_metric(name: str, value: float | int | None) -> str:
     """One metric as a short line, e.g. 'Agent talk share: 62%'. None reads 'not measured'."""
-    label = METRIC_LABELS.get(name, name)
-    if value is None:
-        return f"{label}: not measured"
-    if name == "talk_share":
-        return f"{label}: {value:.0%}"
-    if name in ("longest_agent_turn", "overtalk"):
-        return f"{label}: {_seconds(value)}"
-    if name == "response_gaps":
-        return f"{label}: {value:+.1f} s"
-    return f"{label}: {int(value)}"
+    metric = BY_NAME.get(name)
+    if metric is None:
+        return f"{name}: {'not measured' if value is None else value}"
+    return f"{metric.line_label}: {metric.format(value)}"
 
 
 def evidence_lines(summary: dict[str, Any] | None, metrics: Sequence[str]) -> list[str]:

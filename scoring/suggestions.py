@@ -44,6 +44,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from scoring.agreement import cohen_kappa, krippendorff_alpha
+from scoring.metrics import METRICS
 from scoring.text_evidence import TextEvidence
 
 MODEL_VERSION = 1
@@ -71,25 +72,8 @@ DEFAULT_ITEM_FEATURES: dict[str, tuple[str, ...]] = {
 }
 """Rubric item key → the features its model reads (the listening rubric's keys)."""
 
-FEATURE_LABELS: dict[str, str] = {
-    "talk_share": "agent talk share",
-    "longest_agent_turn": "longest agent turn (s)",
-    "overtalk": "both talking (s)",
-    "interruptions": "agent interruptions",
-    "backchannels": "agent backchannels",
-    "response_gaps": "median response gap (s)",
-    "long_silences": "long silences",
-    "paraphrases": "paraphrases",
-    "questions": "questions",
-    "open_questions": "open questions",
-    "closed_questions": "closed questions",
-    "open_question_share": "open-question share",
-    "questions_before_fix": "questions before the first fix",
-    "defensive": "defensive turns",
-    "completions": "finished the customer's sentence",
-    "repeats": "customer repeats",
-    "empathy": "empathy",
-}
+FEATURE_LABELS: dict[str, str] = {m.name: m.feature_label for m in METRICS}
+"""Features as named inside a reason's sentence (from the registry, `scoring.metrics`)."""
 
 Features = Mapping[str, float | int | None]
 

@@ -12,21 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scoring.metrics import BY_NAME, TEXT
 from scoring.text_evidence import TEXT_METRICS, Moment, TextEvidence
 from scoring.transcripts import Transcript
 
-TEXT_METRIC_LABELS: dict[str, str] = {
-    "paraphrases": "Paraphrases",
-    "questions": "Questions asked",
-    "open_questions": "Open questions",
-    "closed_questions": "Closed questions",
-    "open_question_share": "Open-question share",
-    "questions_before_fix": "Questions before the first fix",
-    "defensive": "Defensive turns",
-    "completions": "Finished the customer's sentence",
-    "repeats": "Customer repeats themselves",
-    "empathy": "Empathy",
-}
+TEXT_METRIC_LABELS: dict[str, str] = {m.name: m.label for m in TEXT}
+"""Text-evidence metrics' labels, by name (from the registry, `scoring.metrics`)."""
 
 MARKER_KIND: dict[str, str] = {
     "paraphrases": "paraphrase",
@@ -59,10 +50,12 @@ class MetricEvidence:
 
 def format_text_metric(name: str, value: float | int | None) -> str:
     """'Paraphrases: 2'; the share as a percentage; None reads 'no questions'."""
-    label = TEXT_METRIC_LABELS.get(name, name)
-    if name == "open_question_share":
-        return f"{label}: {'no questions' if value is None else f'{value:.0%}'}"
-    return f"{label}: {0 if value is None else int(value)}"
+    metric = BY_NAME.get(name)
+    if metric is None:
+        return f"{name}: {0 if value is None else value}"
+    if value is None:  # a share of no questions is undefined; a count never made is 0
+        return f"{metric.label}: {'no questions' if metric.unit == 'share' else 0}"
+    return f"{metric.label}: {metric.format(value)}"
 
 
 def item_text_evidence(
