@@ -43,6 +43,7 @@ from db.access import (
     require_role,
 )
 from db.audit import record_audit
+from db.cache import bump_data_version, cached_by_data_version
 from db.engine import read_scope, session_scope
 from db.models import (
     AssignmentRow,
@@ -478,7 +479,7 @@ def _exclusions(
             agent_id,
             scorer_id,
             reason,
-            (due_at.date() if due_at else date.min),
+            ((due_at - timedelta(days=1)).date() if due_at else date.min),
             status in ACTIVE,
         )
         for plan_id, period_start, call_id, agent_id, scorer_id, reason, due_at, status in rows
@@ -519,6 +520,8 @@ def _insert_assignments(session: Session, rows: list[dict[str, Any]]) -> int:
             .returning(table.c.id)
         )
         inserted += len(session.connection().execute(statement).all())
+    if inserted:
+        bump_data_version(session)  # a bulk insert passes the flush listener by
     return inserted
 
 
@@ -566,7 +569,6 @@ def _run_locked(
     )
     session.add(run)
     session.flush()
-    due_at = _utc(window.end)
     values = [
         {
             "plan_id": row.id,
@@ -575,7 +577,7 @@ def _run_locked(
             "call_id": a.call_id,
             "agent_id": a.agent_id,
             "scorer_id": a.scorer_id,
-            "due_at": due_at,
+            "due_at": _utc(a.due + timedelta(days=1)),  # by the end of the due day
             "reason": a.reason[:120],
             "status": AssignmentStatus.open.value,
             "note": "",
@@ -754,6 +756,30 @@ def assignment_counts(actor: Actor, now: datetime | None = None) -> dict[str, in
             base.where(col(AssignmentRow.due_at) > now, col(AssignmentRow.due_at) <= tomorrow)
         ).one()
     return {"overdue": int(overdue), "due_today": int(today)}
+
+
+def due_assignment_count(actor: Actor, now: datetime | None = None) -> int:
+    """Open assignments of the actor due by the end of today, overdue included: the
+    count beside My assignments in the navigation. Cached until the data version moves
+    (assignments move it), so a rerun costs no query."""
+    if not actor.can_score:
+        return 0
+    now = now or utcnow()
+    return _due_by(actor, _utc(now.astimezone(UTC).date() + timedelta(days=1)))
+
+
+@cached_by_data_version(shared=True)
+def _due_by(actor: Actor, by: datetime) -> int:
+    with read_scope() as session:
+        return int(
+            session.exec(
+                select(func.count(col(AssignmentRow.id))).where(
+                    AssignmentRow.scorer_id == actor.id,
+                    AssignmentRow.status == AssignmentStatus.open,
+                    col(AssignmentRow.due_at) <= by,
+                )
+            ).one()
+        )
 
 
 def _load_open(session: Session, actor: Actor, assignment_id: int) -> AssignmentRow:

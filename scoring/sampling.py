@@ -27,6 +27,10 @@ only on the inputs and the seed, never on their order):
    with the smallest (load + 1) / weight, ties at random: D'Hondt's rule, so with equal
    weights loads differ by at most one and each scorer gets at least ⌊total × wᵢ / Σw⌋.
    Calls with fewer eligible scorers are placed first.
+6. Due days: each scorer's assignments of the period, in call time order, are due spread
+   evenly over its days (``spread_due_days``: by the end of day k, ⌊k × n / D⌋ of n), so
+   a scorer's load per day stays even instead of all falling on the period's last day; a
+   call is never due before its own day or the run that drew it.
 
 Times are the calls' wall-clock times as given (Earshot stores UTC); a period is the
 half-open day range [start, end).
@@ -137,6 +141,27 @@ def expected_by(day: date, total: int, window: Window) -> float:
     total × (days elapsed, ``day`` included) / days in the window, clipped to [0, total]."""
     elapsed = (day - window.start).days + 1
     return total * min(max(elapsed / window.days, 0.0), 1.0)
+
+
+def spread_due_days(
+    window: Window, call_days: Sequence[date], not_before: date | None = None
+) -> list[date]:
+    """Due days for one scorer's n assignments in one period, given their calls' days in
+    time order (one entry per assignment, non-decreasing).
+
+    The i-th (from 0) is due by the end of day ⌈(i + 1) × D / n⌉ of the period's D days, so
+    by the end of day k, ⌊k × n / D⌋ are due: ``expected_by``'s even pace rounded down, and
+    no two days' loads differ by more than one. A call is never due before its own day, nor
+    before ``not_before`` (the day of the run that draws it), nor after the period's last
+    day; those limits can only move a due day later, so the days stay in order.
+    """
+    n, days = len(call_days), window.days
+    floor = window.start if not_before is None else max(window.start, not_before)
+    due = []
+    for i, call_day in enumerate(call_days):
+        slot = window.start + timedelta(days=-(-(i + 1) * days // n) - 1)
+        due.append(min(max(slot, call_day, floor), window.last_day))
+    return due
 
 
 # ---------------------------------------------------------------- the plan
@@ -417,8 +442,9 @@ class SampleCall:
 @dataclass(frozen=True)
 class Assignment:
     """A call to be reviewed by a scorer: ``reason`` is "random" or the matching trigger's
-    label; ``due`` the period's last day. ``active`` False: replaced or withdrawn (the call
-    is still never drawn again, but no longer counts toward the quota)."""
+    label; ``due`` the day it should be reviewed by (``spread_due_days``). ``active``
+    False: replaced or withdrawn (the call is still never drawn again, but no longer
+    counts toward the quota)."""
 
     plan_key: str
     period_start: date
@@ -571,6 +597,33 @@ def _place_scorers(
     return [(call, reason, placed[i]) for i, (call, reason) in enumerate(drawn)]
 
 
+def _with_due_days(
+    new: list[Assignment],
+    mine: list[Assignment],
+    by_agent: Mapping[int, list[SampleCall]],
+    period: Window,
+    not_before: date | None,
+) -> list[Assignment]:
+    """``new`` with due days spread over the period per scorer (``spread_due_days``): each
+    scorer's active assignments of the period so far (``mine``, which keep their days) and
+    new ones are put in call time order and the new ones take their slots."""
+    started = {c.call_id: c.started_at for calls in by_agent.values() for c in calls}
+    per_scorer: dict[int, list[tuple[datetime, int, int | None]]] = defaultdict(list)
+    for a in mine:
+        at = started.get(a.call_id, datetime.combine(a.due, time()))
+        per_scorer[a.scorer_id].append((at, a.call_id, None))
+    for n, a in enumerate(new):
+        per_scorer[a.scorer_id].append((started[a.call_id], a.call_id, n))
+    due = [a.due for a in new]
+    for items in per_scorer.values():
+        items.sort(key=lambda item: (item[0], item[1]))
+        days = spread_due_days(period, [at.date() for at, _, _ in items], not_before)
+        for (_, _, slot), day in zip(items, days, strict=True):
+            if slot is not None:
+                due[slot] = day
+    return [_dataclass_replace(a, due=day) for a, day in zip(new, due, strict=True)]
+
+
 def draw(
     plan: SamplingPlan,
     calls: Iterable[SampleCall],
@@ -696,6 +749,9 @@ def draw(
                 period.last_day,
             )
         )
+    assignments = _with_due_days(
+        assignments, mine, by_agent, period, None if as_of is None else as_of.date()
+    )
     for agent_id, count in sorted(unplaced.items()):
         shortfalls.append(
             Shortfall(

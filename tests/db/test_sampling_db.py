@@ -168,13 +168,40 @@ def test_a_run_meets_the_quota_and_a_second_run_adds_nothing(world):
     per_agent = {a: sum(r.agent_id == a for r in rows) for a in {r.agent_id for r in rows}}
     assert per_agent == {world.agent_north.id: 2, world.agent_north2.id: 2}
     assert {r.scorer_id for r in rows} == {world.sup_north.id, world.admin.id}
-    assert all(r.due_at == datetime(2026, 11, 9, tzinfo=UTC) for r in rows)
+    for scorer in (world.sup_north.id, world.admin.id):  # due spread, not all on Sunday
+        due = sorted(r.due_at for r in rows if r.scorer_id == scorer)
+        assert due[0] < due[1] == datetime(2026, 11, 9, tzinfo=UTC)
     second = run_plan(plan.id, WEEK)
     assert second.created == 0 and second.skipped == 0
     assert len(active_rows(plan.id)) == 4
     with read_scope() as session:
         seeds = session.exec(select(SamplingRun.seed)).all()
     assert len(seeds) == 2  # every run is recorded with its seed
+
+
+def test_due_dates_are_spread_over_the_period_one_a_day(world):
+    """Seven draws for one scorer over a week: one due by the end of each day, so My
+    assignments on Wednesday noon shows two overdue, one due today and four upcoming."""
+    add_calls(world.agent_north.id, 14, "A")  # at least one call each day
+    view = save_plan(
+        world.admin,
+        "Daily pace",
+        north_plan(
+            world,
+            per_agent=7,
+            team_ids=frozenset(),
+            scorers=(Scorer(world.sup_north.id),),
+            agent_ids=frozenset({world.agent_north.id}),
+        ),
+    )
+    assert run_plan(view.id, WEEK).created == 7
+    due = sorted(r.due_at for r in active_rows(view.id))
+    assert due == [datetime(2026, 11, 3 + d, tzinfo=UTC) for d in range(7)]
+    mine = my_assignments(world.sup_north, now=datetime(2026, 11, 4, 12, tzinfo=UTC))
+    assert mine.counts["Overdue"] == 2
+    assert mine.counts["Due today"] == 1
+    assert mine.counts["Upcoming"] == 4
+    assert run_plan(view.id, WEEK).created == 0  # a rerun keeps the days
 
 
 def test_impossible_quotas_draw_what_exists_and_say_so(world):

@@ -32,6 +32,7 @@ from scoring.sampling import (
     quota_for,
     reassign,
     replace,
+    spread_due_days,
     validate_plan,
 )
 
@@ -243,11 +244,59 @@ def test_seed_is_returned_and_reproduces_the_draw():
     assert isinstance(first.seed, int)
 
 
-def test_assignments_are_due_at_the_end_of_the_period():
-    result = draw(plan(), every_hour(1), None, set(), set(), WEEK, seed=2)
-    assert {(a.due, a.period_start, a.plan_key) for a in result.assignments} == {
-        (date(2026, 11, 29), MONDAY, "p")
+def test_due_days_are_spread_over_the_period_not_all_on_its_last_day():
+    # 14 calls of an agent every hour, one scorer: two due each day of the week.
+    alone = plan(quota=FixedQuota(14), scorers=(Scorer(100),))
+    result = draw(alone, every_hour(1), None, set(), set(), WEEK, seed=2)
+    assert {(a.period_start, a.plan_key) for a in result.assignments} == {(MONDAY, "p")}
+    assert Counter(a.due for a in result.assignments) == {
+        MONDAY + timedelta(days=d): 2 for d in range(7)
     }
+    one = draw(dc_replace(alone, quota=FixedQuota(1)), every_hour(1), None, set(), set(), WEEK)
+    assert [a.due for a in one.assignments] == [WEEK.last_day]  # one call: the whole week
+
+
+def test_due_days_follow_the_even_pace_and_never_precede_the_call_or_the_run():
+    days = [MONDAY + timedelta(days=d) for d in (0, 0, 1, 3, 3, 6)]
+    assert spread_due_days(WEEK, days) == [MONDAY + timedelta(days=d) for d in (1, 2, 3, 4, 5, 6)]
+    late = [WEEK.last_day] * 3  # calls all on Sunday: due on Sunday, not before
+    assert spread_due_days(WEEK, late) == late
+    run_day = MONDAY + timedelta(days=4)
+    assert spread_due_days(WEEK, days, not_before=run_day) == [
+        MONDAY + timedelta(days=d) for d in (4, 4, 4, 4, 5, 6)
+    ]
+    assert spread_due_days(WEEK, []) == []
+
+
+@PROPERTY
+@given(
+    st.sampled_from(["daily", "weekly", "biweekly", "monthly"]),
+    st.lists(st.floats(0.0, 0.999), max_size=80),
+    st.one_of(st.none(), st.floats(0.0, 1.2)),
+)
+def test_due_days_properties(period, where, run_at):
+    """Due days lie in the period, in order, never before the call or the run; with every
+    call on or before its slot the load per day differs by at most one and by the end of
+    day k exactly ⌊k × n / D⌋ are due (the even pace)."""
+    window = period_window(period, MONDAY)
+    calls = sorted(window.start + timedelta(days=int(w * window.days)) for w in where)
+    not_before = None if run_at is None else window.start + timedelta(days=int(run_at * 40))
+    due = spread_due_days(window, calls, not_before)
+    assert len(due) == len(calls) and due == sorted(due)
+    assert all(window.start <= d <= window.last_day for d in due)
+    assert all(d >= c or d == window.last_day for d, c in zip(due, calls, strict=True))
+    if not_before is not None:
+        assert all(d >= min(not_before, window.last_day) for d in due)
+    n, days = len(calls), window.days
+    early = [window.start] * n  # every call on the first day: nothing holds a slot back
+    even = spread_due_days(window, early)
+    loads = Counter(even)
+    per_day = [loads[window.start + timedelta(days=k)] for k in range(days)]
+    if n:
+        assert max(per_day) - min(per_day) <= 1
+    for k in range(1, days + 1):
+        assert sum(per_day[:k]) == k * n // days
+    assert even[-1:] == ([window.last_day] if n else [])
 
 
 def test_percent_quota_grows_as_calls_arrive_and_draws_only_the_difference():
@@ -454,6 +503,30 @@ def test_scorer_load_is_balanced_by_weight(pop):
     if len({s.weight for s in scorers}) == 1:
         loads = [load[s.user_id] for s in scorers]
         assert max(loads) - min(loads) <= 1
+
+
+@PROPERTY
+@given(populations())
+def test_each_scorers_due_days_keep_an_even_load(pop):
+    """A scorer's due days lie in the period, never before their call's day; where no call
+    holds its slot back, by the end of day k exactly ⌊k × n / 7⌋ of their n are due."""
+    result = _run(pop)
+    at = {c.call_id: c.started_at for c in pop["calls"]}
+    started = {c.call_id: c.started_at.date() for c in pop["calls"]}
+    for scorer in {a.scorer_id for a in result.assignments}:
+        mine = sorted(
+            (a for a in result.assignments if a.scorer_id == scorer),
+            key=lambda a: (at[a.call_id], a.call_id),
+        )
+        assert all(WEEK.start <= a.due <= WEEK.last_day for a in mine)
+        assert all(a.due >= started[a.call_id] for a in mine)
+        assert [a.due for a in mine] == sorted(a.due for a in mine)
+        n = len(mine)
+        slots = [MONDAY + timedelta(days=-(-(i + 1) * 7 // n) - 1) for i in range(n)]
+        if all(started[a.call_id] <= slot for a, slot in zip(mine, slots, strict=True)):
+            for k in range(1, 8):
+                by_k = sum(a.due < MONDAY + timedelta(days=k) for a in mine)
+                assert by_k == k * n // 7
 
 
 @PROPERTY
