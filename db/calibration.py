@@ -849,7 +849,8 @@ def record_consensus(
         cleaned: dict[str, tuple[int | None, str]] = {}
         for key, (value, note) in items.items():
             validate_values(rubric, {key: value})
-            cleaned[key] = (value, clean_text(note, f"note on {key!r}", MAX_CONSENSUS_NOTE))
+            title = rubric.item(key).title
+            cleaned[key] = (value, clean_text(note, f"note on '{title}'", MAX_CONSENSUS_NOTE))
         before: dict[str, dict] = {}
         after: dict[str, dict] = {}
         now = utcnow()

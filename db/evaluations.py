@@ -523,7 +523,7 @@ def _draft_after_change(
     if new_value is not None or new_na:
         validate_values(rubric, {item_key: new_value})
     if note is not _UNSET:
-        new_note = _clean_text(note, f"note on {item_key!r}")
+        new_note = _clean_text(note, f"note on '{rubric.item(item_key).title}'")
     items[item_key] = ItemState(item_key, new_value, new_na, new_note)
     total, failed = _total_of(rubric, answered_values((k, i.value, i.na) for k, i in items.items()))
     return DraftState(
@@ -722,7 +722,7 @@ def _amend(
             new_na=change.get("na", UNCHANGED),
         )
         if "note" in change:
-            row.note = _clean_text(change["note"], f"note on {key!r}")
+            row.note = _clean_text(change["note"], f"note on '{rubric.item(key).title}'")
         validate_values(rubric, {key: row.value})
         rows[key] = row
         session.add(row)

@@ -475,12 +475,17 @@ with right:
             f"{mmss(ev.review_seconds)} reviewing"
         )
         with st.expander("Amend this evaluation", icon=":material/edit_note:"):
+            # The item is chosen outside the form, so the scores offered follow it: N/A
+            # only where the item allows it.
+            item_key = st.selectbox(
+                "Item",
+                rubric.item_keys,
+                format_func=lambda k: rubric.item(k).title,
+                key=f"{prefix}_amend_item",
+            )
             with st.form(f"{prefix}_amend"):
-                item_key = st.selectbox(
-                    "Item", rubric.item_keys, format_func=lambda k: rubric.item(k).title
-                )
-                options = [*rubric.levels, NA]
-                new_value = st.selectbox("New score", options)
+                options = [*rubric.levels, *([NA] if rubric.item(item_key).na_allowed else [])]
+                new_value = st.selectbox("New score", options, key=f"{prefix}_amend_value")
                 reason = st.text_area("Reason (kept in the audit trail)", max_chars=2000)
                 if st.form_submit_button("Amend", type="primary"):
                     change = {"na": True} if new_value == NA else {"value": new_value}

@@ -59,24 +59,25 @@ class EvaluationResult:
 
 
 def _level(rubric: Rubric, item: RubricItem, value: object) -> int | None:
-    """The value as a level, None for N/A; raises if it is neither for this item."""
+    """The value as a level, None for N/A; raises if it is neither for this item. The
+    messages name the item by its title, as the scorer sees it, never by its key."""
     allowed = f"{rubric.scale_min} to {rubric.scale_max}"
     if value is None:
         if not item.na_allowed:
             raise NotApplicableNotAllowed(
-                f"item '{item.key}' cannot be N/A; choose a level from {allowed}"
+                f"'{item.title}' cannot be N/A; choose a level from {allowed}"
             )
         return None
     # bool is an int subclass; True must not quietly count as level 1.
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ScoreOutOfRange(
-            f"item '{item.key}' needs a whole-number level from {allowed}"
+            f"'{item.title}' needs a whole-number level from {allowed}"
             f"{' or N/A' if item.na_allowed else ''}, got {value!r}"
         )
     level = int(value)
     if not rubric.scale_min <= level <= rubric.scale_max:
         raise ScoreOutOfRange(
-            f"item '{item.key}' has level {level}, outside the allowed range {allowed}"
+            f"'{item.title}' has level {level}, outside the allowed range {allowed}"
         )
     return level
 

@@ -105,7 +105,7 @@ def test_a_save_from_an_outdated_state_is_refused_and_writes_nothing(scored):
 def test_out_of_range_scores_and_unknown_items_are_refused(scored):
     world, call = scored
     ev = open_draft(world.sup_north, call.id)
-    with pytest.raises(ScoreOutOfRange, match="be_patient"):
+    with pytest.raises(ScoreOutOfRange, match="Gives the customer time"):
         save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=7)
     with pytest.raises(ScoreOutOfRange):
         save_item(world.sup_north, ev.id, ev.row_version, "be_patient", na=True)

@@ -131,18 +131,18 @@ def test_all_items_na_is_an_error() -> None:
 
 @pytest.mark.parametrize("value", [0, 6, -1, 100])
 def test_level_out_of_range(rubric: Rubric, value: int) -> None:
-    with pytest.raises(ScoreOutOfRange, match=r"item 'b' .*range 1 to 5"):
+    with pytest.raises(ScoreOutOfRange, match=r"'B' .*range 1 to 5"):
         score_evaluation(rubric, {"b": value})
 
 
 @pytest.mark.parametrize("value", [True, False, 3.0, "3", [3]])
 def test_non_integer_levels_are_rejected(rubric: Rubric, value: Any) -> None:
-    with pytest.raises(ScoreOutOfRange, match="item 'a' needs a whole-number level from 1 to 5"):
+    with pytest.raises(ScoreOutOfRange, match="'A' needs a whole-number level from 1 to 5"):
         validate_values(rubric, {"a": value})
 
 
 def test_na_where_not_allowed(rubric: Rubric) -> None:
-    with pytest.raises(NotApplicableNotAllowed, match="item 'a' cannot be N/A"):
+    with pytest.raises(NotApplicableNotAllowed, match="'A' cannot be N/A"):
         score_evaluation(rubric, {"a": None})
     # Callers that only know ScoreOutOfRange still catch it.
     assert issubclass(NotApplicableNotAllowed, ScoreOutOfRange)
