@@ -21,6 +21,8 @@ Who may read (R) and change (C) each entity:
   only its scorer, before reveal.
 - dispute. R: the agent's own; the team's supervisors; admins. Open: the agent, on their
   own submitted regular evaluation. Decide: the team's supervisors and admins.
+- reply thread of an evaluation. R and post: on a submitted regular evaluation, its
+  agent, its scorer, admins and the team's supervisors; never on a calibration one.
 - calibration session. R: facilitator, admins, seat holders. Run (seats, reveal,
   consensus): facilitator or admin. Results: only after reveal.
 - trends. Agent: their own evaluations, and their own team's averages. Supervisor: the
@@ -392,6 +394,38 @@ def can_decide_dispute(session: Session, actor: Actor, dispute: Dispute) -> bool
     if actor.is_admin:
         return True
     return actor.is_supervisor and _same_team(session, actor, dispute.agent_id)
+
+
+def can_reply_evaluation(session: Session, actor: Actor, ev: Evaluation) -> bool:
+    """Read and post in the reply thread of a submitted regular evaluation: its agent, its
+    scorer, admins and the agent's team's supervisors. Never a draft or a calibration
+    evaluation (blind scorers talk to nobody about their scores)."""
+    if ev.purpose != Purpose.regular or ev.status != Status.submitted:
+        return False
+    if ev.scorer_id == actor.id:
+        return True
+    if actor.is_agent:
+        return ev.agent_id == actor.id
+    if actor.is_admin:
+        return True
+    return actor.is_supervisor and _same_team(session, actor, ev.agent_id)
+
+
+def reply_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the evaluations whose thread `can_reply_evaluation` opens to the actor."""
+    if actor.is_agent:
+        party: ColumnElement[bool] = col(Evaluation.agent_id) == actor.id
+    elif actor.is_admin:
+        party = true()
+    elif actor.is_supervisor and actor.team_id is not None:
+        party = col(Evaluation.agent_id).in_(team_members(actor.team_id))
+    else:
+        party = false()
+    return and_(
+        col(Evaluation.purpose) == Purpose.regular,
+        col(Evaluation.status) == Status.submitted,
+        or_(col(Evaluation.scorer_id) == actor.id, party),
+    )
 
 
 def is_own_feedback(actor: Actor, ev: Evaluation) -> bool:

@@ -14,38 +14,44 @@ team supervisor or an admin decides.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access import (
     AccessDenied,
     Actor,
     NotFound,
     can_decide_dispute,
+    can_read_evaluation,
     current_actor,
     dispute_filter,
     is_own_feedback,
 )
 from db.audit import record_audit
 from db.cache import bump_feedback_version
+from db.calls import CallRow, signed_audio_url
 from db.config import settings
 from db.engine import read_scope, session_scope
-from db.evaluations import amend
+from db.evaluations import CommentView, amend, comments_of
 from db.models import (
     Call,
     Dispute,
     Evaluation,
     ItemScore,
+    ListeningReportRow,
     Role,
     User,
     utcnow,
 )
 from db.models import Rubric as RubricRow
 from db.rubrics import rubric_by_id, rubric_from_row
+from scoring.cited_moments import valid_moments
 from scoring.errors import Invalid
 from scoring.ids import parse_id
 from scoring.rubric import Rubric
@@ -99,6 +105,7 @@ class DisputeRow:
     created_at: datetime
     resolved_at: datetime | None
     evaluation_submitted_at: datetime | None
+    moments: tuple[float, ...] = ()  # the moments the agent cites, seconds from the start
 
     @property
     def is_open(self) -> bool:
@@ -227,6 +234,7 @@ def dispute_rows(session: Session, actor: Actor, *conditions, newest_first: bool
                 created_at=d.created_at,
                 resolved_at=d.resolved_at,
                 evaluation_submitted_at=submitted_at,
+                moments=tuple(float(t) for t in d.moments or ()),
             )
         )
     return out
@@ -274,8 +282,16 @@ def open_dispute_count(actor: Actor) -> int:
 # ---------------------------------------------------------------- the agent disputes
 
 
-def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -> DisputeRow:
-    """The agent disputes one item of their own submitted evaluation, with a reason."""
+def open_dispute(
+    actor: Actor,
+    evaluation_id: int,
+    item_key: str,
+    reason: str,
+    moments: Sequence[float] = (),
+) -> DisputeRow:
+    """The agent disputes one item of their own submitted evaluation, with a reason and
+    the moments of the call they cite (seconds from its start, within the call; they are
+    stored sorted, without repeats)."""
     reason = _clean(reason, "reason")
     if len(reason) < MIN_REASON:
         raise DisputeProblem("A dispute needs a reason: say why you think the score is wrong.")
@@ -312,7 +328,15 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
                 f"You already have an open dispute on “{rubric.item(item_key).title}”; "
                 "wait for its outcome."
             )
-        dispute = Dispute(evaluation_id=ev.id, item_key=item_key, agent_id=actor.id, reason=reason)
+        call = session.get(Call, ev.call_id)
+        cited = list(valid_moments(moments, call.duration_s if call else 0.0))
+        dispute = Dispute(
+            evaluation_id=ev.id,
+            item_key=item_key,
+            agent_id=actor.id,
+            reason=reason,
+            moments=cited,
+        )
         session.add(dispute)
         session.flush()
         record_audit(
@@ -321,7 +345,12 @@ def open_dispute(actor: Actor, evaluation_id: int, item_key: str, reason: str) -
             "open_dispute",
             "dispute",
             dispute.id,
-            after={"evaluation_id": ev.id, "item_key": item_key, "status": OPEN},
+            after={
+                "evaluation_id": ev.id,
+                "item_key": item_key,
+                "status": OPEN,
+                "moments": cited,
+            },
             reason=reason,
         )
         bump_feedback_version(session, actor.id)
@@ -424,3 +453,93 @@ def resolve_dispute(
         record_audit(session, actor, "resolve_dispute", "dispute", dispute.id, reason=text, **audit)
         session.flush()
         return dispute_rows(session, actor, Dispute.id == dispute.id)[0]
+
+
+# ---------------------------------------------------------------- in context
+
+
+@dataclass(frozen=True)
+class ItemInContext:
+    key: str
+    title: str
+    score: str  # "3", "N/A" or "–"
+    note: str
+    disputed: bool
+
+
+@dataclass
+class DisputeContext:
+    """What the person deciding needs beside the dispute: the call to play (a signed
+    link), its listening report for the player, the scorer's pinned comments, and every
+    item of the evaluation with the disputed one marked."""
+
+    dispute: DisputeRow
+    call: CallRow
+    audio_url: str
+    listening: dict[str, Any] | None
+    comments: list[CommentView]
+    items: list[ItemInContext]
+
+
+def dispute_context(actor: Actor, dispute_id: int) -> DisputeContext:
+    """The dispute with its evaluation in context, for someone who may see both;
+    anything else reads as "not found"."""
+    with read_scope() as session:
+        actor = current_actor(session, actor)
+        ident = parse_id(dispute_id)
+        rows = dispute_rows(session, actor, Dispute.id == ident) if ident is not None else []
+        ev = session.get(Evaluation, rows[0].evaluation_id) if rows else None
+        if ev is None or not can_read_evaluation(session, actor, ev):
+            raise _not_found("Dispute", dispute_id)
+        row = rows[0]
+        call, agent = session.exec(
+            select(Call, User)
+            .join(User, col(User.id) == col(Call.agent_id))
+            .where(Call.id == ev.call_id)
+        ).one()
+        report = session.get(ListeningReportRow, ev.call_id)
+        listening = (
+            None
+            if report is None
+            else {"report": report.report or None, "peaks": report.peaks, "error": report.error}
+        )
+        scores = {
+            s.item_key: s
+            for s in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id))
+        }
+        items = []
+        for item in rubric_by_id(session, ev.rubric_id).items:
+            score = scores.get(item.key)
+            shown = (
+                "N/A"
+                if score is not None and score.na
+                else "–"
+                if score is None or score.value is None
+                else str(score.value)
+            )
+            items.append(
+                ItemInContext(
+                    item.key,
+                    item.title,
+                    shown,
+                    score.note if score else "",
+                    item.key == row.item_key,
+                )
+            )
+        return DisputeContext(
+            dispute=row,
+            call=CallRow(
+                ev.call_id,
+                call.external_id,
+                call.agent_id,
+                agent.display_name,
+                call.started_at,
+                call.duration_s,
+                call.channels,
+                call.agent_channel,
+            ),
+            audio_url=signed_audio_url(ev.call_id, actor.id),  # may read the evaluation: its call
+            listening=listening,
+            comments=comments_of(session, row.evaluation_id),
+            items=items,
+        )

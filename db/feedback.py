@@ -13,6 +13,7 @@ acknowledgements, disputes; `bump_data_version`: submit, amend, evidence, users)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,7 @@ from db.models import (
 )
 from db.models import EvaluationView as ViewMark
 from db.rubrics import rubric_by_id
+from scoring.errors import Invalid
 from scoring.evidence import evidence_lines
 from scoring.ids import id_fits, parse_id
 
@@ -330,6 +332,48 @@ def acknowledge(actor: Actor, evaluation_id: int) -> datetime:
     """The agent acknowledges their evaluation (which also marks it read); returns when
     (the first time counts)."""
     return _record_first(actor, evaluation_id, Acknowledgement)
+
+
+MAX_BULK_ACKNOWLEDGE = 200
+
+
+def acknowledge_many(actor: Actor, evaluation_ids: Iterable[int]) -> int:
+    """The agent acknowledges several of their evaluations at once, each exactly as
+    `acknowledge` records one (an acknowledgement row with its time, and the view).
+
+    All or none: one id that is not the agent's own submitted regular evaluation refuses
+    the whole batch (NotFound naming it) and records nothing. Returns how many were
+    acknowledged now (ones acknowledged before keep their first time)."""
+    wanted = list(dict.fromkeys(evaluation_ids))
+    if not wanted:
+        raise Invalid("Choose at least one evaluation to acknowledge.")
+    if len(wanted) > MAX_BULK_ACKNOWLEDGE:
+        raise Invalid(
+            f"Acknowledge at most {MAX_BULK_ACKNOWLEDGE} evaluations at once; "
+            f"{len(wanted)} were chosen."
+        )
+    for attempt in range(2):
+        try:
+            with session_scope() as session:
+                actor = current_actor(session, actor)
+                evaluations = [_own(session, actor, i) for i in wanted]
+                done = 0
+                for ev in evaluations:
+                    assert ev.id is not None
+                    if session.get(Acknowledgement, ev.id) is not None:
+                        continue
+                    row = Acknowledgement(evaluation_id=ev.id, agent_id=actor.id)
+                    session.add(row)
+                    if session.get(ViewMark, ev.id) is None:
+                        session.add(ViewMark(evaluation_id=ev.id, agent_id=actor.id, at=row.at))
+                    done += 1
+                if done:
+                    bump_feedback_version(session, actor.id)  # flushes the new rows first
+                return done
+        except IntegrityError:  # another tab acknowledged one of them in the same instant
+            if attempt:
+                raise
+    return 0
 
 
 def _record_first(

@@ -13,6 +13,7 @@ REASON_MAX = 2000  # AuditEvent.reason: amend reasons, dispute reasons and resol
 DISPUTE_TEXT_MAX = 2000  # Dispute.reason, Dispute.resolution
 TITLE_MAX = 200  # CalibrationSession.title
 CONSENSUS_NOTE_MAX = 2000  # ConsensusScore.note
+REPLY_MAX = 2000  # EvaluationReply.text: one message of the thread on an evaluation
 
 
 def clean_text(text: str | None, what: str, limit: int, error: type[Invalid] = Invalid) -> str:

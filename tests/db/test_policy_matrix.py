@@ -69,6 +69,7 @@ from db.models import (
     SuggestionModelRow,
     User,
 )
+from db.replies import list_replies, post_reply
 from db.sampling import (
     get_plan,
     hand_over,
@@ -335,6 +336,9 @@ VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
     ("comment", "change"): lambda s, a: edit_comment(
         a, s.comment_id, _version(s, s.draft_id), f"edited by {a.username}"
     ),
+    ("reply", "read"): lambda s, a: list_replies(a, s.evaluation_id),
+    ("reply", "post"): lambda s, a: post_reply(a, s.evaluation_id, f"matrix {a.username}"),
+    ("reply", "read in blind calibration"): lambda s, a: list_replies(a, s.blind_id),
     ("dispute", "read"): lambda s, a: get_dispute(a, s.dispute_id),
     ("dispute", "list"): lambda s, a: any(d.id == s.dispute_id for d in list_disputes(a)),
     ("dispute", "decide"): lambda s, a: resolve_dispute(
@@ -394,6 +398,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("draft", "change"): {"north"},
     ("comment", "read"): {"admin", "north"},
     ("comment", "change"): {"north"},
+    ("reply", "read"): {"admin", "north", "agent"},  # the agent, the scorer, the team
+    ("reply", "post"): {"admin", "north", "agent"},
+    ("reply", "read in blind calibration"): set(),  # no thread on a blind score, ever
     ("dispute", "read"): {"admin", "north", "agent"},
     ("dispute", "list"): {"admin", "north", "agent"},
     ("dispute", "decide"): {"admin", "north"},
@@ -491,6 +498,10 @@ def test_every_sql_filter_selects_exactly_what_its_predicate_allows(scene):
             if actor.is_agent:
                 visible = {d.id for d in disputes if d.agent_id == actor.id}
             assert by_filter == visible, ("dispute", who)
+
+            by_filter = set(session.exec(select(Evaluation.id).where(access.reply_filter(actor))))
+            by_rule = {e.id for e in evaluations if access.can_reply_evaluation(session, actor, e)}
+            assert by_filter == by_rule, ("reply", who)
 
             by_filter = set(
                 session.exec(select(CalibrationSession.id).where(access.session_filter(actor)))
