@@ -284,7 +284,7 @@ class Dispute(SQLModel, table=True):
     created_at: datetime = ts_field()
     resolved_at: datetime | None = ts_field(nullable=True)
     # The moments of the call the agent cites, in seconds from its start (sorted).
-    moments: list = Field(
+    moments: list[float] = Field(
         default_factory=list,
         sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
     )
