@@ -1,27 +1,23 @@
 """Fixtures for end-to-end tests: a real Streamlit server and a real Chromium.
 
-``streamlit_server(script, env)`` starts ``streamlit run <script>`` on a free port,
-waits for ``/_stcore/health`` and stops it at the end of the session; any e2e test can
-use it. ``chromium``/``page`` drive Debian's Chromium through Playwright. Without
-Chromium the browser tests are skipped with the reason shown, except under ``CI=true``,
-where a missing browser is a failure.
+``streamlit_server(script, env)`` starts ``streamlit run <script>`` on a free port with
+the shared launcher (`tests/support/server.py`), waits for ``/_stcore/health`` and stops
+it at the end of the session; any e2e test can use it. ``chromium``/``page`` drive
+Debian's Chromium through Playwright. Without Chromium the browser tests are skipped
+with the reason shown, except under ``CI=true``, where a missing browser is a failure.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.server import AppServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -36,106 +32,34 @@ CHROMIUM_ARGS = [
 ]
 
 
-@dataclass
-class StreamlitServer:
-    url: str  # e.g. http://127.0.0.1:8765
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-    _log: object = field(repr=False, default=None)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _launch(script: Path, env: Mapping[str, str], log_path: Path, timeout_s: float):
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    full_env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        **env,
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--server.runOnSave",
-        "false",
-    ]
-    log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    server = StreamlitServer(url, port, proc, log_path, log)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        if _healthy(url):
-            return server
-        time.sleep(0.2)
-    server.stop()
-    return server.log()
-
-
 @pytest.fixture(scope="session")
 def streamlit_server(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[..., StreamlitServer]]:
-    """Factory: ``streamlit_server(script_path, env=None, timeout_s=60) -> StreamlitServer``.
+) -> Iterator[Callable[..., AppServer]]:
+    """Factory: ``streamlit_server(script_path, env=None, timeout_s=60) -> AppServer``.
 
-    Each call starts a new server (scope your own fixture to share one); all are
-    stopped at the end of the session. ``PYTHONPATH`` includes the repo root.
+    Each call starts a new server the way ``make run`` does (`tests/support/server.py`,
+    the one launcher of tests, load tests and benchmarks); scope your own fixture to share
+    one; all are stopped at the end of the session.
     """
-    started: list[StreamlitServer] = []
+    started: list[AppServer] = []
     log_dir = tmp_path_factory.mktemp("streamlit-logs")
 
     def start(
         script: str | Path, env: Mapping[str, str] | None = None, timeout_s: float = 60.0
-    ) -> StreamlitServer:
+    ) -> AppServer:
         script = Path(script).resolve()
         for attempt in range(2):  # a second try covers losing the free port to a race
             log_path = log_dir / f"{script.stem}-{len(started)}-{attempt}.log"
-            result = _launch(script, env or {}, log_path, timeout_s)
-            if isinstance(result, StreamlitServer):
-                started.append(result)
-                return result
-        pytest.fail(f"Streamlit server for {script} did not become healthy:\n{result[-4000:]}")
+            server = AppServer(env=dict(env or {}), log_path=log_path, script=str(script))
+            try:
+                server.start(timeout_s)
+            except RuntimeError as exc:
+                failure = str(exc)
+                continue
+            started.append(server)
+            return server
+        pytest.fail(f"Streamlit server for {script} did not become healthy:\n{failure}")
 
     yield start
     for server in started:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +21,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from tests.e2e.conftest import REPO_ROOT, StreamlitServer, _free_port, _healthy, wait_for_app
+from tests.e2e.conftest import REPO_ROOT, wait_for_app
+from tests.support.server import AppServer
 
 oidc = pytest.importorskip("oidc_provider_mock", reason="pip install -r requirements-dev.txt")
 # One app server and one provider for the module: its tests stay on one worker.
@@ -59,12 +59,9 @@ def provider():
         yield f"http://localhost:{server.server_port}"
 
 
-def start_app(folder: Path, database_url: str, metadata_url: str) -> StreamlitServer:
+def start_app(folder: Path, database_url: str, metadata_url: str) -> AppServer:
     """server.py with st.login's [auth] pointing at `metadata_url` (a secrets file of its
     own in `folder`), roles mapped from the ``groups`` claim."""
-    import os
-    import subprocess
-
     from db.config import settings
 
     secrets_file = folder / f"secrets-{secrets.token_hex(4)}.toml"
@@ -76,11 +73,7 @@ def start_app(folder: Path, database_url: str, metadata_url: str) -> StreamlitSe
         'client_secret = "not-checked-by-the-test-provider"\n'
         f'server_metadata_url = "{metadata_url}"\n'
     )
-    port = _free_port()
     env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "DATABASE_URL": database_url,
         "EARSHOT_DATA_DIR": str(folder),
         "EARSHOT_MEDIA_DIR": str(settings().media_dir),
@@ -88,23 +81,16 @@ def start_app(folder: Path, database_url: str, metadata_url: str) -> StreamlitSe
         "EARSHOT_SSO_ROLE_CLAIM": "groups",
         "EARSHOT_SSO_ROLE_MAP": "earshot-west=agent:West",
     }
-    log_path = folder / f"server-{port}.log"
-    log = log_path.open("wb")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "server.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--secrets.files", str(secrets_file),
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = StreamlitServer(f"http://127.0.0.1:{port}", port, proc, log_path, log)
-    deadline = time.monotonic() + 60
-    while not _healthy(server.url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            pytest.fail(f"the app did not start:\n{server.log()[-4000:]}")
-        time.sleep(0.2)
-    return server
+    server = AppServer(
+        env=env,
+        log_path=folder / f"server-{secrets_file.stem}.log",
+        script=str(REPO_ROOT / "server.py"),
+        extra_args=("--secrets.files", str(secrets_file)),
+    )
+    try:
+        return server.start()
+    except RuntimeError as exc:
+        pytest.fail(f"the app did not start: {exc}")
 
 
 @pytest.fixture(scope="module")

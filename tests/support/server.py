@@ -18,7 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,11 +43,14 @@ def http_get(url: str, headers: Mapping[str, str] | None = None, timeout: float 
         return err.code, err.headers, err.read()
 
 
-def server_command(port: int, script: str = "server.py") -> list[str]:
+def server_command(
+    port: int, script: str = "server.py", extra_args: Sequence[str] = ()
+) -> list[str]:
     """``make run``'s command line (``streamlit run server.py --server.port N``) on loopback.
 
-    The extra flags only repeat what `.streamlit/config.toml` already says (headless, no
-    file watcher) so a checkout with another local config still starts quietly."""
+    The flags only repeat what `.streamlit/config.toml` already says (headless, no file
+    watcher) so a checkout with another local config still starts quietly; `extra_args`
+    adds a test's own (e.g. ``--secrets.files`` for single sign-on)."""
     executable = STREAMLIT if STREAMLIT.exists() else Path("streamlit")
     return [
         str(executable),
@@ -65,6 +68,7 @@ def server_command(port: int, script: str = "server.py") -> list[str]:
         "false",
         "--browser.gatherUsageStats",
         "false",
+        *extra_args,
     ]
 
 
@@ -92,6 +96,7 @@ class AppServer:
     log_path: Path
     port: int = 0
     script: str = "server.py"
+    extra_args: Sequence[str] = ()
     process: subprocess.Popen | None = None
     _log: object = field(default=None, repr=False)
 
@@ -117,7 +122,7 @@ class AppServer:
         self._log = self.log_path.open("ab")
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **self.env}
         self.process = subprocess.Popen(
-            server_command(self.port, self.script),
+            server_command(self.port, self.script, self.extra_args),
             cwd=REPO_ROOT,
             env=env,
             stdout=self._log,
