@@ -18,6 +18,7 @@ from db.auth import (
 from db.disputes import open_dispute_count
 from db.feedback import unread_count
 from db.notifications import note_due_assignments, unread_notification_count
+from db.sampling import due_assignment_count
 from db.sso import NO_ROLE
 from ui.format import plain
 from ui.outage import database_outage_shown
@@ -110,6 +111,8 @@ def login_page() -> None:
 
 def nav_title(path: str, title: str, actor: Actor) -> str:
     """Titles that carry a count of what waits for this user."""
+    if path == "pages/queue.py" and (due := due_assignment_count(actor)):
+        return f"{title} ({due})"
     if path == "pages/disputes.py" and (waiting := open_dispute_count(actor)):
         return f"{title} ({waiting})"
     if path == "pages/my_feedback.py" and (new := unread_count(actor)):

@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from db.engine import ReadSession, get_engine, read_scope
 from db.models import (
+    AssignmentRow,
     CalibrationSeat,
     CalibrationSession,
     ConsensusScore,
@@ -88,6 +89,7 @@ _WATCHED_FIELDS: dict[type, frozenset[str] | None] = {
     CalibrationSession: frozenset({"revealed", "revealed_at", "benchmark_scorer_id"}),
     CalibrationSeat: None,
     ConsensusScore: None,
+    AssignmentRow: frozenset({"status", "scorer_id", "due_at"}),  # the navigation's count
 }
 
 

@@ -768,8 +768,7 @@ def due_assignment_count(actor: Actor, now: datetime | None = None) -> int:
     return _due_by(actor, _utc(now.astimezone(UTC).date() + timedelta(days=1)))
 
 
-@cached_by_data_version(shared=True)
-def _due_by(actor: Actor, by: datetime) -> int:
+def _count_due_by(actor: Actor, by: datetime) -> int:
     with read_scope() as session:
         return int(
             session.exec(
@@ -780,6 +779,9 @@ def _due_by(actor: Actor, by: datetime) -> int:
                 )
             ).one()
         )
+
+
+_due_by = cached_by_data_version(_count_due_by, shared=True)
 
 
 def _load_open(session: Session, actor: Actor, assignment_id: int) -> AssignmentRow:

@@ -1,13 +1,19 @@
 """Login, logout and role-based navigation through the real workbench script."""
 
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from db.auth import LOGIN_FAILED
+from db.engine import session_scope
+from db.models import AssignmentRow
+from db.sampling import run_plan, save_plan
+from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.app.conftest import APP, TIMEOUT, open_page
-from tests.factories import PASSWORD, make_world
+from tests.app.test_sampling_pages import add_calls
+from tests.factories import PASSWORD, make_call, make_world
 
 
 def _log_in(username: str, password: str):
@@ -97,3 +103,58 @@ def test_each_page_opens_for_its_roles(app_db):
             at = open_page(actor, page)
             assert not at.exception, (actor.username, page)
             assert at.title, (actor.username, page)
+
+
+def _nav_titles(at) -> dict[str, str]:
+    """The navigation as drawn: page file name -> its title."""
+    return {Path(p["script_path"]).name: p["page_name"] for p in at._registered_pages.values()}
+
+
+def _assign(world, tmp_path, external_id: str, due_at: datetime, status: str = "open") -> None:
+    seed = len(list(tmp_path.glob("*"))) + 1  # a recording of its own
+    call = make_call(world.admin, world.agent_north, tmp_path, seed=seed, external_id=external_id)
+    with session_scope() as session:
+        session.add(
+            AssignmentRow(
+                call_id=call.id,
+                agent_id=world.agent_north.id,
+                scorer_id=world.sup_north.id,
+                due_at=due_at,
+                reason="random",
+                status=status,
+            )
+        )
+
+
+def test_my_assignments_in_the_navigation_counts_what_is_due_today_and_overdue(app_db, tmp_path):
+    world = make_world()
+    now = datetime.now(UTC)
+    end_of_today = datetime.combine(now.date(), time(23, 59, 59), tzinfo=UTC)
+    _assign(world, tmp_path, "OVERDUE", now - timedelta(days=2))
+    _assign(world, tmp_path, "TODAY", end_of_today)
+    _assign(world, tmp_path, "LATER", end_of_today + timedelta(days=3))
+    _assign(world, tmp_path, "DONE", now - timedelta(days=1), status="done")
+    at = open_page(world.sup_north)
+    assert _nav_titles(at)["queue.py"] == "My assignments (2)"
+    # A plan run's bulk insert (last week's period: overdue) moves the count at the next
+    # run: the cached answer goes with the data version.
+    last_week = now.date() - timedelta(days=now.date().weekday() + 7)
+    add_calls(world.agent_north.id, 6, "LW", last_week)
+    plan = save_plan(
+        world.admin,
+        "North weekly",
+        SamplingPlan(
+            key="north-weekly",
+            rubric_key="listening",
+            period="weekly",
+            quota=FixedQuota(1),
+            scorers=(Scorer(world.sup_north.id),),
+            team_ids=frozenset({world.agent_north.team_id}),
+        ),
+    )
+    assert run_plan(plan.id, last_week).created == 1
+    at.run()
+    assert _nav_titles(at)["queue.py"] == "My assignments (3)"
+    # No count for anyone without: South's supervisor sees the bare title, an agent no entry.
+    assert _nav_titles(open_page(world.sup_south))["queue.py"] == "My assignments"
+    assert "queue.py" not in _nav_titles(open_page(world.agent_north))
