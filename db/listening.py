@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 
 
 def store_listening_report(call_id: int) -> ListeningReportRow:
-    """Decode the call's audio once; store its listening report and waveform peaks.
-    A failure is stored as an error (shown to scorers as 'no evidence'), never raised
-    into an import."""
-    from media.waveform import waveform_peaks
-    from scoring.audio import AudioProblem, read_audio
-    from scoring.listening import analyze
+    """Analyse the call's audio, decoded in blocks and never held whole; store its
+    listening report and waveform peaks (drawn from the same blocks). A failure is stored
+    as an error (shown to scorers as 'no evidence'), never raised into an import."""
+    from media.waveform import PeakEnvelope
+    from scoring.audio import AudioProblem, probe_audio
+    from scoring.listening import analyze_file
 
     with session_scope() as session:
         call = session.get(Call, call_id)
@@ -38,9 +38,13 @@ def store_listening_report(call_id: int) -> ListeningReportRow:
         try:
             # Capped: a call imported before the cap (or under a larger one) is not decoded
             # past it, so one bomb cannot take the worker's memory.
-            samples, sample_rate = read_audio(path, max_duration_s=settings().max_call_hours * 3600)
-            row.peaks = waveform_peaks(samples)
-            report = analyze(samples, sample_rate, agent_channel=call.agent_channel)
+            cap_s = settings().max_call_hours * 3600
+            info = probe_audio(path, max_duration_s=cap_s)
+            envelope = PeakEnvelope(info.frames, info.channels)
+            report = analyze_file(
+                path, call.agent_channel, max_duration_s=cap_s, on_block=envelope.add
+            )
+            row.peaks = envelope.peaks()
             report = _turns_from_transcript(session, call_id, report)
         except (AudioProblem, ValueError, OSError) as exc:
             # Scorers see this; the server's media path is none of their business.

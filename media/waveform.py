@@ -53,3 +53,55 @@ def waveform_peaks(samples: np.ndarray, buckets: int = 1200) -> list[list[float]
     peak = np.clip(np.nan_to_num(peak, nan=0.0), 0.0, 1.0)
     envelope: list[list[float]] = np.round(peak.T, 3).tolist()
     return envelope
+
+
+class PeakEnvelope:
+    """``waveform_peaks`` of a recording fed a block at a time (``add``), for a call that
+    is never decoded whole: memory is the ``buckets`` per channel.
+
+    ``frames`` is the length the recording declares; the buckets are cut from it, so the
+    result equals ``waveform_peaks`` of the whole when the decoded length is the declared
+    one. Frames past it go to the last bucket; buckets nothing reached stay 0.
+    Float samples only (-1..1, as ``scoring.audio`` decodes).
+    """
+
+    def __init__(self, frames: int, channels: int, buckets: int = 1200) -> None:
+        if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
+            raise ValueError(f"buckets must be a positive int, got {buckets!r}")
+        self.frames = max(0, int(frames))
+        self.starts = (np.arange(buckets, dtype=np.int64) * self.frames) // buckets
+        self.hi = np.full((buckets, channels), -np.inf)
+        self.lo = np.full((buckets, channels), np.inf)
+        self.seen = np.zeros(buckets, dtype=bool)
+        self.pos = 0
+
+    def add(self, block: np.ndarray) -> None:
+        data = np.asarray(block)
+        if data.ndim == 1:
+            data = data[:, np.newaxis]
+        n = data.shape[0]
+        if n == 0:
+            return
+        a, b = self.pos, self.pos + n
+        self.pos = b
+        # the buckets this block touches: the one holding its first frame, and those
+        # starting inside it (repeated starts, fewer frames than buckets, each take the
+        # one frame at their start, as reduceat gives them)
+        first = max(0, int(np.searchsorted(self.starts, a, side="right")) - 1)
+        inside = np.flatnonzero((self.starts >= a) & (self.starts < b))
+        ks = np.unique(np.concatenate(([first], inside)))
+        local = np.clip(self.starts[ks] - a, 0, n - 1)
+        hi = np.fmax.reduceat(data, local, axis=0).astype(np.float64)
+        lo = np.fmin.reduceat(data, local, axis=0).astype(np.float64)
+        self.hi[ks] = np.fmax(self.hi[ks], hi)
+        self.lo[ks] = np.fmin(self.lo[ks], lo)
+        self.seen[ks] = True
+
+    def peaks(self) -> list[list[float]]:
+        if self.pos == 0:
+            return [[0.0] * self.hi.shape[0] for _ in range(self.hi.shape[1])]
+        peak = np.fmax(self.hi, -self.lo)
+        peak[~self.seen] = 0.0
+        peak = np.clip(np.nan_to_num(peak, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+        envelope: list[list[float]] = np.round(peak.T, 3).tolist()
+        return envelope

@@ -11,6 +11,7 @@ FLAC, Ogg Vorbis/Opus, MP3 and others.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,16 +140,22 @@ def read_audio(
         samples, rate = _decode_in_blocks(p, info, max_duration_s)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, MemoryError) as exc:
         raise _open_problem(p, exc) from exc
-    if samples.shape[0] == 0:
-        raise AudioProblem(f"{p}: no audio could be decoded (corrupt or truncated)")
-    missing_s = (info.frames - samples.shape[0]) / rate
+    _check_length(p, info, samples.shape[0], allow_truncated)
+    return samples, int(rate)
+
+
+def _check_length(path: Path, info: AudioInfo, decoded: int, allow_truncated: bool) -> None:
+    """Refuse a decode that yielded nothing, or (unless ``allow_truncated``) clearly less
+    than the header declares."""
+    if decoded == 0:
+        raise AudioProblem(f"{path}: no audio could be decoded (corrupt or truncated)")
+    missing_s = (info.frames - decoded) / info.sample_rate
     tolerance_s = max(TRUNCATION_TOLERANCE_S, TRUNCATION_TOLERANCE_FRACTION * info.duration_s)
     if not allow_truncated and missing_s > tolerance_s:
         raise AudioProblem(
-            f"{p}: appears truncated or corrupt: the header declares {info.duration_s:.1f} s "
-            f"but only {samples.shape[0] / rate:.1f} s could be decoded"
+            f"{path}: appears truncated or corrupt: the header declares {info.duration_s:.1f} s "
+            f"but only {decoded / info.sample_rate:.1f} s could be decoded"
         )
-    return samples, int(rate)
 
 
 def _decode_in_blocks(
@@ -179,3 +186,85 @@ def _decode_in_blocks(
             out[filled : filled + n] = block
             filled += n
     return out[:filled], rate
+
+
+SEEK_PREROLL_S = 0.5
+"""``AudioStream.segment`` starts decoding this long before the segment, so that a lossy
+decoder (Opus, MP3) has settled; PCM and FLAC are exact either way."""
+
+
+class AudioStream:
+    """A recording decoded a block at a time, as often as needed, never held whole.
+
+    ``blocks()`` decodes from the start, one float32 ``(frames, channels)`` block of
+    ``block_frames`` at a time (non-finite samples set to 0), with ``read_audio``'s checks:
+    past ``max_duration_s`` it raises ``AudioProblem``, and at the end it refuses a decode
+    that stopped clearly short of the header (unless ``allow_truncated``). ``segments()``
+    decodes short stretches by seeking (exact for PCM and FLAC; lossy codecs may differ from a
+    decode from the start by a few least significant bits). Memory: one block.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        block_frames: int = READ_BLOCK_FRAMES,
+        allow_truncated: bool = False,
+        max_duration_s: float | None = None,
+    ) -> None:
+        if block_frames < 1:
+            raise ValueError(f"block_frames must be at least 1, not {block_frames}")
+        self.path = Path(path)
+        self.info = probe_audio(path, max_duration_s=max_duration_s)
+        self.rate = self.info.sample_rate
+        self.channels = self.info.channels
+        self.block_frames = int(block_frames)
+        self.allow_truncated = allow_truncated
+        self.max_duration_s = max_duration_s
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        limit = None if self.max_duration_s is None else int(self.max_duration_s * self.rate)
+        filled = 0
+        try:
+            with sf.SoundFile(str(self.path)) as fh:
+                while True:
+                    block = fh.read(self.block_frames, dtype="float32", always_2d=True)
+                    n = block.shape[0]
+                    if n == 0:
+                        break
+                    if limit is not None and filled + n > limit:
+                        raise _too_long(
+                            self.path, (filled + n) / self.rate, float(self.max_duration_s or 0)
+                        )
+                    if not np.isfinite(block).all():
+                        block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+                    filled += n
+                    yield block
+        except AudioProblem:
+            raise
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, MemoryError) as exc:
+            raise _open_problem(self.path, exc) from exc
+        _check_length(self.path, self.info, filled, self.allow_truncated)
+
+    def segments(self, spans: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+        """Frames ``start`` to ``stop`` of each ``(start, stop)`` span, float32 (frames,
+        channels), zeros past the end; one open file, read by seeking."""
+        out = [np.zeros((max(0, b - a), self.channels), dtype=np.float32) for a, b in spans]
+        preroll_max = int(SEEK_PREROLL_S * self.rate)
+        try:
+            with sf.SoundFile(str(self.path)) as fh:
+                for k in sorted(range(len(spans)), key=lambda i: spans[i][0]):
+                    start, stop = max(0, int(spans[k][0])), int(spans[k][1])
+                    if stop <= start:
+                        continue
+                    preroll = min(start, preroll_max)
+                    fh.seek(start - preroll)
+                    got = fh.read(stop - start + preroll, dtype="float32", always_2d=True)
+                    got = got[preroll:]
+                    lead = start - int(spans[k][0])  # frames before 0 stay zero
+                    out[k][lead : lead + got.shape[0]] = np.nan_to_num(
+                        got, nan=0.0, posinf=0.0, neginf=0.0
+                    )
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+            raise _open_problem(self.path, exc) from exc
+        return out

@@ -5,8 +5,10 @@ Two steps, kept apart so the second can be tested on hand-built data:
 1. ``detect_speech`` - voice activity per channel -> speech runs ``[(start_s, end_s), ...]``.
 2. ``report_from_speech`` - agent and customer runs -> ``ListeningReport`` (pure, no audio).
 
-``analyze`` / ``analyze_file`` chain the two. All times are seconds from the start of the
-recording. Definitions (thresholds are keyword parameters with these defaults):
+``analyze`` / ``analyze_file`` chain the two; ``analyze_file`` decodes in blocks and keeps
+only per-frame arrays, so its memory does not grow with the call (issue 13). All times
+are seconds from the start of the recording. Definitions (thresholds are keyword
+parameters with these defaults):
 
 - turn: a run of one party's speech; runs less than ``merge_gap_s`` (0.5 s) apart join.
 - backchannel: a turn shorter than ``backchannel_max_s`` (1.0 s) that starts and ends
@@ -76,14 +78,14 @@ import bisect
 import math
 import os
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from scoring.audio import read_audio
+from scoring.audio import READ_BLOCK_FRAMES, AudioStream, read_audio
 
 AGENT = "agent"
 CUSTOMER = "customer"
@@ -531,14 +533,14 @@ def _hysteresis(low: np.ndarray, high: np.ndarray) -> np.ndarray:
 
 
 def _webrtc_flags(
-    lane: np.ndarray, candidates: np.ndarray, sample_rate: int, mode: int
+    lane: np.ndarray, candidates: np.ndarray, sample_rate: int, vad: Any
 ) -> np.ndarray:
     """WebRTC VAD decisions for the candidate frames of one channel (others: False).
 
-    ``lane``: (n_frames, frame_len) view of one channel's samples, float, +-1.0.
+    ``lane``: (n_frames, frame_len) view of one channel's samples, float, +-1.0; ``vad``:
+    the channel's ``webrtcvad.Vad`` (it adapts to what it has heard, so one per channel
+    is carried from block to block).
     """
-    import webrtcvad  # local: only this path needs the C extension
-
     idx = np.flatnonzero(candidates)
     flags = np.zeros(candidates.shape[0], dtype=bool)
     if idx.size == 0:
@@ -548,8 +550,35 @@ def _webrtc_flags(
     np.clip(pcm, -32768.0, 32767.0, out=pcm)
     buf = memoryview(pcm.astype("<i2").data).cast("B")  # bytes view, no copy
     nbytes = lane.shape[1] * 2
-    is_speech = webrtcvad.Vad(mode).is_speech
+    is_speech = vad.is_speech
     flags[idx] = [is_speech(buf[k : k + nbytes], sample_rate) for k in range(0, len(buf), nbytes)]
+    return flags
+
+
+def _webrtc_pass(
+    src: _Source, lv: _Levels, asks: dict[int, np.ndarray], mode: int
+) -> dict[int, np.ndarray]:
+    """WebRTC VAD on the frames ``asks[c]`` of each channel ``c``, in one pass over the
+    audio (block by block; stops after the last frame asked about)."""
+    import webrtcvad  # local: only this path needs the C extension
+
+    n = lv.db.shape[0]
+    flags = {c: np.zeros(n, dtype=bool) for c in asks}
+    todo = {c: ask for c, ask in asks.items() if ask.any()}
+    if not todo:
+        return flags
+    vads = {c: webrtcvad.Vad(mode) for c in todo}
+    last = max(int(np.flatnonzero(ask)[-1]) for ask in todo.values())
+    n_ch = src.channels
+    for f0, block in _framed(src.blocks(), lv.frame_len):
+        nb = block.shape[0] // lv.frame_len
+        rows = block.reshape(nb, lv.frame_len * n_ch)
+        for c, ask in todo.items():
+            part = ask[f0 : f0 + nb]
+            if part.any():
+                flags[c][f0 : f0 + nb] = _webrtc_flags(rows[:, c::n_ch], part, lv.rate, vads[c])
+        if f0 + nb > last:
+            break
     return flags
 
 
@@ -578,11 +607,83 @@ def _resample_for_webrtc(samples: np.ndarray, sample_rate: int) -> tuple[np.ndar
     return out.astype(np.float32, copy=False), target
 
 
+class _Source(Protocol):
+    """Audio the analysis reads: whole blocks in order, short stretches, one lane."""
+
+    rate: int
+    channels: int
+
+    def blocks(self) -> Iterator[np.ndarray]: ...
+
+    def segments(self, spans: Sequence[tuple[int, int]]) -> list[np.ndarray]: ...
+
+    def lane(self, c: int) -> np.ndarray: ...
+
+
+class _ArraySource:
+    """Decoded samples in memory (float32, (frames, channels)), as one block."""
+
+    def __init__(self, x: np.ndarray, rate: int) -> None:
+        self.x = x
+        self.rate = rate
+        self.channels = int(x.shape[1])
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        yield self.x
+
+    def segments(self, spans: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+        return [self.x[a:b] for a, b in spans]
+
+    def lane(self, c: int) -> np.ndarray:
+        return self.x[:, c]
+
+
+class _StreamSource:
+    """A recording decoded block by block (``scoring.audio.AudioStream``) each time it
+    is read: memory is one block, whatever the length."""
+
+    def __init__(
+        self, stream: AudioStream, on_block: Callable[[np.ndarray], None] | None = None
+    ) -> None:
+        self.stream = stream
+        self.rate = stream.rate
+        self.channels = stream.channels
+        self.on_block = on_block  # sees the first pass's blocks
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        on_block, self.on_block = self.on_block, None
+        for block in self.stream.blocks():
+            if on_block is not None:
+                on_block(block)
+            yield block
+
+    def segments(self, spans: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+        return self.stream.segments(spans)
+
+    def lane(self, c: int) -> np.ndarray:  # Silero only: one channel, whole
+        return np.concatenate([b[:, c] for b in self.stream.blocks()])
+
+
+def _framed(blocks: Iterable[np.ndarray], frame_len: int) -> Iterator[tuple[int, np.ndarray]]:
+    """Re-cut blocks of any size into blocks of whole frames: ``(first frame, block)``;
+    a last partial frame is left out (as ``_frame_db`` leaves it)."""
+    carry: np.ndarray | None = None
+    f0 = 0
+    for b in blocks:
+        if carry is not None and carry.shape[0]:
+            b = np.concatenate([carry, b])
+        n = b.shape[0] // frame_len
+        if n:
+            yield f0, np.ascontiguousarray(b[: n * frame_len], dtype=np.float32)
+            f0 += n
+        carry = b[n * frame_len :]
+
+
 @dataclass
 class _Levels:
     """Frame levels of a recording, ready for voice-activity decisions."""
 
-    samples: np.ndarray  # float32 (frames, channels), resampled for WebRTC if needed
+    n_samples: int  # samples per channel (at ``rate``)
     rate: int  # Hz
     frame_len: int  # samples per frame
     db: np.ndarray  # (n_frames, channels) dBFS
@@ -614,16 +715,24 @@ def _check_vad(vad: str, aggressiveness: int) -> None:
         raise ValueError(f"aggressiveness must be 0..3, not {aggressiveness!r}")
 
 
-def _levels(x: np.ndarray, sample_rate: int, vad: str) -> _Levels:
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    if vad == "webrtc":
-        x, sample_rate = _resample_for_webrtc(x, sample_rate)
-    frame_len = max(1, int(round(sample_rate * FRAME_MS / 1000)))
-    db = _frame_db(x, frame_len)
+def _levels(src: _Source) -> _Levels:
+    """Frame levels from one pass over ``src`` (already at a rate WebRTC takes when that
+    VAD is used), and the per-channel gates they give."""
+    frame_len = max(1, int(round(src.rate * FRAME_MS / 1000)))
+    n_samples = 0
+
+    def counted() -> Iterator[np.ndarray]:
+        nonlocal n_samples
+        for block in src.blocks():
+            n_samples += block.shape[0]
+            yield block
+
+    parts = [_frame_db(block, frame_len) for _, block in _framed(counted(), frame_len)]
+    db = np.concatenate(parts) if parts else np.zeros((0, src.channels), dtype=np.float32)
     if db.shape[0]:
         floor, p25, p95 = np.percentile(db, [10, 25, 95], axis=0)
     else:
-        floor = p25 = p95 = np.full(x.shape[1], -100.0)
+        floor = p25 = p95 = np.full(src.channels, -100.0)
     gate = np.maximum(floor + GATE_MARGIN_DB, MIN_GATE_DBFS)
     # Background sound behind the near talker (other voices in an open-plan room, babble,
     # noise): the channel's floor is within BACKGROUND_RANGE_DB of its loud speech (a
@@ -631,44 +740,51 @@ def _levels(x: np.ndarray, sample_rate: int, vad: str) -> _Levels:
     # CHATTER_MARGIN_DB above its lower quarter; the near talker is louder still.
     chatter = (p95 - floor) < BACKGROUND_RANGE_DB
     gate = np.where(chatter, np.maximum(gate, p25 + CHATTER_MARGIN_DB), gate)
-    return _Levels(x, sample_rate, frame_len, db, floor, gate, chatter)
+    return _Levels(n_samples, src.rate, frame_len, db, floor, gate, chatter)
 
 
 def _runs(
     lv: _Levels,
+    src: _Source,
     channels: Sequence[int],
     vad: str,
     aggressiveness: int,
     min_run_s: float,
     crosstalk: bool,
 ) -> list[list[Run]]:
-    """Speech runs for each of ``channels`` (the others are ignored)."""
-    n_ch = lv.samples.shape[1]
+    """Speech runs for each of ``channels`` (the others are ignored). The audio is read
+    once more only for what the levels cannot settle: stretches for the echo check, and
+    (WebRTC) one pass for the frames between the gates."""
     n = lv.db.shape[0]
-    rows = lv.samples[: n * lv.frame_len].reshape(n, lv.frame_len * n_ch)
     frame_s = lv.frame_len / lv.rate
-    out: list[list[Run]] = []
+    if n == 0:
+        return [[] for _ in channels]
+    plan: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray]] = []
     for c in channels:
-        if n == 0:
-            out.append([])
-            continue
         level = lv.db[:, c]
-        floor = float(lv.floor[c])
         candidates = level > lv.gate[c]
         others = [o for o in channels if o != c]
-        echo = _echo_frames(lv, c, others) if crosstalk and others else None
+        echo = _echo_frames(lv, src, c, others) if crosstalk and others else None
         if echo is not None:
             candidates &= ~echo
+        sure = candidates & (level > float(lv.floor[c]) + SURE_MARGIN_DB)
+        plan.append((c, candidates, echo, sure))
+    asked: dict[int, np.ndarray] = {}
+    if vad == "webrtc":
+        asked = _webrtc_pass(
+            src, lv, {c: cand & ~sure for c, cand, _, sure in plan}, aggressiveness
+        )
+    out: list[list[Run]] = []
+    for c, candidates, echo, sure in plan:
+        level = lv.db[:, c]
         if vad == "energy":
+            floor = float(lv.floor[c])
             start = max(floor + START_MARGIN_DB, MIN_GATE_DBFS, float(lv.gate[c]) + 3.0)
             flags = _hysteresis(candidates, level > start)
         elif vad == "silero":
-            sure = candidates & (level > floor + SURE_MARGIN_DB)
-            flags = (candidates & _silero_flags(lv.samples[:, c], lv.rate, n, frame_s)) | sure
+            flags = (candidates & _silero_flags(src.lane(c), lv.rate, n, frame_s)) | sure
         else:
-            sure = candidates & (level > floor + SURE_MARGIN_DB)
-            ask = candidates & ~sure
-            flags = _webrtc_flags(rows[:, c::n_ch], ask, lv.rate, aggressiveness) | sure
+            flags = asked[c] | sure
         if lv.chatter[c]:
             # Behind background sound: speech runs must reach 3 dB over the gate (a lone
             # loud moment of the background does not), and take in the near talker's
@@ -681,7 +797,9 @@ def _runs(
     return out
 
 
-def _echo_lag(lv: _Levels, c: int, o: int, pick: np.ndarray) -> tuple[int, float, float]:
+def _echo_lag(
+    lv: _Levels, src: _Source, c: int, o: int, pick: np.ndarray
+) -> tuple[int, float, float]:
     """Cross-correlate channel ``c`` with channel ``o`` over the frames ``pick``.
 
     Returns ``(lag, gain, corr)``: ``c`` ~ ``gain * o`` delayed by ``lag`` samples
@@ -694,7 +812,7 @@ def _echo_lag(lv: _Levels, c: int, o: int, pick: np.ndarray) -> tuple[int, float
     max_lag = int(ECHO_MAX_LAG_S * lv.rate)
     block = ECHO_BLOCK_FRAMES * fl
     idx = np.flatnonzero(pick)
-    idx = idx[(idx * fl >= max_lag) & (idx * fl + block <= lv.samples.shape[0])]
+    idx = idx[(idx * fl >= max_lag) & (idx * fl + block <= lv.n_samples)]
     if idx.size == 0:
         return 0, 0.0, 0.0
     # the quietest picked frames: the purest echo, least covered by c's own speech
@@ -702,10 +820,10 @@ def _echo_lag(lv: _Levels, c: int, o: int, pick: np.ndarray) -> tuple[int, float
     n_fft = 1 << int(np.ceil(np.log2(block + max_lag)))
     cross = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
     energy_c = energy_o = 0.0
-    for k in idx:
-        a = int(k) * fl
-        seg_c = lv.samples[a : a + block, c].astype(np.float64)
-        seg_o = lv.samples[a - max_lag : a + block, o].astype(np.float64)
+    spans = [(int(k) * fl - max_lag, int(k) * fl + block) for k in idx]
+    for seg in src.segments(spans):
+        seg_c = seg[max_lag:, c].astype(np.float64)
+        seg_o = seg[:, o].astype(np.float64)
         cross += np.fft.rfft(seg_o, n_fft) * np.conj(np.fft.rfft(seg_c, n_fft))
         energy_c += float(seg_c @ seg_c)
         energy_o += float(seg_o[max_lag:] @ seg_o[max_lag:])
@@ -730,7 +848,7 @@ def _delayed_db(db: np.ndarray, frames: float) -> np.ndarray:
     return np.asarray(10.0 * np.log10(moved), dtype=np.float32)
 
 
-def _echo_frames(lv: _Levels, c: int, others: Sequence[int]) -> np.ndarray:
+def _echo_frames(lv: _Levels, src: _Source, c: int, others: Sequence[int]) -> np.ndarray:
     """Frames of channel ``c`` that are only the other party's echo (crosstalk).
 
     An echo is a copy of the other party, a little late and at a fixed level below it.
@@ -750,7 +868,7 @@ def _echo_frames(lv: _Levels, c: int, others: Sequence[int]) -> np.ndarray:
         pick = loud & lv.active(c)
         if int(pick.sum()) < 20:
             continue
-        lag, _, _ = _echo_lag(lv, c, o, pick)
+        lag, _, _ = _echo_lag(lv, src, c, o, pick)
         other_db = _delayed_db(lv.db[:, o], lag / lv.frame_len)
         # the coupling: where the level differences of aligned frames pile up
         diff = (lv.db[:, c] - other_db)[pick]
@@ -761,7 +879,7 @@ def _echo_frames(lv: _Levels, c: int, others: Sequence[int]) -> np.ndarray:
         if coupling > -12.0:
             continue
         near = pick & (np.abs(lv.db[:, c] - other_db - coupling) <= 3.0)
-        if int(near.sum()) < 10 or _echo_lag(lv, c, o, near)[2] < ECHO_MIN_CORR:
+        if int(near.sum()) < 10 or _echo_lag(lv, src, c, o, near)[2] < ECHO_MIN_CORR:
             continue  # the frames at that offset are not a copy of the other party
         echo |= lv.db[:, c] < other_db + coupling + ECHO_MARGIN_DB
     return echo
@@ -826,6 +944,13 @@ def _looks_mono(lv: _Levels, a: int, b: int) -> bool:
     return abs(offset) <= 10.0 and float(np.mean(np.abs(diff - offset) < 3.0)) >= 0.9
 
 
+def _array_source(samples: np.ndarray, sample_rate: int, vad: str) -> _Source:
+    x = np.ascontiguousarray(samples, dtype=np.float32)
+    if vad == "webrtc":
+        x, sample_rate = _resample_for_webrtc(x, sample_rate)
+    return _ArraySource(x, int(sample_rate))
+
+
 def detect_speech(
     samples: np.ndarray,
     sample_rate: int,
@@ -845,8 +970,9 @@ def detect_speech(
     """
     _check_vad(vad, aggressiveness)
     x = _check_samples(samples, sample_rate)
-    lv = _levels(x, int(sample_rate), vad)
-    return _runs(lv, range(x.shape[1]), vad, aggressiveness, min_run_s, crosstalk)
+    src = _array_source(x, int(sample_rate), vad)
+    lv = _levels(src)
+    return _runs(lv, src, range(x.shape[1]), vad, aggressiveness, min_run_s, crosstalk)
 
 
 def analyze(
@@ -876,8 +1002,37 @@ def analyze(
     n_frames, n_ch = x.shape
     if n_ch >= 2 and not 0 <= agent_channel < n_ch:
         raise ValueError(f"agent_channel {agent_channel} is not one of the {n_ch} channels")
-    sample_rate = int(sample_rate)
-    duration_s = n_frames / sample_rate
+    src = _array_source(x, int(sample_rate), vad)
+    return _analyze(
+        src,
+        n_frames / int(sample_rate),
+        agent_channel,
+        merge_gap_s=merge_gap_s,
+        backchannel_max_s=backchannel_max_s,
+        interruption_min_overlap_s=interruption_min_overlap_s,
+        long_silence_s=long_silence_s,
+        vad=vad,
+        aggressiveness=aggressiveness,
+        crosstalk=crosstalk,
+        hold_min_s=hold_min_s,
+    )
+
+
+def _analyze(
+    src: _Source,
+    duration_s: float | None,
+    agent_channel: int,
+    *,
+    merge_gap_s: float,
+    backchannel_max_s: float,
+    interruption_min_overlap_s: float,
+    long_silence_s: float,
+    vad: str,
+    aggressiveness: int,
+    crosstalk: bool,
+    hold_min_s: float,
+) -> ListeningReport:
+    """``analyze`` on a source: ``duration_s`` None means the source's own length."""
     thresholds = {
         "merge_gap_s": merge_gap_s,
         "backchannel_max_s": backchannel_max_s,
@@ -891,19 +1046,22 @@ def analyze(
         "agent_channel": agent_channel,
         "hold_min_s": hold_min_s,
     }
-    lv = _levels(x, sample_rate, vad)
+    lv = _levels(src)
+    if duration_s is None:
+        duration_s = lv.n_samples / lv.rate
+    n_ch = src.channels
     others = [c for c in range(n_ch) if c != agent_channel]
     if n_ch >= 2 and all(_looks_mono(lv, agent_channel, c) for c in others):
         params["note"] = "channels carry the same audio: analysed as mono"
         n_ch, others = 1, []
     if n_ch == 1:
-        mono_channel = agent_channel if x.shape[1] >= 2 else 0
-        (mono_runs,) = _runs(lv, [mono_channel], vad, aggressiveness, MIN_RUN_S, False)
+        mono_channel = agent_channel if src.channels >= 2 else 0
+        (mono_runs,) = _runs(lv, src, [mono_channel], vad, aggressiveness, MIN_RUN_S, False)
         mono_holds = _hold_runs(lv, mono_channel, hold_min_s)
         return report_from_speech(
             mono_runs, None, duration_s, params=params, hold_spans=mono_holds, **thresholds
         )
-    runs = _runs(lv, [agent_channel, *others], vad, aggressiveness, MIN_RUN_S, crosstalk)
+    runs = _runs(lv, src, [agent_channel, *others], vad, aggressiveness, MIN_RUN_S, crosstalk)
     customer = [r for ch_runs in runs[1:] for r in ch_runs]
     holds: list[Run] = []
     for k, c in enumerate((agent_channel, *others)):
@@ -919,12 +1077,49 @@ def analyze_file(
     agent_channel: int = 0,
     *,
     max_duration_s: float | None = None,
-    **thresholds: Any,
+    block_frames: int = READ_BLOCK_FRAMES,
+    on_block: Callable[[np.ndarray], None] | None = None,
+    merge_gap_s: float = MERGE_GAP_S,
+    backchannel_max_s: float = BACKCHANNEL_MAX_S,
+    interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S,
+    long_silence_s: float = LONG_SILENCE_S,
+    vad: str = "webrtc",
+    aggressiveness: int = 2,
+    crosstalk: bool = True,
+    hold_min_s: float = HOLD_MIN_S,
 ) -> ListeningReport:
-    """Decode ``path`` (see ``scoring.audio.read_audio``; never past ``max_duration_s``)
-    and ``analyze`` it.
+    """``analyze`` a recording, decoded in blocks of ``block_frames`` (see
+    ``scoring.audio.AudioStream``; never past ``max_duration_s``) and never held whole:
+    the report is the one ``analyze`` gives on the whole decoded array.
+
+    One pass computes the frame levels (``on_block``, if given, sees every decoded block
+    of that pass in order, e.g. for a waveform); the echo check decodes its few short
+    stretches; WebRTC's pass decodes again up to the last frame it is asked about. Memory:
+    one block plus some 10 bytes per 30 ms frame and channel (about 10 MB for 4 h of
+    stereo). Two exceptions hold one channel whole: ``vad="silero"``, and a sample rate
+    WebRTC does not take (not 8/16/32/48 kHz), which is decoded whole and resampled.
 
     Raises ``scoring.audio.AudioProblem`` when the file cannot be used or is too long.
     """
-    samples, rate = read_audio(path, max_duration_s=max_duration_s)
-    return analyze(samples, rate, agent_channel, **thresholds)
+    _check_vad(vad, aggressiveness)
+    kw: dict[str, Any] = {
+        "merge_gap_s": merge_gap_s,
+        "backchannel_max_s": backchannel_max_s,
+        "interruption_min_overlap_s": interruption_min_overlap_s,
+        "long_silence_s": long_silence_s,
+        "vad": vad,
+        "aggressiveness": aggressiveness,
+        "crosstalk": crosstalk,
+        "hold_min_s": hold_min_s,
+    }
+    stream = AudioStream(path, block_frames=block_frames, max_duration_s=max_duration_s)
+    n_ch = stream.channels
+    if n_ch >= 2 and not 0 <= agent_channel < n_ch:
+        raise ValueError(f"agent_channel {agent_channel} is not one of the {n_ch} channels")
+    if vad == "webrtc" and stream.rate not in WEBRTC_RATES:
+        samples, rate = read_audio(path, max_duration_s=max_duration_s)
+        if on_block is not None:
+            on_block(samples)
+        return analyze(samples, rate, agent_channel, **kw)
+    src: _Source = _StreamSource(stream, on_block)
+    return _analyze(src, None, agent_channel, **kw)

@@ -3,8 +3,8 @@ item 7). A 1.1 MB FLAC of silence declares 12 hours, and decoding it whole took 
 
 Intake refuses a recording longer than EARSHOT_MAX_CALL_HOURS from its header, before
 anything is decoded; the listening analysis never decodes past the cap either (a call
-stored before the cap was lowered), and the memory it takes is bounded by what the cap
-allows: the decoded samples plus one block.
+stored before the cap was lowered), and it decodes in blocks: its memory is one block plus
+small per-frame arrays, not the decoded call (4 h of stereo 8 kHz took 0.99 GB before).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import db.config
 from db.calls import IntakeProblem, import_call, list_calls
 from db.listening import store_listening_report
 from scoring.audio import AudioProblem, _decode_in_blocks, probe_audio, read_audio
+from scoring.listening import analyze_file
 from tests.factories import make_world, write_speechlike_wav
 
 WHEN = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
@@ -134,7 +135,7 @@ def test_the_analysis_never_decodes_past_the_cap(
     assert peak < 8 * MB  # the hour decoded would be 115 MB
 
 
-def test_analysing_a_capped_length_call_takes_the_samples_and_a_block(
+def test_analysing_a_call_takes_far_less_than_its_samples(
     database, media_dir, tmp_path, monkeypatch
 ):
     world = make_world()
@@ -146,7 +147,7 @@ def test_analysing_a_capped_length_call_takes_the_samples_and_a_block(
     row, peak = _peak_bytes(lambda: store_listening_report(call.id))
     assert not isinstance(row, Exception), row
     assert row.error is None and row.talk_share is not None
-    assert peak < 1.2 * samples_bytes + 4 * MB
+    assert peak < samples_bytes / 4  # blocks, frame levels and the waveform's buckets
 
 
 def test_decoding_stops_at_the_cap_even_when_the_header_understates(tmp_path):
@@ -160,3 +161,31 @@ def test_decoding_stops_at_the_cap_even_when_the_header_understates(tmp_path):
         _decode_in_blocks(path, understated, 600.0)  # refused while decoding
     samples, rate = _decode_in_blocks(path, understated, None)  # grown past the header
     assert samples.shape == (1200 * 8000, 1) and rate == 8000
+
+
+def _tones_and_near_silence(path: Path, hours: float, rate: int = 8000) -> Path:
+    """A long stereo call made cheaply: ten minutes of near-silence (-65 dBFS noise)
+    with 1.2 s tones every 3 s, alternating channels at -20 to -40 dBFS, written again
+    and again as FLAC."""
+    n = rate * 600
+    x = np.random.default_rng(7).normal(0, 10 ** (-65 / 20), (n, 2)).astype(np.float32)
+    t = np.arange(int(1.2 * rate)) / rate
+    for k, start in enumerate(range(0, n - 3 * rate, 3 * rate)):
+        tone = 10 ** (-(20 + 5 * (k % 5)) / 20) * np.sin(2 * np.pi * (300 + 40 * (k % 7)) * t)
+        x[start : start + t.size, k % 2] += tone.astype(np.float32)
+    with sf.SoundFile(path, "w", rate, 2, format="FLAC", subtype="PCM_16") as fh:
+        for _ in range(int(hours * 6)):
+            fh.write(x)
+    return path
+
+
+@pytest.mark.parametrize(("hours", "bound_mb"), [(1, 16), (4, 48)])
+def test_analysing_hours_takes_bounded_memory(tmp_path, hours, bound_mb):
+    """Decoded whole, 1 h of stereo 8 kHz is 230 MB of float32 and 4 h 922 MB; analysed
+    in blocks the peak is one block plus some 10 bytes per 30 ms frame and channel."""
+    path = _tones_and_near_silence(tmp_path / "long.flac", hours)
+    report, peak = _peak_bytes(lambda: analyze_file(path, max_duration_s=4 * 3600))
+    assert not isinstance(report, Exception), report
+    assert report.duration_s == hours * 3600
+    assert len(report.turns) > hours * 1000  # the tones (199 per ten minutes) were heard
+    assert peak < bound_mb * MB
