@@ -1,7 +1,11 @@
 """Disputes: the queue of items agents disputed, for their team supervisor or an admin to
 accept (the score is amended through the audited amend path), partly accept with a new
-score, or reject with a reason. Text people typed is drawn with st.text or in tables."""
+score, or reject with a reason. Each card opens the evaluation in context: the call in
+the player with the scorer's comments and the moments the agent cites (each one a button
+that seeks the player there), and every item with the disputed one marked. Text people
+typed is drawn with st.text or in tables."""
 
+import pandas as pd
 import streamlit as st
 
 from db.access import AccessDenied
@@ -10,12 +14,18 @@ from db.disputes import (
     PARTLY_ACCEPTED,
     REJECTED,
     STATUS_LABELS,
+    DisputeContext,
     DisputeRow,
+    dispute_context,
     list_disputes,
 )
 from db.disputes import resolve_dispute as decide
+from player import call_player
 from scoring.errors import EarshotError
-from ui.format import local_date, plain
+from scoring.evidence import player_timeline
+from scoring.ids import parse_id
+from ui.comments import comment_row
+from ui.format import local_date, mmss, plain
 from ui.session import require_actor, show_denied
 
 NA = "N/A"
@@ -44,6 +54,17 @@ def decision_form(d: DisputeRow) -> None:
         if d.current_note:
             st.text(f"Scorer's note: {d.current_note}")
         st.text(f"Agent's reason: {d.reason}")
+        if d.moments:
+            st.text("Moments the agent cites: " + ", ".join(mmss(t) for t in d.moments))
+        if st.toggle(
+            "Open the evaluation in context",
+            value=d.id == asked_for,
+            key=f"dispute_{d.id}_context",
+        ):
+            try:
+                draw_context(dispute_context(actor, d.id))
+            except ERRORS as exc:
+                st.error(plain(exc))
         with st.form(f"dispute_{d.id}"):
             decision = st.radio(
                 "Decision",
@@ -89,6 +110,74 @@ def decision_form(d: DisputeRow) -> None:
                 st.rerun()
 
 
+def _seek(prefix: str, t_s: float) -> None:
+    _, nonce = state.get(f"{prefix}_seek", (None, 0))
+    state[f"{prefix}_seek"] = (t_s, nonce + 1)
+
+
+def draw_context(context: DisputeContext) -> None:
+    """The evaluation around the dispute: the player (the scorer's comments and the
+    agent's cited moments on its timeline), the cited moments as buttons that seek it,
+    every item with the disputed one marked, and the scorer's comments."""
+    d = context.dispute
+    prefix = f"dispute{d.id}"
+    listening = context.listening or {}
+    cited = [(t, "Cited by the agent") for t in d.moments]
+    lanes, markers = player_timeline(
+        listening.get("report"),
+        listening.get("peaks"),
+        context.call.channels,
+        context.call.agent_channel,
+        [(c.t_s, c.text) for c in context.comments] + cited,
+    )
+    seek_to, seek_nonce = state.get(f"{prefix}_seek", (None, 0))
+    call_player(
+        audio_url=context.audio_url,
+        duration_s=context.call.duration_s,
+        lanes=lanes,
+        markers=markers,
+        seek_to=seek_to,
+        seek_nonce=seek_nonce,
+        allow_pin=False,
+        key=f"dispute_player_{d.id}",
+    )
+    if d.moments:
+        st.markdown("**Moments the agent cites**")
+        buttons = st.columns(min(len(d.moments), 5))
+        for n, t_s in enumerate(d.moments):
+            buttons[n % len(buttons)].button(
+                mmss(t_s),
+                key=f"{prefix}_moment_{n}",
+                icon=":material/play_arrow:",
+                help="Play from here",
+                on_click=_seek,
+                args=(prefix, t_s),
+            )
+    else:
+        st.caption("The agent cites no moments of the call.")
+    st.markdown("**The evaluation**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Item": [i.title for i in context.items],
+                "Score": [i.score for i in context.items],
+                "Disputed": ["◀ disputed" if i.disputed else "" for i in context.items],
+                "Scorer's note": [i.note for i in context.items],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key=f"{prefix}_items",
+    )
+    if context.comments:
+        st.markdown("**The scorer's comments**")
+        titles = {i.key: i.title for i in context.items}
+        for comment in context.comments:
+            comment_row(comment, prefix, titles.get(comment.item_key or ""))
+
+
+# A notification's link names the dispute: its card opens in context.
+asked_for = parse_id(st.query_params.get("dispute", ""))
 try:
     open_rows = list_disputes(actor, status="open")
 except AccessDenied as exc:

@@ -14,6 +14,7 @@ from db.sampling import scorer_choices
 from db.users import list_agents
 from scoring.errors import EarshotError
 from ui.format import local_date, mmss, plain
+from ui.replies import reply_thread
 from ui.session import require_actor
 
 ANY = "Any"
@@ -116,6 +117,7 @@ def draw_evaluation(row: BrowseRow) -> None:
             st.text(f"    {change}")
         if entry.reason:
             st.text(f"    Reason: {entry.reason}")
+    reply_thread(actor, row.evaluation_id, f"evaluation{row.evaluation_id}_reply")
     if row.scorer_id == actor.id:
         st.page_link(
             "pages/score.py",

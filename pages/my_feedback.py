@@ -19,12 +19,21 @@ from db.access import AccessDenied
 from db.browse import evaluation_history
 from db.disputes import open_dispute
 from db.evaluations import rubric_for
-from db.feedback import FeedbackDetail, acknowledge, feedback_detail, mark_viewed, my_evaluations
+from db.feedback import (
+    FeedbackDetail,
+    FeedbackRow,
+    acknowledge,
+    acknowledge_many,
+    feedback_detail,
+    mark_viewed,
+    my_evaluations,
+)
 from db.intervals import agent_intervals
 from db.text_evidence import text_evidence_for
 from db.transcripts import transcript_for
 from db.trends import agent_trend
 from player import call_player
+from scoring.cited_moments import parse_moments
 from scoring.errors import EarshotError
 from scoring.evidence import METRIC_LABELS, evidence_lines, player_timeline
 from scoring.ids import parse_id
@@ -40,6 +49,7 @@ from scoring.text_moments import (
 from ui.comments import comment_page, comment_row
 from ui.format import local_date, mmss, plain
 from ui.intervals import show_intervals
+from ui.replies import reply_thread
 from ui.session import require_actor, show_denied
 
 PERIODS = {
@@ -93,6 +103,12 @@ def show_evaluation(detail: FeedbackDetail) -> None:
         draw_scores(detail, words)
         draw_history(detail)
         draw_dispute_form(detail, prefix)
+        reply_thread(
+            actor,
+            detail.evaluation_id,
+            f"{prefix}_reply",
+            intro=f"A question or a thank-you for {detail.scorer}: they read it here.",
+        )
 
 
 def draw_header(detail: FeedbackDetail) -> None:
@@ -218,16 +234,85 @@ def draw_dispute_form(detail: FeedbackDetail, prefix: str) -> None:
         with st.form(f"{prefix}_dispute", clear_on_submit=True):
             item_key = st.selectbox("Item", list(choices), format_func=choices.get)
             reason = st.text_area("Why is this score wrong?", max_chars=2000)
+            cited = st.text_input(
+                "Moments you cite (optional)",
+                max_chars=200,
+                placeholder="e.g. 0:12, 1:05",
+                help="Times in the call, as minutes:seconds, separated by commas. Your "
+                "supervisor can play each one.",
+            )
             sent = st.form_submit_button("Send dispute", icon=":material/gavel:")
         if sent:
             try:
-                open_dispute(actor, detail.evaluation_id, item_key, reason)
+                moments = parse_moments(cited, detail.call.duration_s)
+                open_dispute(actor, detail.evaluation_id, item_key, reason, moments)
             except EarshotError as exc:
                 st.error(plain(exc))
                 st.text(reason)  # the form cleared: give the text back
+                if cited:
+                    st.text(f"Moments: {cited}")
             else:
                 state["feedback_flash"] = "Dispute sent. You will see the outcome here."
                 st.rerun()
+
+
+def draw_bulk_acknowledge(rows: list[FeedbackRow]) -> None:
+    """Acknowledge several listed evaluations at once, after a confirmation."""
+    pending = [r for r in rows if r.acknowledged_at is None]
+    if not pending:
+        return
+    labels = {
+        r.evaluation_id: f"{r.submitted_at:%Y-%m-%d} · {r.call_external_id} · {r.scorer}"
+        for r in pending
+    }
+    with st.expander(f"Acknowledge several ({len(pending)} not yet acknowledged)"):
+        chosen = st.multiselect(
+            "Evaluations to acknowledge",
+            list(labels),
+            format_func=labels.__getitem__,
+            key="feedback_bulk_pick",
+            placeholder="Choose evaluations you have read",
+        )
+        st.button(
+            "Select all not yet acknowledged",
+            key="feedback_bulk_all",
+            on_click=state.__setitem__,
+            args=("feedback_bulk_pick", list(labels)),
+        )
+        confirming = state.get("feedback_bulk_confirm")
+        if confirming and confirming != chosen:
+            state.pop("feedback_bulk_confirm", None)  # the choice changed: ask again
+            confirming = None
+        if not confirming:
+            if st.button(
+                f"Acknowledge {len(chosen)} selected",
+                disabled=not chosen,
+                icon=":material/done_all:",
+                key="feedback_bulk_ask",
+            ):
+                state["feedback_bulk_confirm"] = list(chosen)
+                st.rerun()
+            return
+        st.warning(
+            f"Acknowledge {len(confirming)} evaluation(s)? This tells your supervisor you "
+            "have read them; it cannot be undone."
+        )
+        yes, no = st.columns(2)
+        if yes.button(
+            f"Yes, acknowledge {len(confirming)}", type="primary", key="feedback_bulk_yes"
+        ):
+            state.pop("feedback_bulk_confirm", None)
+            try:
+                done = acknowledge_many(actor, confirming)
+            except EarshotError as exc:
+                st.error(plain(exc))
+                return
+            state.pop("feedback_bulk_pick", None)
+            state["feedback_flash"] = f"Acknowledged {done} evaluation(s)."
+            st.rerun()
+        if no.button("Cancel", key="feedback_bulk_no"):
+            state.pop("feedback_bulk_confirm", None)
+            st.rerun()
 
 
 VIEWS = ["My evaluations", "My trend"]
@@ -313,6 +398,7 @@ if view == VIEWS[0]:
                 if len(rows) >= limit and st.button("Show older evaluations"):
                     state["feedback_limit"] = limit + LIST_PAGE
                     st.rerun()
+                draw_bulk_acknowledge(rows)
 
     if refusal:
         st.error(plain(refusal))
