@@ -21,7 +21,7 @@ from media.asr import (
     recognize,
     verify_model,
 )
-from scoring.wer import normalise_words, word_edits, word_error_rate
+from scoring.wer import word_error_rate
 from tests.conftest import missing_service
 
 AGENT_LINE = "Good morning, service desk. How can I help you today?"
@@ -170,39 +170,3 @@ def test_configured_model_that_does_not_exist_is_never_downloaded(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(AsrModelError, match="no model.bin"):
         verify_model(model_spec({MODEL_ENV: str(tmp_path / "empty")}))
-
-
-# --- word error rate ---------------------------------------------------------------------------
-
-
-def test_word_edits_counts_substitutions_deletions_insertions():
-    assert word_edits(["a", "b", "c", "d"], ["a", "x", "c"]) == 2  # one substitution, one deletion
-    assert word_edits([], ["a", "b"]) == 2
-    assert word_edits(["a", "b"], []) == 2
-    assert word_edits(["kitten", "sat"], ["kitten", "sat"]) == 0
-
-
-def test_word_error_rate_after_normalising():
-    # jiwer's documented example: one substitution in two words.
-    assert word_error_rate("hello world", "hello duck") == 0.5
-    assert (
-        word_error_rate("Passwords expire every ninety days.", "passwords expire every 90 days")
-        == 0
-    )
-    assert word_error_rate("the cat sat", "the cat sat on the mat") == 1.0  # 3 insertions / 3
-    with pytest.raises(ValueError, match="no words"):
-        word_error_rate(" ... ", "anything")
-
-
-def test_normalise_words():
-    assert normalise_words("It’s the 1st of 14, PIN 4719; 100% sure, five-tailed!") == [
-        "it's", "the", "first", "of", "fourteen", "pin", "four", "seven", "one", "nine",
-        "one", "hundred", "percent", "sure", "five", "tailed",
-    ]  # fmt: skip
-    assert normalise_words("22nd 1,000 12,305th 007") == [
-        "twenty", "second", "one", "thousand", "twelve", "thousand", "three", "hundred",
-        "and", "fifth", "zero", "zero", "seven",
-    ]  # fmt: skip
-    assert normalise_words("Mm-hmm, OK. I've checked; it won't, um, sync and you're locked.") == [
-        "okay", "i", "have", "checked", "it", "will", "not", "sync", "and", "you", "are", "locked",
-    ]  # fmt: skip
