@@ -46,7 +46,7 @@ from scoring.text_moments import (
     player_utterances,
     text_markers,
 )
-from ui.comments import comment_page, comment_row
+from ui.comments import comment_page, comment_row, seek_request
 from ui.format import local_date, mmss, plain
 from ui.intervals import show_intervals
 from ui.replies import reply_thread
@@ -147,7 +147,7 @@ def draw_player_and_evidence(detail: FeedbackDetail, prefix: str, words: dict) -
         [(c.t_s, c.text) for c in detail.comments],
     )
     markers = sorted(markers + words["markers"], key=lambda m: float(m["t_s"]))
-    seek_to, seek_nonce = state[f"{prefix}_seek"]
+    seek_to, seek_nonce, seek_play = seek_request(prefix)
     if detail.audio_url:
         call_player(
             audio_url=detail.audio_url,
@@ -156,6 +156,7 @@ def draw_player_and_evidence(detail: FeedbackDetail, prefix: str, words: dict) -
             markers=markers,
             seek_to=seek_to,
             seek_nonce=seek_nonce,
+            seek_play=seek_play,
             allow_pin=False,
             utterances=words["utterances"],
             key=f"player_{detail.call.id}",

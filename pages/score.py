@@ -35,12 +35,13 @@ from scoring.text_moments import (
     player_utterances,
     text_markers,
 )
-from ui.comments import comment_page, comment_row
+from ui.comments import comment_page, comment_row, seek_request
 from ui.format import local_date, mmss, plain
 from ui.retry import RETRYING, NotSaved, save_with_retry
 from ui.session import require_actor
 
 NA = "N/A"
+SUBMITTED_NO_PIN = "This evaluation is submitted: comments are closed (Amend changes a score)."
 RUBRIC_PANE_PX = 640
 SAVE_ERRORS = EarshotError
 Saved = TypeVar("Saved")
@@ -241,7 +242,7 @@ lanes, markers = player_timeline(
 markers = sorted(markers + words["markers"], key=lambda m: float(m["t_s"]))
 left, right = st.columns([5, 4], gap="large")
 with left:
-    seek_to, seek_nonce = state[f"{prefix}_seek"]
+    seek_to, seek_nonce, seek_play = seek_request(prefix)
     player = call_player(
         audio_url=audio_url_for(actor, call_id),
         duration_s=call.duration_s,
@@ -249,6 +250,10 @@ with left:
         markers=markers,
         seek_to=seek_to,
         seek_nonce=seek_nonce,
+        seek_play=seek_play,
+        # A submitted evaluation takes no comments: no pinning, and C says why.
+        allow_pin=not ev.submitted,
+        no_pin_reason=SUBMITTED_NO_PIN,
         utterances=words["utterances"],
         key=f"player_{call_id}",
     )
@@ -262,29 +267,37 @@ with left:
         recompute_listening_report(actor, call_id)
         st.rerun()
 
-    pin = player.pin if player else None
+    pin = player.pin if player and not ev.submitted else None
     if pin is not None and pin.nonce != state.get(f"{prefix}_pin_seen"):
         state[f"{prefix}_pin_seen"] = pin.nonce
         state[f"{prefix}_pending_t"] = pin.t_s
+        state[f"{prefix}_comment_t"] = min(pin.t_s, float(call.duration_s or 0.0))
 
     st.subheader("Comments")
     if not ev.submitted:
         pending = state.get(f"{prefix}_pending_t")
         if pending is not None:
-            with st.form(f"{prefix}_comment_form", clear_on_submit=True):
+            # Keyed and not cleared on submit: a refused save keeps what was typed; the
+            # fields are emptied only once the comment is stored.
+            form_keys = [f"{prefix}_comment_{k}" for k in ("t", "text", "item")]
+            end_s = max(0.0, float(call.duration_s or 0.0))
+            state.setdefault(form_keys[0], min(float(pending), end_s))
+            with st.form(f"{prefix}_comment_form"):
                 t_s = st.number_input(
                     "At (seconds)",
                     min_value=0.0,
-                    value=float(pending),
+                    max_value=end_s,
                     step=0.5,
-                    help=f"{mmss(pending)} in the recording",
+                    key=form_keys[0],
+                    help=f"From 0 to {mmss(end_s)}, the end of the call",
                 )
-                text = st.text_area("Comment", max_chars=5000)
+                text = st.text_area("Comment", max_chars=5000, key=form_keys[1])
                 item_options = [None, *rubric.item_keys]
                 item = st.selectbox(
                     "About item (optional)",
                     item_options,
                     format_func=lambda k: "—" if k is None else rubric.item(k).title,
+                    key=form_keys[2],
                 )
                 save_col, cancel_col = st.columns(2)
                 saved = save_col.form_submit_button("Save comment", type="primary")
@@ -295,13 +308,14 @@ with left:
                         add_comment(actor, ev.id, state[f"{prefix}_version"], t_s, text, item)
                     )
                 except SAVE_ERRORS as exc:
-                    st.error(plain(exc))  # the form keeps nothing, so show the text back
-                    st.text(text)
+                    st.error(f"The comment was not saved: {plain(exc)} What you typed is kept.")
                 else:
-                    state.pop(f"{prefix}_pending_t", None)
+                    for key in [f"{prefix}_pending_t", *form_keys]:
+                        state.pop(key, None)
                     st.rerun()
             if cancelled:
-                state.pop(f"{prefix}_pending_t", None)
+                for key in [f"{prefix}_pending_t", *form_keys]:
+                    state.pop(key, None)
                 st.rerun()
     if not ev.comments:
         st.caption(

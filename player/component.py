@@ -170,7 +170,9 @@ def call_player(
     markers: list[dict[str, Any]],
     seek_to: float | None = None,
     seek_nonce: int = 0,
+    seek_play: bool = False,
     allow_pin: bool = True,
+    no_pin_reason: str = "",
     utterances: Sequence[dict[str, Any]] = (),
     key: str,
 ) -> PlayerState | None:
@@ -179,13 +181,16 @@ def call_player(
     ``lanes``: one per speaker (one for mono), ``{"label", "peaks": [0..1, ...],
     "turns": [[start_s, end_s], ...]}`` (turns optional; peaks from
     :func:`media.waveform.waveform_peaks`). ``markers``: ``{"t_s", "kind":
-    "comment" | "interruption" | "silence", "label"}``; clicking one seeks there.
+    "comment" | "interruption" | "silence", "label"}``; clicking one seeks and plays.
     To seek from Python, set ``seek_to`` and increase ``seek_nonce``: each nonce
-    seeks once (and briefly outlines the transcript line there). ``allow_pin`` False hides
-    "Comment here", the C key and the lines' Comment buttons (read-only players, e.g. an
-    agent's feedback). ``utterances``: the transcript, ``{"start_s", "end_s", "speaker":
-    "agent" | "customer" | "unknown", "label", "text", "words": [[text, start_s, end_s],
-    ...]}``; when given, a pane under the player shows it, highlights the line (and word)
+    seeks once (and briefly outlines the transcript line there); with ``seek_play`` it also
+    plays from there ("Play from here"), except on the player's first mount. Clicking a
+    marker seeks and plays. ``allow_pin`` False hides "Comment here", the C key and the
+    lines' Comment buttons (read-only players, e.g. an agent's feedback); ``no_pin_reason``
+    is then what the C key says instead (e.g. the evaluation is submitted).
+    ``utterances``: the transcript, ``{"start_s", "end_s", "speaker": "agent" |
+    "customer" | "unknown", "label", "text", "words": [[text, start_s, end_s], ...]}``;
+    when given, a pane under the player shows it, highlights the line (and word)
     being played and follows it, seeks on a click, searches (matches marked on the
     waveform) and pins a comment at a line's start. Text-evidence markers
     (``TEXT_MARKER_KINDS``) show a legend and badges on their lines. Returns None only
@@ -213,7 +218,9 @@ def call_player(
         "markers": [_marker(m) for m in markers],
         "seek_to": None if seek_to is None else round(_finite(seek_to, "seek_to"), 2),
         "seek_nonce": seek_nonce,
+        "seek_play": bool(seek_play),
         "allow_pin": bool(allow_pin),
+        "no_pin_reason": "" if allow_pin else str(no_pin_reason),
         "utterances": lines,
         "transcript_key": transcript_key if lines else "",
     }

@@ -21,8 +21,8 @@ Shown = TypeVar("Shown")
 
 def comment_row(comment: CommentView, prefix: str, item_title: str | None) -> DeltaGenerator:
     """Draw one comment; clicking its time asks the page's player (state key
-    `{prefix}_seek`, a (seconds, nonce) pair) to play from that moment. Returns the text
-    column, for controls a page adds beside it."""
+    `{prefix}_seek`, a (seconds, nonce) pair) to play from that moment (see
+    :func:`seek_request`). Returns the text column, for controls a page adds beside it."""
     moment, text = st.columns([1.2, 5])
     if moment.button(
         mmss(comment.t_s),
@@ -32,10 +32,19 @@ def comment_row(comment: CommentView, prefix: str, item_title: str | None) -> De
     ):
         _, nonce = st.session_state.get(f"{prefix}_seek", (None, 0))
         st.session_state[f"{prefix}_seek"] = (comment.t_s, nonce + 1)
+        st.session_state[f"{prefix}_seek_play"] = nonce + 1
         st.rerun()
     about = f" · {item_title}" if item_title else ""
     text.text(f"{comment.text}\n— {comment.author}{about}")
     return text
+
+
+def seek_request(prefix: str) -> tuple[float | None, int, bool]:
+    """The page's player seek as ``call_player`` takes it: (seek_to, seek_nonce,
+    seek_play). A comment's time asks to play from there; other seeks (a moment picked
+    beside an item, a ?t= link) only move the playhead."""
+    seek_to, nonce = st.session_state.get(f"{prefix}_seek", (None, 0))
+    return seek_to, nonce, st.session_state.get(f"{prefix}_seek_play") == nonce
 
 
 def comment_page(

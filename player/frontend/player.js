@@ -46,12 +46,14 @@ const memory = new Map(); // source id -> { time, rate, nonce }: survives remoun
 let activePlayer = null; // the player keyboard shortcuts drive
 let pinNonce = 0;
 
+// A moment in the call as every page shows it (ui/times.py call_offset): m:ss, or
+// h:mm:ss past an hour. Whole seconds, rounded down as a playhead reads.
 function fmt(seconds) {
   const s = Math.max(0, Math.floor(seconds || 0));
   const h = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+  const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
 const round2 = (x) => Math.round(x * 100) / 100;
@@ -143,7 +145,8 @@ class Player {
     this.on(this.markerBox, "click", (ev) => {
       const mk = ev.target.closest(".ep-mk");
       if (!mk) return;
-      this.seek(parseFloat(mk.dataset.t));
+      this.seek(parseFloat(mk.dataset.t)); // a marker is "play from here": seek and play
+      this.play();
       if (ev.detail > 0) this.root.focus({ preventScroll: true });
     });
     const showTip = (ev) => {
@@ -243,6 +246,7 @@ class Player {
     this.markers = Array.isArray(data.markers) ? data.markers : [];
     // Pinning is for scorers; a read-only player (an agent's feedback) hides it.
     this.allowPin = data.allow_pin !== false;
+    this.noPinReason = String(data.no_pin_reason || "");
     this.root.querySelector(".ep-pin").hidden = !this.allowPin;
 
     const url = String(data.audio_url || "");
@@ -265,11 +269,15 @@ class Player {
 
     // Python asks for a seek by bumping seek_nonce; the same nonce never seeks twice.
     if (data.seek_nonce !== this.seekNonce) {
-      const fresh = this.seekNonce !== undefined || finite(data.seek_to);
+      const again = this.seekNonce !== undefined; // not the first data of this mount
+      const fresh = again || finite(data.seek_to);
       this.seekNonce = data.seek_nonce;
       if (finite(data.seek_to)) {
         this.seek(data.seek_to);
         if (fresh) this.flashLine(data.seek_to);
+        // "Play from here" (a comment's time): seek and play. Never on a first mount,
+        // which replays no click (a link's ?t= only places the playhead).
+        if (again && data.seek_play) this.play();
       }
       this.remember();
     }
@@ -352,7 +360,12 @@ class Player {
   // widget change interrupts the rerun it started (e.g. a note being committed), but a
   // state value is still there on the next run. Python hands each nonce out once.
   pin(at) {
-    if (!this.setStateValue || !this.allowPin) return;
+    if (!this.allowPin) {
+      // Say why nothing happens (e.g. a submitted evaluation), never "pinned".
+      if (this.noPinReason) this.status(this.noPinReason);
+      return;
+    }
+    if (!this.setStateValue) return;
     const t = round2(finite(at) ? at : this.audio.currentTime || 0);
     pinNonce = Math.max(pinNonce + 1, Date.now()); // unique even across page reloads
     this.setStateValue("time_s", t);

@@ -117,6 +117,7 @@ def page() -> None:
         markers=markers,
         seek_to=state.seek_to,
         seek_nonce=state.seek_nonce,
+        seek_play=True,  # every seek here is a comment's "Go to": play from there
         key="player",
     )
     if result is not None and result.pin is not None:
