@@ -1,5 +1,6 @@
-"""Finding evaluations: every evaluation a user may see, filtered and searched, and each
-one's history (amendments and dispute decisions) in words.
+"""Finding evaluations: every evaluation a user may see, filtered and searched, each
+one's history (amendments and dispute decisions) in words, and one evaluation whole as a
+record to print (`evaluation_record`).
 
 What a user may see is the access policy's `evaluation_filter` (db/access.py): scorers
 their own, supervisors their team's, agents their own submitted feedback, calibration work
@@ -17,10 +18,22 @@ from sqlmodel import Session, col, select
 
 from db.access import Actor, NotFound, can_read_evaluation, current_actor, evaluation_filter
 from db.engine import read_scope
-from db.models import AuditEvent, Call, Comment, Dispute, Evaluation, ItemScore, Status, User
+from db.listening import stored_summary
+from db.models import (
+    AuditEvent,
+    Call,
+    Comment,
+    Dispute,
+    Evaluation,
+    ItemScore,
+    ListeningReportRow,
+    Status,
+    User,
+)
 from db.rubrics import rubric_by_id
 from scoring.errors import Invalid
 from scoring.evaluation import item_changes
+from scoring.evidence import METRIC_LABELS, evidence_lines
 from scoring.ids import parse_id
 
 MAX_ROWS = 500
@@ -66,6 +79,47 @@ class HistoryEntry:
     what: str  # "Amended" or "Dispute accepted", ...
     changes: tuple[str, ...]  # "Be patient: 2 → 3"
     reason: str
+
+
+@dataclass(frozen=True)
+class RecordItem:
+    title: str
+    score: str  # "4", "N/A", or "–" while open
+    note: str
+    critical: bool
+    evidence: tuple[str, ...]  # listening-evidence lines for this item, where measured
+
+
+@dataclass(frozen=True)
+class RecordComment:
+    t_s: float
+    author: str
+    item: str  # the item's title, or "" for the whole call
+    text: str
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    """One evaluation whole, as plain data for print: items in rubric order (titles,
+    never keys), comments in recording order, the call's listening evidence, history."""
+
+    evaluation_id: int
+    call: str
+    call_started_at: datetime
+    agent: str
+    scorer: str
+    purpose: str
+    status: str
+    rubric: str  # "Listening on support calls v3"
+    scale: str  # "1–5"
+    started_at: datetime
+    submitted_at: datetime | None
+    total: float | None
+    failed_critical: bool
+    items: tuple[RecordItem, ...]
+    comments: tuple[RecordComment, ...]
+    evidence: tuple[str, ...]
+    history: tuple[HistoryEntry, ...]
 
 
 def _start_of(day: date) -> datetime:
@@ -185,6 +239,76 @@ def evaluation_history(actor: Actor, evaluation_id: int) -> list[HistoryEntry]:
         if ev is None or not can_read_evaluation(session, actor, ev):
             raise NotFound(f"Evaluation {evaluation_id} was not found or is not yours to open.")
         return _history(session, ev)
+
+
+def evaluation_record(actor: Actor, evaluation_id: int) -> EvaluationRecord:
+    """One evaluation whole, for anyone who may read it (the policy's
+    `can_read_evaluation`: its scorer, the agent once submitted, their supervisors,
+    admins; calibration work only after reveal). Anything else raises NotFound."""
+    with read_scope() as session:
+        actor = current_actor(session, actor)
+        ev = session.get(Evaluation, evaluation_id) if parse_id(evaluation_id) else None
+        if ev is None or not can_read_evaluation(session, actor, ev):
+            raise NotFound(f"Evaluation {evaluation_id} was not found or is not yours to open.")
+        return _record(session, ev)
+
+
+def _score_text(row: ItemScore | None) -> str:
+    if row is None or (row.value is None and not row.na):
+        return "–"
+    return "N/A" if row.na else str(row.value)
+
+
+def _record(session: Session, ev: Evaluation) -> EvaluationRecord:
+    rubric = rubric_by_id(session, ev.rubric_id)
+    titles = {item.key: item.title for item in rubric.items}
+    call = session.get(Call, ev.call_id)
+    agent, scorer = session.get(User, ev.agent_id), session.get(User, ev.scorer_id)
+    rows = {
+        r.item_key: r
+        for r in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id))
+    }
+    report = session.get(ListeningReportRow, ev.call_id)
+    summary = stored_summary(report) if report is not None else None
+    comments = session.exec(
+        select(Comment, User.display_name)
+        .outerjoin(User, col(User.id) == col(Comment.author_id))
+        .where(Comment.evaluation_id == ev.id)
+        .order_by(col(Comment.t_s), col(Comment.created_at), col(Comment.id))
+    ).all()
+    return EvaluationRecord(
+        evaluation_id=ev.id or 0,  # stored rows have their id
+        call=call.external_id if call else "?",
+        call_started_at=call.started_at if call else ev.started_at,
+        agent=agent.display_name if agent else "?",
+        scorer=scorer.display_name if scorer else "?",
+        purpose=str(ev.purpose),
+        status=str(ev.status),
+        rubric=f"{rubric.title} v{rubric.version}",
+        scale=f"{rubric.scale_min}–{rubric.scale_max}",
+        started_at=ev.started_at,
+        submitted_at=ev.submitted_at,
+        total=ev.total,
+        failed_critical=bool(ev.failed_critical),
+        items=tuple(
+            RecordItem(
+                item.title,
+                _score_text(rows.get(item.key)),
+                (row.note if (row := rows.get(item.key)) else "") or "",
+                item.critical,
+                tuple(evidence_lines(summary, item.evidence)),
+            )
+            for item in rubric.items
+        ),
+        comments=tuple(
+            RecordComment(
+                c.t_s, who or "?", titles.get(c.item_key, c.item_key) if c.item_key else "", c.text
+            )
+            for c, who in comments
+        ),
+        evidence=tuple(evidence_lines(summary, list(METRIC_LABELS))),
+        history=tuple(_history(session, ev)),
+    )
 
 
 def _history(session: Session, ev: Evaluation) -> list[HistoryEntry]:

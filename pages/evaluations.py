@@ -8,12 +8,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db.browse import BrowseFilters, BrowseRow, browse_evaluations, evaluation_history
+from db.browse import (
+    BrowseFilters,
+    BrowseRow,
+    browse_evaluations,
+    evaluation_history,
+    evaluation_record,
+)
 from db.evaluations import get_evaluation, rubric_for
 from db.sampling import scorer_choices
 from db.users import list_agents
 from scoring.errors import EarshotError
 from ui.format import local_date, mmss, plain
+from ui.pdf import evaluation_pdf
 from ui.replies import reply_thread
 from ui.session import require_actor
 
@@ -91,6 +98,18 @@ def draw_evaluation(row: BrowseRow) -> None:
     st.subheader(f"Call {plain(row.call)} · {plain(row.agent)}")
     total = "–" if ev.total is None else f"{ev.total:.0f}"
     st.caption(f"Scored by {plain(row.scorer)} · {ev.status} · total {total}")
+    evaluation_id = row.evaluation_id
+    st.download_button(
+        "Download as PDF",
+        # Made when clicked, through the policy again (evaluation_record), never before.
+        data=lambda: evaluation_pdf(evaluation_record(actor, evaluation_id)),
+        file_name=f"evaluation-{evaluation_id}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        key=f"evaluation_pdf_{evaluation_id}",
+        help="Scores, notes, comments with times, evidence and history: for a coaching file.",
+    )
     items = []
     for item in rubric.items:
         state = ev.items.get(item.key)
