@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,7 +25,7 @@ from statistics import stdev
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import DateTime, func, or_, type_coerce, update
+from sqlalchemy import String, func, or_, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -67,12 +67,14 @@ from scoring.errors import Conflict, Invalid
 from scoring.sampling import (
     CALL_FIELDS,
     Assignment,
+    PercentQuota,
     SampleCall,
     SamplingPlan,
     Scorer,
     Window,
     draw,
     expected_by,
+    may_want_more,
     plan_from_dict,
     plan_to_dict,
     quota_for,
@@ -97,7 +99,6 @@ METRIC_COLUMNS: dict[str, str] = {
 }
 KNOWN_METRICS: tuple[str, ...] = (*METRIC_COLUMNS, *TEXT_METRICS)
 AD_HOC = "ad hoc"
-INSERT_CHUNK = 500
 # Metadata field names are read from this many of the newest calls (a plan's conditions
 # name fields the contact centre imports with every call).
 FIELD_SAMPLE = 2000
@@ -382,53 +383,94 @@ def _call_scope(window: Window, agents: Iterable[int], agent_id: int | None = No
     return where
 
 
+def _meta_columns(name: str, sqlite: bool) -> list[Any]:
+    """One metadata field of a call, as columns. PostgreSQL hands back the JSON value
+    parsed; SQLite's json_extract gives text and numbers as they are, so its JSON type
+    comes first (``_json_value`` restores true, false, objects and arrays)."""
+    if not sqlite:
+        return [Call.meta[name]]
+    path = '$."' + name + '"'
+    return [func.json_type(Call.meta, path), func.json_extract(Call.meta, path)]
+
+
+def _json_value(kind: str | None, value: Any) -> Any:
+    """A value from SQLite's json_type and json_extract, as ``json.loads`` would give it."""
+    if kind == "true":
+        return True
+    if kind == "false":
+        return False
+    if kind in ("object", "array"):
+        return json.loads(value)
+    return value
+
+
+def _duration_range(plan: SamplingPlan) -> list[Any]:
+    """The plan's duration ranges as WHERE clauses (the sampler checks them again)."""
+    where = []
+    for condition in plan.conditions:
+        if condition.field == "duration_s" and condition.form == "range":
+            if condition.low is not None:
+                where.append(col(Call.duration_s) >= condition.low)
+            if condition.high is not None:
+                where.append(col(Call.duration_s) <= condition.high)
+    return where
+
+
 def _period_calls(
     session: Session,
     plan: SamplingPlan,
     scope: list[Any],
     agents: dict[int, int | None],
 ) -> list[SampleCall]:
-    """The calls in ``scope`` as the sampler sees them; metadata and evidence are read only
-    when the plan's conditions or triggers need them. Core rows, and the start time read
-    without the UTC decorator: a week at scale is 100,000 rows."""
+    """The calls in ``scope`` as the sampler sees them; only the metadata fields and
+    evidence the plan's conditions and triggers name are read, and the start time is read
+    as naive UTC without the decorator: a week at scale is 100,000 rows. A duration range
+    is also applied in SQL (the sampler checks every condition again)."""
     meta_fields = [c.field for c in plan.conditions if c.field not in CALL_FIELDS]
     metrics = sorted({t.metric for t in plan.triggers})
-    columns: list[Any] = [
-        Call.id,
-        Call.agent_id,
-        type_coerce(Call.started_at, DateTime()),
-        Call.duration_s,
-    ]
-    if meta_fields:
-        columns.append(Call.meta)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    started_at = (
+        type_coerce(Call.started_at, String())  # ISO text, parsed below in C
+        if sqlite
+        else func.timezone("UTC", Call.started_at)  # naive UTC
+    )
+    columns: list[Any] = [Call.id, Call.agent_id, started_at, Call.duration_s]
+    for name in meta_fields:
+        columns += _meta_columns(name, sqlite)
     for metric in metrics:
         if metric in TEXT_METRICS:
             columns.append(getattr(TextEvidenceRow, metric))
         else:
             columns.append(getattr(ListeningReportRow, METRIC_COLUMNS[metric]))
-    query = select(*columns).where(*scope)
+    query = select(*columns).where(*scope, *_duration_range(plan))
     if any(m in METRIC_COLUMNS for m in metrics):
         query = query.outerjoin(ListeningReportRow, ListeningReportRow.call_id == Call.id)
     if any(m in TEXT_METRICS for m in metrics):  # no transcript: the metric is not measured
         query = query.outerjoin(TextEvidenceRow, TextEvidenceRow.call_id == Call.id)
+    parse = datetime.fromisoformat
+    n_meta = len(meta_fields) * (2 if sqlite else 1)
     calls = []
-    for row in session.connection().execute(query):
+    for row in session.connection().execute(query).fetchall():
         call_id, agent, started, duration = row[0], row[1], row[2], row[3]
-        if isinstance(started, str):  # SQLite without the decorator: ISO text
-            started = datetime.fromisoformat(started)
-        if started.tzinfo is not None:
-            started = _naive(started)
-        at = 4
-        meta = {}
-        if meta_fields:
-            stored = row[4] or {}
-            if isinstance(stored, str):
-                stored = json.loads(stored)
-            meta = {name: stored.get(name) for name in meta_fields}
-            at = 5
-        evidence = {
-            m: (None if row[at + i] is None else float(row[at + i])) for i, m in enumerate(metrics)
-        }
+        if sqlite:
+            started = parse(started)
+        if not n_meta:
+            meta = {}
+        elif sqlite:
+            meta = {
+                name: _json_value(row[4 + 2 * k], row[5 + 2 * k])
+                for k, name in enumerate(meta_fields)
+            }
+        else:
+            meta = dict(zip(meta_fields, row[4 : 4 + n_meta], strict=True))
+        evidence = (
+            {
+                m: (None if v is None else float(v))
+                for m, v in zip(metrics, row[4 + n_meta :], strict=True)
+            }
+            if metrics
+            else {}
+        )
         calls.append(
             SampleCall(call_id, agent, started, duration, agents.get(agent), meta, evidence)
         )
@@ -510,16 +552,10 @@ def _insert_assignments(session: Session, rows: list[dict[str, Any]]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    inserted = 0
     table = AssignmentRow.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        statement = (
-            insert(table)
-            .values(rows[start : start + INSERT_CHUNK])
-            .on_conflict_do_nothing()
-            .returning(table.c.id)
-        )
-        inserted += len(session.connection().execute(statement).all())
+    # One statement for many parameter sets: compiled once and cached, sent in batches.
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.id)
+    inserted = len(session.connection().execute(statement, rows).all())
     if inserted:
         bump_data_version(session)  # a bulk insert passes the flush listener by
     return inserted
@@ -529,6 +565,47 @@ def _run_seed(row: SamplingPlanRow, window: Window) -> int:
     """The plan's stored seed, moved on per period and per run: reproducible from the
     seed stored with the run."""
     return (row.seed + window.start.toordinal() * 1_000_003 + row.run_count * 7919) % (2**62)
+
+
+def _run_scope(
+    session: Session, plan_id: int, plan: SamplingPlan, window: Window, agents: Collection[int]
+) -> list[Any]:
+    """WHERE clauses for the calls a run reads: every call in the period of the agents who
+    may be due another draw (``may_want_more``), and the calls this plan already assigned
+    in the period (they count toward quotas, scorers' loads and due days). A rerun after
+    the quotas are met reads only those."""
+    assigned = select(AssignmentRow.agent_id, AssignmentRow.call_id).where(
+        AssignmentRow.plan_id == plan_id,
+        AssignmentRow.period_start == window.start,
+        col(AssignmentRow.status).in_(ACTIVE),
+    )
+    have: dict[int, int] = defaultdict(int)
+    for agent_id, _ in session.connection().execute(assigned):
+        have[int(agent_id)] += 1
+    counts: dict[int, int] = defaultdict(int)
+    percent = isinstance(plan.quota, PercentQuota)
+    if percent:  # calls per agent, at least the sampler's eligible ones
+        counts.update(
+            (int(agent_id), int(n))
+            for agent_id, n in session.connection().execute(
+                select(Call.agent_id, func.count(col(Call.id)))
+                .where(*_call_scope(window, agents), *_duration_range(plan))
+                .group_by(col(Call.agent_id))
+            )
+        )
+    wanting = [
+        a for a in agents if may_want_more(plan.quota, have[a], counts[a] if percent else None)
+    ]
+    if len(wanting) == len(agents):
+        return _call_scope(window, wanting)
+    return [
+        col(Call.started_at) >= _utc(window.start),
+        col(Call.started_at) < _utc(window.end),
+        or_(
+            col(Call.agent_id).in_(sorted(wanting)),
+            col(Call.id).in_(assigned.with_only_columns(col(AssignmentRow.call_id))),
+        ),
+    ]
 
 
 def _run_locked(
@@ -542,7 +619,7 @@ def _run_locked(
     plan = plan_from_dict(row.definition)
     window = plan.window(day)
     agents = _reviewed_agents(session, plan)
-    scope = _call_scope(window, agents)
+    scope = _run_scope(session, row.id, plan, window, agents)
     calls = _period_calls(session, plan, scope, agents) if agents else []
     reviewed, calibrating, existing, _ = _exclusions(session, scope)
     seed = _run_seed(row, window)

@@ -39,6 +39,7 @@ from scoring.errors import Conflict, Denied, Invalid, NotFound
 from scoring.sampling import (
     Condition,
     FixedQuota,
+    PercentQuota,
     SamplingPlan,
     Scorer,
     Trigger,
@@ -202,6 +203,42 @@ def test_due_dates_are_spread_over_the_period_one_a_day(world):
     assert mine.counts["Due today"] == 1
     assert mine.counts["Upcoming"] == 4
     assert run_plan(view.id, WEEK).created == 0  # a rerun keeps the days
+
+
+def test_conditions_read_imported_fields_of_every_json_type(world):
+    """Conditions on booleans, numbers, text and lists in a call's metadata hold for the
+    same calls on both databases (a run reads only the fields its conditions name)."""
+    ids = add_calls(world.agent_north.id, 8, "M")
+    metas = [
+        {"vip": True, "tier": 2, "queue": "billing"},
+        {"vip": False, "tier": 3, "queue": "billing"},
+        {"vip": True, "tier": 5, "queue": "sales"},
+        {"vip": 1, "tier": 2.5, "queue": "billing"},  # 1 == True, as in Python
+        {"vip": True, "tier": True, "queue": "billing"},  # a boolean is never in a range
+        {"vip": True, "tier": "2", "queue": "billing"},  # text is never in a range
+        {"vip": True, "tier": 2, "queue": ["billing"]},  # a list equals no text
+        {"tier": 2, "queue": "billing"},  # no vip: fails the condition
+    ]
+    with session_scope() as session:
+        for call_id, meta in zip(ids, metas, strict=True):
+            call = session.get(Call, call_id)
+            call.meta = meta
+            session.add(call)
+    plan = north_plan(
+        world,
+        quota=PercentQuota(100.0),
+        team_ids=frozenset(),
+        agent_ids=frozenset({world.agent_north.id}),
+        conditions=(
+            Condition("vip", equals=True),
+            Condition("tier", low=2, high=4),
+            Condition("queue", one_of=("billing",)),
+        ),
+    )
+    view = save_plan(world.admin, "Typed fields", plan)
+    run_plan(view.id, WEEK)
+    drawn = {r.call_id for r in active_rows(view.id)}
+    assert drawn == {ids[0], ids[3]}
 
 
 def test_impossible_quotas_draw_what_exists_and_say_so(world):

@@ -28,6 +28,7 @@ from scoring.sampling import (
     check_plan,
     draw,
     expected_by,
+    may_want_more,
     period_window,
     quota_for,
     reassign,
@@ -503,6 +504,25 @@ def test_scorer_load_is_balanced_by_weight(pop):
     if len({s.weight for s in scorers}) == 1:
         loads = [load[s.user_id] for s in scorers]
         assert max(loads) - min(loads) <= 1
+
+
+@PROPERTY
+@given(populations(), st.integers(0, 50))
+def test_an_agent_who_may_want_no_more_gets_no_more(pop, extra):
+    """``may_want_more`` False (given at least as many calls as the agent has) means a
+    draw with those assignments in place draws nothing more for the agent."""
+    p = pop["plan"]
+    first = _run(pop)
+    have = Counter(a.agent_id for a in first.assignments)
+    again = _run(pop, existing=first.assignments, seed=pop["seed"] + 1)
+    for agent_id, calls in _eligible(p, pop["calls"]).items():
+        if not may_want_more(p.quota, have[agent_id], len(calls) + extra):
+            assert all(a.agent_id != agent_id for a in again.assignments)
+    assert not may_want_more(FixedQuota(3), 3) and may_want_more(FixedQuota(3), 2)
+    assert may_want_more(PercentQuota(10, 1, 4), 3) and not may_want_more(PercentQuota(10, 1, 4), 4)
+    assert not may_want_more(PercentQuota(10, 1), 2, 20) and may_want_more(
+        PercentQuota(10, 1), 2, 30
+    )
 
 
 @PROPERTY
