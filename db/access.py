@@ -17,6 +17,7 @@ Who may read (R) and change (C) each entity:
   the team's supervisors, the agent once submitted. Calibration: nobody else before reveal
   (admins included); after it, the facilitator, admins and seat holders.
   C (draft): its scorer while still entitled to score the call, and never after reveal.
+  Discard (a draft, audited): only its scorer, while they may score; never after reveal.
   Amend: regular: the scorer while entitled, admins, the team's supervisors; calibration:
   only its scorer, before reveal.
 - dispute. R: the agent's own; the team's supervisors; admins. Open: the agent, on their
@@ -363,6 +364,12 @@ def change_filter(
         ),
         ~exists().where(cal.c.id == evaluation.c.calibration_session_id, cal.c.revealed.is_(True)),
     )
+
+
+def can_discard_evaluation(session: Session, actor: Actor, ev: Evaluation) -> bool:
+    """Discarding a draft: only its own scorer, while they may score (a team move does
+    not trap their own unsubmitted work; a submitted evaluation is never discarded)."""
+    return ev.scorer_id == actor.id and actor.can_score and ev.status == Status.draft
 
 
 def can_amend_evaluation(session: Session, actor: Actor, ev: Evaluation) -> bool:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import db.cache  # noqa: F401 - its flush listener keeps cached aggregates fresh
 from db.access import (
@@ -21,21 +22,25 @@ from db.access import (
     NotFound,
     can_amend_evaluation,
     can_change_evaluation,
+    can_discard_evaluation,
     can_read_evaluation,
     can_score_call,
     can_score_in_session,
     change_filter,
     current_actor,
+    evaluation_filter,
     get_visible_call,
 )
 from db.audit import record_audit
 from db.config import settings
 from db.engine import get_engine, in_unit_of_work, read_scope, session_scope, statement_scope
 from db.models import (
+    AssignmentRow,
     CalibrationSession,
     Call,
     Comment,
     Evaluation,
+    EvaluationSuggestion,
     ItemScore,
     Purpose,
     Status,
@@ -61,6 +66,7 @@ from scoring.text import NOTE_MAX, REASON_MAX, clean_text
 
 MAX_TEXT = NOTE_MAX
 MAX_REASON = REASON_MAX
+MAX_REVIEW_REPORT_S = 3600  # one report of active review time adds at most an hour
 _UNSET = object()
 
 
@@ -122,6 +128,35 @@ class DraftState:
         return self.status == Status.submitted
 
 
+@dataclass(frozen=True)
+class OtherEvaluation:
+    """Someone else's regular evaluation of a call, as a scorer opening it is told."""
+
+    evaluation_id: int
+    scorer: str
+    status: str
+    started_at: datetime
+    submitted_at: datetime | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == Status.submitted
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    """What the first write to a call needs to create the draft it goes into.
+
+    `second`: the scorer chose to evaluate a call someone else has evaluated or is
+    drafting (regular evaluations only). `review_seconds`: active review time spent
+    before the first write, stored with the new draft."""
+
+    call_id: int
+    calibration_session_id: int | None = None
+    second: bool = False
+    review_seconds: int = 0
+
+
 @dataclass(frozen=True, kw_only=True)
 class EvaluationView(DraftState):
     """The whole evaluation, with who scored it and its comments."""
@@ -136,6 +171,14 @@ class EvaluationView(DraftState):
     submitted_at: datetime | None
     calibration_session_id: int | None
     comments: list[CommentView] = field(default_factory=list)
+    # Others' regular evaluations of the call (filled by `open_evaluation`, never for
+    # calibration: blind means blind).
+    others: list[OtherEvaluation] = field(default_factory=list)
+
+    @property
+    def saved(self) -> bool:
+        """False for a draft not yet stored: nothing was scored, noted or pinned."""
+        return self.id != 0
 
 
 # ---------------------------------------------------------------- access
@@ -250,63 +293,250 @@ def rubric_for(actor: Actor, evaluation_id: int) -> Rubric:
         return rubric_by_id(session, ev.rubric_id)
 
 
-def open_draft(
+def _own_query(actor: Actor, call_id: int, calibration_session_id: int | None) -> Any:
+    purpose = Purpose.calibration if calibration_session_id else Purpose.regular
+    return (
+        select(Evaluation)
+        .where(
+            Evaluation.call_id == call_id,
+            Evaluation.scorer_id == actor.id,
+            Evaluation.purpose == purpose,
+            Evaluation.calibration_session_id == calibration_session_id,
+        )
+        .order_by(col(Evaluation.id).desc())
+    )
+
+
+def _rubric_row_to_score(
+    session: Session, actor: Actor, call: Call, calibration_session_id: int | None
+) -> RubricRow:
+    """The rubric version a new evaluation of this call uses, once the actor is found
+    entitled to score it (their team's call, or their seat in its calibration session)."""
+    if calibration_session_id:
+        cal = session.get(CalibrationSession, calibration_session_id)
+        if not can_score_in_session(session, actor, cal, call.id):
+            raise AccessDenied(
+                "You do not have a seat in this calibration session, or the call is not part of it."
+            )
+        if cal.revealed:
+            raise EvaluationLocked("This calibration session has been revealed already.")
+        return session.get(RubricRow, cal.rubric_id)
+    if not can_score_call(session, actor, call):
+        raise AccessDenied(
+            "This call is not your team's: you may score it only in its calibration session."
+        )
+    return latest_rubric_row(session)
+
+
+def _others(session: Session, actor: Actor, call_id: int) -> list[OtherEvaluation]:
+    """Others' regular evaluations of the call the actor may read, oldest first.
+    Calibration evaluations are never listed: blind means blind."""
+    rows = session.exec(
+        select(Evaluation, User)
+        .join(User, col(User.id) == Evaluation.scorer_id)
+        .where(
+            Evaluation.call_id == call_id,
+            Evaluation.purpose == Purpose.regular,
+            Evaluation.scorer_id != actor.id,
+            evaluation_filter(actor),
+        )
+        .order_by(col(Evaluation.id))
+    ).all()
+    return [
+        OtherEvaluation(int(ev.id or 0), u.display_name, ev.status, ev.started_at, ev.submitted_at)
+        for ev, u in rows
+    ]
+
+
+def open_evaluation(
     actor: Actor, call_id: int, calibration_session_id: int | None = None
 ) -> EvaluationView:
-    """The actor's evaluation of this call: their draft or submitted one, or a new draft on
-    the newest rubric version (N/A pre-set where the rubric says so for audio-only calls)."""
-    purpose = Purpose.calibration if calibration_session_id else Purpose.regular
-    with session_scope() as session:
+    """The actor's evaluation of this call (draft or submitted), or, when they have none,
+    an unsaved draft (`id` 0, `saved` False) on the rubric version a new one would use,
+    with N/A pre-set where the rubric says so for audio-only calls. Writes nothing: the
+    draft is created by its first write (`NewDraft`). `others` lists colleagues' regular
+    evaluations of the call (never calibration ones)."""
+    with read_scope() as session:
         actor = current_actor(session, actor)
         if not actor.can_score:
             raise AccessDenied("Only supervisors and admins score calls.")
         call = get_visible_call(session, actor, call_id)
-        query = (
-            select(Evaluation)
-            .where(
-                Evaluation.call_id == call_id,
-                Evaluation.scorer_id == actor.id,
-                Evaluation.purpose == purpose,
-                Evaluation.calibration_session_id == calibration_session_id,
-            )
-            .order_by(Evaluation.id.desc())
-        )
-        existing = session.exec(query).first()
+        others = [] if calibration_session_id else _others(session, actor, call_id)
+        existing = session.exec(_own_query(actor, call_id, calibration_session_id)).first()
         if existing is not None:
-            return _view(session, existing)
-        if calibration_session_id:
-            cal = session.get(CalibrationSession, calibration_session_id)
-            if not can_score_in_session(session, actor, cal, call_id):
-                raise AccessDenied(
-                    "You do not have a seat in this calibration session, or the call is "
-                    "not part of it."
-                )
-            if cal.revealed:
-                raise EvaluationLocked("This calibration session has been revealed already.")
-            rubric_row = session.get(RubricRow, cal.rubric_id)
-        else:
-            if not can_score_call(session, actor, call):
-                raise AccessDenied(
-                    "This call is not your team's: you may score it only in its "
-                    "calibration session."
-                )
-            rubric_row = latest_rubric_row(session)
-        ev = Evaluation(
-            call_id=call.id,
+            return replace(_view(session, existing), others=others)
+        rubric_row = _rubric_row_to_score(session, actor, call, calibration_session_id)
+        defaults = rubric_from_row(rubric_row).default_values(audio_only=True)
+        return EvaluationView(
+            id=0,
+            call_id=call_id,
             agent_id=call.agent_id,
             scorer_id=actor.id,
-            rubric_id=rubric_row.id,
-            purpose=purpose,
+            scorer=actor.display_name,
+            rubric_id=int(rubric_row.id or 0),
+            purpose=Purpose.calibration if calibration_session_id else Purpose.regular,
+            status=Status.draft,
+            total=None,
+            failed_critical=False,
+            row_version=0,
+            review_seconds=0,
+            started_at=utcnow(),
+            submitted_at=None,
             calibration_session_id=calibration_session_id,
+            items={k: ItemState(k, v, v is None, "") for k, v in defaults.items()},
+            others=others,
         )
-        session.add(ev)
-        session.flush()
-        defaults = rubric_from_row(rubric_row).default_values(audio_only=True)
-        for key, value in defaults.items():
-            session.add(ItemScore(evaluation_id=ev.id, item_key=key, value=value, na=value is None))
-        session.flush()
-        _, rows = _recompute_total(session, ev)
-        return _view(session, ev, items=rows)
+
+
+def _create_draft(session: Session, actor: Actor, new: NewDraft) -> Evaluation:
+    """Create the actor's draft of a call inside the caller's transaction (its first
+    write). Refused when they already have one (another tab made it: reload), and, for a
+    regular evaluation, when someone else has evaluated or is drafting the call unless
+    the scorer chose a second evaluation."""
+    actor = current_actor(session, actor)
+    if not actor.can_score:
+        raise AccessDenied("Only supervisors and admins score calls.")
+    call = get_visible_call(session, actor, new.call_id)
+    if session.exec(_own_query(actor, new.call_id, new.calibration_session_id)).first():
+        raise StaleEvaluation(STALE_MESSAGE)
+    rubric_row = _rubric_row_to_score(session, actor, call, new.calibration_session_id)
+    if not new.calibration_session_id and not new.second:
+        others = _others(session, actor, new.call_id)
+        if others:
+            first = others[0]
+            doing = "evaluated" if first.submitted else "is drafting"
+            raise Conflict(
+                f"{first.scorer} {doing} this call already. Choose to start a second "
+                "evaluation if you mean to evaluate it too."
+            )
+    ev = Evaluation(
+        call_id=new.call_id,
+        agent_id=call.agent_id,
+        scorer_id=actor.id,
+        rubric_id=int(rubric_row.id or 0),
+        purpose=Purpose.calibration if new.calibration_session_id else Purpose.regular,
+        calibration_session_id=new.calibration_session_id,
+        review_seconds=max(0, min(int(new.review_seconds), MAX_REVIEW_REPORT_S)),
+    )
+    session.add(ev)
+    session.flush()
+    defaults = rubric_from_row(rubric_row).default_values(audio_only=True)
+    for key, value in defaults.items():
+        session.add(
+            ItemScore(evaluation_id=int(ev.id or 0), item_key=key, value=value, na=value is None)
+        )
+    session.flush()
+    _recompute_total(session, ev)
+    return ev
+
+
+def open_draft(
+    actor: Actor, call_id: int, calibration_session_id: int | None = None
+) -> EvaluationView:
+    """The actor's evaluation of this call, created at once as an empty draft when they
+    have none (for tools and tests; the Score page opens with `open_evaluation`, which
+    writes nothing). Creating a draft this way is itself the choice of a second
+    evaluation when colleagues have one."""
+    with session_scope() as session:
+        actor = current_actor(session, actor)
+        if not actor.can_score:
+            raise AccessDenied("Only supervisors and admins score calls.")
+        get_visible_call(session, actor, call_id)
+        existing = session.exec(_own_query(actor, call_id, calibration_session_id)).first()
+        if existing is not None:
+            return _view(session, existing)
+        ev = _create_draft(session, actor, NewDraft(call_id, calibration_session_id, True))
+        return _view(session, ev)
+
+
+def discard_draft(actor: Actor, evaluation_id: int, expected_version: int) -> None:
+    """Remove the actor's own draft with its items, notes and comments (audited, with
+    what it held). Submitted evaluations are never discarded; a stale version is refused."""
+    with session_scope() as session:
+        actor = current_actor(session, actor)
+        ev = session.get(Evaluation, evaluation_id) if id_fits(evaluation_id) else None
+        if ev is None or not can_discard_evaluation(session, actor, ev):
+            raise AccessDenied("Only the draft's own scorer can discard it.")
+        if ev.status == Status.submitted:
+            raise EvaluationLocked("This evaluation is submitted: it is kept, never discarded.")
+        _refuse_after_reveal(session, ev)
+        _bump_version(session, ev, expected_version)
+        view = _view(session, ev)
+        record_audit(
+            session,
+            actor,
+            "discard_draft",
+            "evaluation",
+            ev.id,
+            before={
+                "call_id": ev.call_id,
+                "purpose": ev.purpose,
+                "total": ev.total,
+                "items": {
+                    k: {"value": i.value, "na": i.na, "note": i.note} for k, i in view.items.items()
+                },
+                "comments": [{"t_s": c.t_s, "text": c.text} for c in view.comments],
+            },
+        )
+        for table in (ItemScore, Comment, EvaluationSuggestion):
+            session.exec(delete(table).where(col(table.evaluation_id) == ev.id))
+        session.exec(
+            update(AssignmentRow)
+            .where(col(AssignmentRow.evaluation_id) == ev.id)
+            .values(evaluation_id=None)
+        )
+        session.delete(ev)
+
+
+def earlier_evaluation(actor: Actor, evaluation_id: int) -> OtherEvaluation | None:
+    """For a regular evaluation: another scorer's regular evaluation of the same call
+    submitted before it, when there is one (this one is then a second evaluation)."""
+    with read_scope() as session:
+        ev = _load_for_read(session, actor, evaluation_id)
+        if ev.purpose != Purpose.regular:
+            return None
+        first = session.exec(
+            select(Evaluation, User)
+            .join(User, col(User.id) == Evaluation.scorer_id)
+            .where(
+                Evaluation.call_id == ev.call_id,
+                Evaluation.purpose == Purpose.regular,
+                Evaluation.status == Status.submitted,
+                Evaluation.scorer_id != ev.scorer_id,
+                col(Evaluation.id) < ev.id,
+            )
+            .order_by(col(Evaluation.id))
+        ).first()
+        if first is None:
+            return None
+        other, scorer = first
+        return OtherEvaluation(
+            int(other.id or 0),
+            scorer.display_name,
+            other.status,
+            other.started_at,
+            other.submitted_at,
+        )
+
+
+def record_review_time(actor: Actor, evaluation_id: int, seconds: int) -> bool:
+    """Add active review time to the actor's own draft in one UPDATE (no row-version
+    claim, so it never makes an autosave stale). At most `MAX_REVIEW_REPORT_S` per
+    report; False when nothing was added (not theirs, submitted, or no longer entitled)."""
+    seconds = max(0, min(int(seconds), MAX_REVIEW_REPORT_S))
+    if seconds == 0 or not id_fits(evaluation_id):
+        return False
+    with session_scope() as session:
+        result = session.connection().execute(
+            _ADD_TIME,
+            {
+                "b_evaluation_id": evaluation_id,
+                "b_scorer_id": actor.id,
+                "b_epoch": actor.session_epoch,
+                "b_seconds": seconds,
+            },
+        )
+        return result.rowcount == 1
 
 
 # ---------------------------------------------------------------- writing
@@ -374,6 +604,20 @@ _CLAIM = (
     )
     .returning(_EV.c.id, _EV.c.row_version)
 )
+_ADD_TIME = (
+    update(_EV)
+    .where(
+        _EV.c.id == bindparam("b_evaluation_id"),
+        _EV.c.status == Status.draft,
+        change_filter(
+            _EV, bindparam("b_scorer_id"), bindparam("b_epoch", type_=_USER.c.session_epoch.type)
+        ),
+    )
+    .values(
+        review_seconds=_EV.c.review_seconds
+        + bindparam("b_seconds", type_=_EV.c.review_seconds.type)
+    )
+)
 _ITEM_VALUES = {
     "new_value": _ITEM.c.value.type,
     "new_na": _ITEM.c.na.type,
@@ -432,8 +676,12 @@ def save_item(
     na: bool | object = _UNSET,
     note: str | object = _UNSET,
     stored: DraftState | None = None,
+    new: NewDraft | None = None,
 ) -> DraftState:
     """Autosave one item of a draft: its level (or N/A) and/or its note.
+
+    `evaluation_id` 0 with `new`: the first write to the call, which creates the draft in
+    the same transaction (nothing is stored if the change is refused).
 
     Read the items with the version they belong to (one statement, one snapshot); then
     claim the next version, store the new total and write the item, but only if the
@@ -446,6 +694,8 @@ def save_item(
     its version is `expected_version` the read is skipped (a click is one round trip):
     a version names one stored state, and the claim writes only if the row still has it.
     """
+    if evaluation_id == 0 and new is not None:
+        return _first_save(actor, new, item_key, value=value, na=na, note=note)
     if not id_fits(evaluation_id):
         raise AccessDenied("Only the evaluation's own scorer can change it.")
     engine = get_engine()
@@ -497,6 +747,31 @@ def save_item(
     if claimed is None:
         _why_not_saved(actor, evaluation_id)
     return replace(state, id=evaluation_id, rubric_id=rubric_id, row_version=claimed)
+
+
+def _first_save(
+    actor: Actor, new: NewDraft, item_key: str, *, value: object, na: object, note: object
+) -> DraftState:
+    """Create the draft and store its first item change, in one transaction."""
+    with session_scope() as session:
+        ev = _create_draft(session, actor, new)
+        rows = {
+            r.item_key: r
+            for r in session.exec(select(ItemScore).where(ItemScore.evaluation_id == ev.id))
+        }
+        items = {k: ItemState(k, r.value, bool(r.na), r.note or "") for k, r in rows.items()}
+        rubric = rubric_by_id(session, ev.rubric_id)
+        state = _draft_after_change(rubric, items, item_key, value=value, na=na, note=note)
+        changed = state.items[item_key]
+        row = rows.get(item_key) or ItemScore(evaluation_id=int(ev.id or 0), item_key=item_key)
+        row.value, row.na, row.note = changed.value, changed.na, changed.note
+        ev.total, ev.failed_critical = state.total, state.failed_critical
+        session.add_all([row, ev])
+        session.flush()
+        _bump_version(session, ev, ev.row_version)
+        return replace(
+            state, id=int(ev.id or 0), rubric_id=ev.rubric_id, row_version=ev.row_version
+        )
 
 
 def _draft_after_change(
@@ -567,9 +842,16 @@ def add_comment(
     t_s: float,
     text: str,
     item_key: str | None = None,
+    new: NewDraft | None = None,
 ) -> EvaluationView:
+    """Pin a comment at `t_s` seconds. `evaluation_id` 0 with `new`: the call's first
+    write, which creates the draft in the same transaction."""
     with session_scope() as session:
-        ev = _load_for_write(session, actor, evaluation_id)
+        if evaluation_id == 0 and new is not None:
+            ev = _create_draft(session, actor, new)
+            expected_version = ev.row_version
+        else:
+            ev = _load_for_write(session, actor, evaluation_id)
         if ev.status == Status.submitted:
             raise EvaluationLocked("This evaluation is submitted: comments are closed.")
         t_s = _check_comment_time(session, ev, t_s)

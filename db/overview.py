@@ -14,7 +14,8 @@ from db.disputes import open_dispute_count
 from db.engine import read_scope
 from db.feedback import feedback_counts
 from db.models import Call, Evaluation, Purpose, Status, User
-from db.sampling import assignment_counts
+from db.queue import scoring_queue
+from db.sampling import assignment_counts, my_assignments
 
 MY_FEEDBACK = "pages/my_feedback.py"
 
@@ -77,3 +78,17 @@ def _scorer_figures(actor: Actor) -> list[Figure]:
         Figure("Your submitted evaluations", n_submitted),
         Figure("Calls you can see", n_calls, "pages/calls.py", "Browse calls"),
     ]
+
+
+def next_call_for(actor: Actor, after_call_id: int) -> int | None:
+    """The call to open after submitting `after_call_id`: the first of the actor's open
+    assignments (overdue, due today, upcoming), else the top of their queue (their own
+    drafts first, then the newest call nobody has evaluated); None when nothing waits."""
+    mine = my_assignments(actor)
+    for assignment in (*mine.overdue, *mine.due_today, *mine.upcoming):
+        if assignment.call_id != after_call_id:
+            return assignment.call_id
+    for row in scoring_queue(actor, limit=2):
+        if row.call_id != after_call_id:
+            return row.call_id
+    return None

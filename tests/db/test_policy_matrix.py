@@ -49,6 +49,7 @@ from db.engine import read_scope, session_scope
 from db.evaluations import (
     add_comment,
     amend,
+    discard_draft,
     edit_comment,
     get_evaluation,
     open_draft,
@@ -332,6 +333,8 @@ VERBS: dict[tuple[str, str], Callable[[Scene, Actor], object]] = {
     ("draft", "change"): lambda s, a: save_item(
         a, s.draft_id, _version(s, s.draft_id), "be_patient", value=3
     ),
+    # A stale version: whoever is let through is refused as stale, so the draft stays.
+    ("draft", "discard"): lambda s, a: discard_draft(a, s.draft_id, 0),
     ("comment", "read"): lambda s, a: bool(get_evaluation(a, s.draft_id).comments),
     ("comment", "change"): lambda s, a: edit_comment(
         a, s.comment_id, _version(s, s.draft_id), f"edited by {a.username}"
@@ -396,6 +399,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("evaluation", "audit"): {"admin", "north"},
     ("draft", "read"): {"admin", "north"},  # not the agent: a draft is not feedback
     ("draft", "change"): {"north"},
+    ("draft", "discard"): {"north"},  # its own scorer only
     ("comment", "read"): {"admin", "north"},
     ("comment", "change"): {"north"},
     ("reply", "read"): {"admin", "north", "agent"},  # the agent, the scorer, the team
