@@ -51,9 +51,12 @@ line's own speech is not a copy), frames less than 6 dB above the echo level are
 speech. Hold: a channel that carries a steady sound (every 2 s varying by less than 4 dB,
 no pauses) for 8 s or more is on hold (music); stretches of music less than 20 s apart on
 one channel are one hold when the other party says nothing in between (a recorded message
-between them). What is said there is neither party's talk, and the hold is no silence
-(``ListeningReport.holds``). Sample rates WebRTC does not take
-(other than 8/16/32/48 kHz) are resampled to 8 or 16 kHz.
+between them). A hold that is only a recorded message, no music, is found by its
+repetition: while the other party says nothing for 30 s or more, the channel's frame levels
+repeat at one period (4-60 s), play after play, four plays or more (``_loop_holds``; a
+customer saying one sentence two or three times is not on hold). What is said there is
+neither party's talk, and the hold is no silence (``ListeningReport.holds``). Sample rates
+WebRTC does not take (other than 8/16/32/48 kHz) are resampled to 8 or 16 kHz.
 
 Real-room conditions (open-plan chatter, echo, weak lines, gain jumps, codecs, noise,
 hold) are tested in ``tests/unit/listening/`` with ``tools/listening_conditions.py``.
@@ -126,6 +129,12 @@ HOLD_MIN_S = 8.0  # hold: steady sound on one channel for at least this long ...
 HOLD_WINDOW_S = 2.0  # ... every window this long of it ...
 HOLD_MAX_STD_DB = 4.0  # ... varying less than this (frame level standard deviation)
 HOLD_JOIN_S = 20.0  # holds this close on one channel, the other party silent, are one
+LOOP_HOLD_MIN_S = 30.0  # message hold: the other party silent this long, at least ...
+LOOP_MIN_PLAYS = 4  # ... while one recording plays this many times or more ...
+LOOP_PERIOD_S = (4.0, 60.0)  # ... every this many seconds ...
+LOOP_MIN_CORR = 0.5  # ... the stretch's level envelope correlating this well at the period
+LOOP_MATCH_DB = 6.0  # a frame repeats when it is within this of the frame one period on
+LOOP_MIN_ACTIVE = 0.3  # ... and this share of the repeats, at least, is sound, not silence
 BACKGROUND_RANGE_DB = 35.0  # loud speech (p95) within this of the floor: background sound
 CHATTER_MARGIN_DB = 9.0  # ... then speech must be this far above the frames' p25 level
 CHATTER_JOIN_DB = 4.0  # ... and runs take in neighbouring frames down to this under it
@@ -931,6 +940,91 @@ def _join_holds(holds: Sequence[Run], others: Sequence[Run], join_s: float) -> l
     return [(x, y) for x, y in out]
 
 
+def _quiet_stretches(others: Sequence[Run], duration_s: float, min_s: float) -> list[Run]:
+    """Stretches at least ``min_s`` long in which none of ``others`` (runs) is speaking."""
+    edges = [0.0]
+    out: list[Run] = []
+    for a, b in normalize_runs(others, duration_s):
+        if a - edges[-1] >= min_s:
+            out.append((edges[-1], a))
+        edges.append(b)
+    if duration_s - edges[-1] >= min_s:
+        out.append((edges[-1], duration_s))
+    return out
+
+
+def _loop_period(e: np.ndarray, lo: int, hi: int) -> int | None:
+    """The period (frames, ``lo``..``hi``) at which the envelope ``e`` repeats itself, or
+    None: the shortest lag whose normalised autocorrelation comes within 0.1 of the best
+    one, which must reach ``LOOP_MIN_CORR`` (a loop correlates at every multiple of its
+    period too; speech before and after the hold in the same stretch lowers the figure,
+    so the repeats themselves are checked frame by frame afterwards)."""
+    x = e - e.mean()
+    n = x.shape[0]
+    hi = min(hi, n - 1)
+    if hi < lo:
+        return None
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spec = np.fft.rfft(x, size)
+    ac = np.fft.irfft(spec * np.conj(spec), size)[: hi + 1]
+    sq = np.concatenate(([0.0], np.cumsum(x * x)))
+    lags = np.arange(lo, hi + 1)
+    head = sq[n - lags]  # sum of x(t)^2, t < n - lag
+    tail = sq[n] - sq[lags]  # sum of x(t)^2, t >= lag
+    r = ac[lags] / np.sqrt(np.maximum(head * tail, 1e-12))
+    best = float(r.max())
+    if best < LOOP_MIN_CORR:
+        return None
+    good = np.flatnonzero(r >= max(LOOP_MIN_CORR, best - 0.1))
+    k = int(good[0])  # the first lag of that group; its local peak is the period
+    while k + 1 < r.shape[0] and r[k + 1] > r[k]:
+        k += 1
+    return int(lags[k])
+
+
+def _loop_holds(lv: _Levels, c: int, others: Sequence[Run]) -> list[Run]:
+    """Holds that are only a recorded message (no music) on channel ``c``: while the
+    other party (``others``, their speech runs) is silent for ``LOOP_HOLD_MIN_S`` or
+    more, one recording plays again and again. Found by repetition: the stretch's frame
+    levels (silence floored at the gate) correlate with themselves at one period
+    (``LOOP_PERIOD_S``), frames within ``LOOP_MATCH_DB`` of the frame one period later
+    mark both as a repeat (over 1 s, 80 % of the frames), and the repeats must cover
+    ``LOOP_MIN_PLAYS`` plays or more, ``LOOP_MIN_ACTIVE`` of it sound: a customer saying
+    the same sentence two or three times is not on hold, nor is silence. The hold runs
+    from the first to the last active frame of the repeats."""
+    frame_s = lv.frame_len / lv.rate
+    n = lv.db.shape[0]
+    gate = float(lv.gate[c])
+    lo, hi = (int(round(p / frame_s)) for p in LOOP_PERIOD_S)
+    w = max(1, int(round(1.0 / frame_s)))
+    out: list[Run] = []
+    for g0, g1 in _quiet_stretches(others, n * frame_s, LOOP_HOLD_MIN_S):
+        a, b = int(g0 / frame_s), min(n, int(math.ceil(g1 / frame_s)))
+        e = np.maximum(lv.db[a:b, c], gate).astype(np.float64)
+        if not (e > gate).any():
+            continue
+        period = _loop_period(e, lo, min(hi, e.shape[0] // (LOOP_MIN_PLAYS - 1)))
+        if period is None:
+            continue
+        same = np.abs(e[:-period] - e[period:]) <= LOOP_MATCH_DB
+        cs = np.concatenate(([0.0], np.cumsum(same)))
+        mean = (cs[w:] - cs[:-w]) / w  # rolling over 1 s
+        rep = np.zeros(same.shape[0], dtype=bool)
+        rep[w // 2 : w // 2 + mean.shape[0]] = mean >= 0.8
+        looped = np.zeros(e.shape[0], dtype=bool)
+        looped[:-period] |= rep
+        looped[period:] |= rep
+        for r0, r1 in _flags_to_runs(looped, 1.0, 0.0):
+            i0, i1 = int(r0), int(r1)
+            if i1 - i0 < (LOOP_MIN_PLAYS - 0.5) * period:
+                continue
+            active = np.flatnonzero(e[i0:i1] > gate)
+            if active.size >= LOOP_MIN_ACTIVE * (i1 - i0):
+                start, end = a + i0 + int(active[0]), a + i0 + int(active[-1]) + 1
+                out.append((round(start * frame_s, 3), round(end * frame_s, 3)))
+    return out
+
+
 def _looks_mono(lv: _Levels, a: int, b: int) -> bool:
     """True when channels ``a`` and ``b`` carry the same signal (mono saved as stereo):
     most active frames are active on both, at a steady level difference within 10 dB."""
@@ -1067,6 +1161,8 @@ def _analyze(
     for k, c in enumerate((agent_channel, *others)):
         quiet_party = [r for j, ch_runs in enumerate(runs) if j != k for r in ch_runs]
         holds += _join_holds(_hold_runs(lv, c, hold_min_s), quiet_party, HOLD_JOIN_S)
+        if hold_min_s > 0:
+            holds += _loop_holds(lv, c, quiet_party)
     return report_from_speech(
         runs[0], customer, duration_s, params=params, hold_spans=holds, **thresholds
     )

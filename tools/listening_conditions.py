@@ -8,7 +8,8 @@ numpy on those samples, or a round trip through a codec written by soundfile
 (libsndfile), so a condition is deterministic and takes well under a second: the tests
 build them into memory or a tmp folder at run time. The only extra committed audio is
 ``background_voices.ogg`` (three espeak-ng voices talking without a break, one per
-channel), made by ``python tools/listening_conditions.py``.
+channel), made by ``python tools/listening_conditions.py``, and ``hold_message.ogg`` (a
+recorded hold message), made by ``python tools/listening_conditions.py hold_message``.
 
 ``CONDITIONS`` maps a condition name to a function ``() -> Case``; ``Case.samples`` is
 float32 (frames, channels) at ``Case.rate`` Hz, ``Case.truth`` the report (as
@@ -33,6 +34,7 @@ from scipy.signal import lfilter, resample_poly
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "listening"
 BACKGROUND = FIXTURES / "background_voices.ogg"
+HOLD_MESSAGE = FIXTURES / "hold_message.ogg"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -293,6 +295,52 @@ def hold(
     )
 
 
+def hold_message(
+    base: str = "silence", plays: int = 10, channel: int = 0, pause_s: float = 1.5
+) -> Case:
+    """A hold that is only a recorded message (issue 19), no music: the committed
+    ``hold_message.ogg`` (an espeak-ng voice, "Thank you for holding...") played
+    ``plays`` times with ``pause_s`` between, on ``channel``, spliced into the call's long
+    silence after the agent's "Let me look that up"; the other party says nothing until
+    the agent is back. True hold: the first play's start to the last play's end (60-120 s
+    with the defaults); neither party's talk, and no dead air."""
+    x, rate, truth = load(base)
+    message, src = sf.read(HOLD_MESSAGE, dtype="float32")
+    if src != rate:
+        message = resample_poly(message, rate, src).astype(np.float32)
+    agent_db = _speech_level_db(x[:, 0], truth["runs"]["agent"], rate)
+    message = _scaled_to(message, agent_db - 2)
+    (gap,) = truth["report"]["long_silences"]
+    k = int(round((gap["start_s"] + gap["end_s"]) / 2 * rate))
+    n_quiet, n_pause = int(1.0 * rate), int(pause_s * rate)
+    loop = np.concatenate([np.concatenate([message, np.zeros(n_pause, np.float32)])] * plays)
+    loop = loop[: loop.shape[0] - n_pause]
+    insert = np.zeros((loop.shape[0] + 2 * n_quiet, x.shape[1]), dtype=np.float32)
+    insert[n_quiet : n_quiet + loop.shape[0], channel] = loop
+    y = np.concatenate([x[:k], insert, x[k:]])
+    shift, cut_t = insert.shape[0] / rate, k / rate
+
+    def moved(runs: list[list[float]]) -> list[tuple[float, float]]:
+        return [(a + shift, b + shift) if a >= cut_t else (a, b) for a, b in runs]
+
+    start = (k + n_quiet) / rate
+    spans = [(round(start, 3), round(start + loop.shape[0] / rate, 3))]
+    report = report_from_speech(
+        moved(truth["runs"]["agent"]),
+        moved(truth["runs"]["customer"]),
+        y.shape[0] / rate,
+        hold_spans=spans,
+    )
+    return Case(
+        f"hold message ({'customer' if channel else 'agent'} ch)",
+        y,
+        rate,
+        report.to_dict(),
+        hold=spans,
+        note=f"{base}: a recorded message played {plays} times in the long silence",
+    )
+
+
 DEMO = ROOT / "demo"
 
 
@@ -375,6 +423,8 @@ CONDITIONS: dict[str, Callable[[], Case]] = {
     "babble_noise": lambda: noise("backchannels", kind="babble", below_db=20),
     "hold_music": hold,
     "hold_music_and_message": lambda: hold(hold_s=30.0, channel=0, message_s=6.0),
+    "hold_message_loop": hold_message,
+    "hold_message_loop_customer_ch": lambda: hold_message(plays=7, channel=1, pause_s=3.0),
 }
 
 
@@ -488,5 +538,24 @@ def make_background(seconds: float = 35.0) -> None:
     print(BACKGROUND, BACKGROUND.stat().st_size, "bytes")
 
 
+HOLD_MESSAGE_TEXT = (
+    "Thank you for holding. Your call is important to us. "
+    "Please stay on the line, and one of our team will be with you shortly."
+)
+
+
+def make_hold_message() -> None:
+    """Write ``hold_message.ogg``: the recorded hold message, one play (needs espeak-ng)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from callsynth import RATE, Voice, speak
+
+    clip = speak(HOLD_MESSAGE_TEXT, Voice("en-us+f2", speed=150, pitch=60)).astype(np.float32)
+    sf.write(HOLD_MESSAGE, clip, RATE, format="OGG", subtype="OPUS", compression_level=0.9)
+    print(HOLD_MESSAGE, HOLD_MESSAGE.stat().st_size, "bytes", f"{clip.shape[0] / RATE:.2f} s")
+
+
 if __name__ == "__main__":
-    make_background()
+    if sys.argv[1:] == ["hold_message"]:
+        make_hold_message()
+    else:
+        make_background()

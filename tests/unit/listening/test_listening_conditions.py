@@ -174,3 +174,50 @@ def test_the_echo_conditions_fail_without_the_echo_check(name):
     case = CONDITIONS[name]()
     loose = analyze(case.samples, case.rate, crosstalk=False).to_dict()
     assert not all(held for held, _ in check(loose, case.truth).values())
+
+
+@pytest.mark.parametrize("name", ["hold_message_loop", "hold_message_loop_customer_ch"])
+def test_a_looping_recorded_message_is_hold_neither_talk_nor_dead_air(name, monkeypatch):
+    import scoring.listening as listening
+
+    case = CONDITIONS[name]()
+    ((true_start, true_end),) = case.hold
+    assert 60 <= true_end - true_start <= 120  # the hold the issue describes
+    r = analyze(case.samples, case.rate, case.agent_channel)
+    (hold,) = r.holds
+    assert abs(hold.start_s - true_start) <= 0.5 and abs(hold.end_s - true_end) <= 0.5
+    assert [t for t in r.turns if t.start_s < hold.end_s and t.end_s > hold.start_s] == []
+    assert all(s.end_s <= hold.start_s or s.start_s >= hold.end_s for s in r.long_silences)
+    # no music: without the repetition check nothing is hold, and the message is talk
+    monkeypatch.setattr(listening, "LOOP_MIN_PLAYS", 10_000)
+    off = analyze(case.samples, case.rate, case.agent_channel)
+    talk = "agent_talk_s" if "customer" not in name else "customer_talk_s"
+    assert off.holds == [] and getattr(off, talk) > getattr(r, talk) + 30
+
+
+def _repeated_sentence(plays: int) -> tuple[np.ndarray, int, list[tuple[float, float]]]:
+    """The "silence" call with, in its long silence, the customer saying their first
+    sentence ``plays`` times (the same recording: as alike as a repeat can be) while the
+    agent says nothing for 40 s; returns the audio, rate and where the repeats are."""
+    x, rate, truth = load("silence")
+    a, b = truth["segments"][1]["start_s"], truth["segments"][1]["end_s"]
+    clip = x[int(a * rate) : int(b * rate), 1]
+    (gap,) = truth["report"]["long_silences"]
+    k = int((gap["start_s"] + gap["end_s"]) / 2 * rate)
+    insert = np.zeros((40 * rate, 2), dtype=np.float32)
+    spans = []
+    for p in range(plays):
+        at = rate + p * (clip.shape[0] + rate)
+        insert[at : at + clip.shape[0], 1] = clip
+        spans.append(((k + at) / rate, (k + at + clip.shape[0]) / rate))
+    return np.concatenate([x[:k], insert, x[k:]]), rate, spans
+
+
+@pytest.mark.parametrize("plays", [2, 3])
+def test_a_customer_repeating_a_sentence_is_not_on_hold(plays):
+    samples, rate, spans = _repeated_sentence(plays)
+    r = analyze(samples, rate)
+    assert r.holds == []
+    for a, b in spans:  # every repeat is the customer's talk
+        assert any(t.speaker == "customer" and t.start_s <= a + 0.5 and t.end_s >= b - 0.5
+                   for t in r.turns), (a, b)  # fmt: skip
