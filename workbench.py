@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -153,6 +154,21 @@ def password_change_page() -> None:
     change_password_form(actor, key="required_password_change")
 
 
+def not_for_this_role(title: str, roles: set[str]) -> Callable[[], None]:
+    """The page at a page's address for a role that may not use it."""
+
+    def page() -> None:
+        actor = require_actor()
+        st.title(title)
+        st.warning(
+            f"{title} is not available to {actor.role} users: it is for "
+            f"{' and '.join(sorted(roles))} users."
+        )
+        st.page_link("pages/home.py", label="Go to the Overview", icon=":material/home:")
+
+    return page
+
+
 def pages_for(actor: Actor) -> dict[str, list]:
     """The role's navigation, sections in order. The st.Page objects are made once per
     session and set of titles (making one resolves its file path), then reused."""
@@ -164,8 +180,17 @@ def pages_for(actor: Actor) -> dict[str, list]:
     if made is not None and made[0] == (actor.role, titles):
         return made[1]
     sections: dict[str, list] = {}
-    for (path, (_, icon, _)), title in zip(PAGES.items(), titles, strict=True):
+    for (path, (name, icon, roles)), title in zip(PAGES.items(), titles, strict=True):
         if title is None:
+            # Its address still answers, saying whom the page is for (not a silent
+            # jump to the Overview); hidden, so the menu stays the role's own.
+            page = st.Page(
+                not_for_this_role(name, roles),
+                title=name,
+                url_path=Path(path).stem,
+                visibility="hidden",
+            )
+            sections.setdefault(SECTIONS["pages/home.py"], []).append(page)
             continue
         page = st.Page(
             path,

@@ -391,9 +391,8 @@ def draw_item(number: int, item_key: str) -> None:
     options = [*rubric.levels, *([NA] if item.na_allowed else [])]
     with st.container(border=True):
         evidence = evidence_lines(summary, item.evidence)
-        st.radio(
-            f"**{number}. {plain(item.title)}**"
-            + ("" if stored and stored.answered else " · _open_"),
+        st.radio(  # a plain label: it is also the group's accessible name (aria-label)
+            f"{number}. {plain(item.title)}" + ("" if stored and stored.answered else " · open"),
             options,
             key=value_key,
             horizontal=True,
