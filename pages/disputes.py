@@ -24,7 +24,7 @@ from player import call_player
 from scoring.errors import EarshotError
 from scoring.evidence import player_timeline
 from scoring.ids import parse_id
-from ui.comments import comment_row
+from ui.comments import comment_row, seek_request
 from ui.format import local_date, mmss, plain
 from ui.session import require_actor, show_denied
 
@@ -110,9 +110,11 @@ def decision_form(d: DisputeRow) -> None:
                 st.rerun()
 
 
-def _seek(prefix: str, t_s: float) -> None:
+def _play_from(prefix: str, t_s: float) -> None:
+    """Ask the card's player to seek to `t_s` and play from there."""
     _, nonce = state.get(f"{prefix}_seek", (None, 0))
     state[f"{prefix}_seek"] = (t_s, nonce + 1)
+    state[f"{prefix}_seek_play"] = nonce + 1
 
 
 def draw_context(context: DisputeContext) -> None:
@@ -130,7 +132,7 @@ def draw_context(context: DisputeContext) -> None:
         context.call.agent_channel,
         [(c.t_s, c.text) for c in context.comments] + cited,
     )
-    seek_to, seek_nonce = state.get(f"{prefix}_seek", (None, 0))
+    seek_to, seek_nonce, seek_play = seek_request(prefix)
     call_player(
         audio_url=context.audio_url,
         duration_s=context.call.duration_s,
@@ -138,6 +140,7 @@ def draw_context(context: DisputeContext) -> None:
         markers=markers,
         seek_to=seek_to,
         seek_nonce=seek_nonce,
+        seek_play=seek_play,
         allow_pin=False,
         key=f"dispute_player_{d.id}",
     )
@@ -150,7 +153,7 @@ def draw_context(context: DisputeContext) -> None:
                 key=f"{prefix}_moment_{n}",
                 icon=":material/play_arrow:",
                 help="Play from here",
-                on_click=_seek,
+                on_click=_play_from,
                 args=(prefix, t_s),
             )
     else:

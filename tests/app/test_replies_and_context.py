@@ -173,11 +173,13 @@ def test_the_dispute_card_opens_the_evaluation_in_context(setup):
     assert disputed[["Item", "Score"]].values.tolist() == [["Gives the customer time", "2"]]
     assert len(items) == 10
     assert "Listen: the customer is still talking" in _texts(at)
-    # Each cited moment is a button that seeks the player there.
+    # Each cited moment is a button that seeks the player there and plays.
     _button(at, "0:20").click().run()
     assert at.session_state[f"dispute{dispute.id}_seek"] == (20.0, 1)
+    assert at.session_state[f"dispute{dispute.id}_seek_play"] == 1
     _button(at, "0:05").click().run()
     assert at.session_state[f"dispute{dispute.id}_seek"] == (5.0, 2)
+    assert at.session_state[f"dispute{dispute.id}_seek_play"] == 2
 
 
 def test_a_notification_link_opens_its_dispute_in_context(setup):

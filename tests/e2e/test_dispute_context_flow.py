@@ -22,11 +22,13 @@ def _services_on_the_app_database(earshot_app):
     use_engine(earshot_app.engine)
 
 
-def _wait_until_playhead(page, t_s: float) -> None:
+def _wait_audio(page, condition: str) -> None:
+    """Until the player's audio (inside its shadow root) meets `condition` (JS on `a`)."""
     page.locator("audio").evaluate(
         "a => new Promise((r, j) => { const s = performance.now(); const t = setInterval(() =>"
-        f" {{ if (Math.abs(a.currentTime - {t_s}) < 0.5) {{ clearInterval(t); r(); }} "
-        "if (performance.now() - s > 8000) { clearInterval(t); j(a.currentTime); } }, 50); })"
+        f" {{ if ({condition}) {{ clearInterval(t); r(); }} "
+        "if (performance.now() - s > 8000) { clearInterval(t); "
+        "j('currentTime=' + a.currentTime + ', paused=' + a.paused); } }, 50); })"
     )
 
 
@@ -81,7 +83,8 @@ def test_agent_cites_replies_and_bulk_acknowledges_and_the_supervisor_reads_in_c
     agent.get_by_label("Your reply").fill(REPLY)
     agent.get_by_role("button", name="Send reply").click()
     expect(agent.get_by_text("Reply sent.")).to_be_visible()
-    expect(agent.get_by_text(REPLY)).to_be_visible()
+    expect(agent.locator("[data-testid=stText]", has_text=REPLY)).to_be_visible()
+    expect(agent.get_by_label("Your reply")).to_have_value("")  # sent: the box is empty
     assert [r.text for r in list_replies(world.sup_north, first.id)] == [REPLY]
     assert list_replies(world.sup_north, second.id) == []
 
@@ -97,5 +100,7 @@ def test_agent_cites_replies_and_bulk_acknowledges_and_the_supervisor_reads_in_c
     supervisor.locator(".ep-play").wait_for()
     wait_for_app(supervisor)
     expect(supervisor.get_by_text("Listen from here", exact=False)).to_be_visible()
+    _wait_audio(supervisor, "a.paused")
     supervisor.get_by_role("button", name="0:20", exact=True).click()
-    _wait_until_playhead(supervisor, CITED_AT)
+    # It seeks there and plays from there.
+    _wait_audio(supervisor, f"!a.paused && a.currentTime > {CITED_AT} && a.currentTime < 23")
