@@ -55,6 +55,7 @@ SECTIONS = (
     "protocol",
     "browser",
     "transcripts",
+    "search",
     "text",
     "sampling",
     "robust",
@@ -353,6 +354,14 @@ def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dic
             )
         )
     return rows
+
+
+def _search(
+    engine: Any, seeded: Any, reps: int, say: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    from bench.search_bench import bench_search
+
+    return bench_search(engine, seeded, reps, say)
 
 
 def _transcript_pane(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dict[str, Any]]:
@@ -883,6 +892,7 @@ def main(argv: list[str] | None = None) -> int:
             ("protocol", lambda: bench_protocol_section(seeded, tmp, meta, args, say)),
             ("browser", lambda: bench_browser_section(seeded, tmp, args, say)),
             ("transcripts", lambda: extras.bench_transcripts(say)),
+            ("search", lambda: _search(engine, seeded, args.reps, say)),
             ("text", lambda: extras.bench_text(say)),
             ("sampling", lambda: extras.bench_sampling(seeded, args.reps, say)),
             ("robust", lambda: extras.bench_robust(max(1, min(3, args.reps)), say)),

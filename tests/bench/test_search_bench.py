@@ -1,0 +1,67 @@
+"""The search bench's seeding: one transcript per call with lines from the demo scripts,
+found by the product's own search on SQLite FTS5 (shapes, never timings)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.search_bench import RARE_EVERY, UTTERANCES_PER_CALL, queries, seed_transcripts
+from bench.seed import make_recording, seed
+from db.access import AccessDenied, NotFound
+from db.calls import get_call
+from db.engine import make_engine, use_engine
+from db.models import TranscriptRow, TranscriptUtterance
+from db.transcripts import search_transcripts
+
+SCALE = 0.002  # 200 calls, so 200 transcripts and 4,000 utterances
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'bench.db'}")
+    result = seed(engine, make_recording(tmp_path / "media", seconds=20), SCALE)
+    yield engine, result
+    use_engine(None)
+    engine.dispose()
+
+
+def test_every_call_gets_a_transcript_that_the_search_finds(seeded):
+    engine, result = seeded
+    counts = seed_transcripts(engine, SCALE)
+    assert counts["transcripts"] == 200
+    assert counts["utterances"] == 200 * UTTERANCES_PER_CALL
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(func.count(func.distinct(TranscriptRow.call_id)))).scalar() == 200
+        )
+        per_call = conn.execute(
+            select(func.count()).select_from(TranscriptUtterance).group_by("call_id")
+        ).scalars()
+        assert set(per_call) == {UTTERANCES_PER_CALL}
+    by_label = dict(queries(counts["utterances"]))
+    # The rare line: one utterance in the whole database names this ticket.
+    assert len(search_transcripts(result.admin, by_label["one line in the database"])) == 1
+    assert counts["utterances"] // RARE_EVERY >= 1
+    assert search_transcripts(result.admin, by_label["no match"]) == []
+    common = search_transcripts(result.admin, by_label["common word"])
+    assert len(common) == 50  # the page's limit: the word is common in the demo scripts
+    # A supervisor's answer holds only calls the policy lets them see; the admin's more.
+    team = search_transcripts(result.supervisor, by_label["common word"])
+    assert team
+    for hit in team:
+        get_call(result.supervisor, hit.call_id)  # raises when not visible
+    hidden = 0
+    for hit in common:
+        try:
+            get_call(result.supervisor, hit.call_id)
+        except (AccessDenied, NotFound):
+            hidden += 1
+    assert hidden
+
+
+def test_seeding_transcripts_twice_is_refused(seeded):
+    engine, _ = seeded
+    seed_transcripts(engine, SCALE)
+    with pytest.raises(RuntimeError, match="already has transcripts"):
+        seed_transcripts(engine, SCALE)
