@@ -94,6 +94,8 @@ class User(SQLModel, table=True):
     must_change_password: bool = Field(
         default=False, sa_column_kwargs={"server_default": text("false")}
     )
+    # The IANA time zone the user reads dates in (Account page); None: their browser's.
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class Rubric(SQLModel, table=True):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import available_timezones
 
 from sqlmodel import Session, select
 
@@ -327,3 +329,52 @@ def change_password(actor: Actor, current: str, new: str, repeated: str) -> Pass
         changed = PasswordChanged(Actor.of(user), user.session_epoch)
     session_epoch_of(changed.actor.id)  # audio links signed from now carry the new epoch
     return changed
+
+
+TIME_ZONE_MAX = 64
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def time_zone_of(actor: Actor) -> str | None:
+    """The IANA time zone the user chose for dates (Account page); None when they have
+    not, and pages then use their browser's."""
+    with read_scope() as session:
+        actor = current_actor(session, actor)
+        user = session.get(User, actor.id)
+        return user.time_zone if user is not None else None
+
+
+def set_time_zone(actor: Actor, name: str | None) -> str | None:
+    """Save the actor's own time zone for dates, an IANA name such as "Europe/Dublin";
+    None (or "") goes back to the browser's. Refuses a name this server does not know.
+    Audited. Returns the zone saved."""
+    zone = (name or "").strip() or None
+    if zone is not None and (len(zone) > TIME_ZONE_MAX or zone not in _known_zones()):
+        raise Invalid(
+            f"Time zone {zone[:TIME_ZONE_MAX]!r} is not a known time zone name; pick one "
+            "from the list (e.g. Europe/Dublin)."
+        )
+    with session_scope() as session:
+        actor = current_actor(session, actor)
+        user = session.get(User, actor.id)
+        assert user is not None  # current_actor refused a missing user
+        before = user.time_zone
+        if before == zone:
+            return zone
+        user.time_zone = zone
+        session.add(user)
+        record_audit(
+            session,
+            actor,
+            "set_time_zone",
+            "user",
+            user.id,
+            before={"time_zone": before},
+            after={"time_zone": zone},
+        )
+        session.flush()
+    return zone

@@ -1,20 +1,49 @@
-"""Account: the user's password, and their personal access tokens for the export API. A
-new token is shown once (only its hash is kept); any token can be revoked, and stops at
-once."""
+"""Account: the user's password, the time zone dates are shown in (their browser's until
+they choose one), and their personal access tokens for the export API. A new token is
+shown once (only its hash is kept); any token can be revoked, and stops at once."""
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
 from db.config import settings
 from db.tokens import api_requests, create_token, list_tokens, revoke_token
+from db.users import set_time_zone
 from scoring.errors import EarshotError
-from ui.format import plain
+from ui.format import local_date, plain
 from ui.password_form import change_password_form
 from ui.session import require_actor
+from ui.times import browser_zone_name, local_time, remember_zone, saved_zone_name, zone_names
 
 actor = require_actor()
 st.title("Account")
 st.subheader("Password")
 change_password_form(actor)
+
+st.subheader("Time zone")
+BROWSERS = ""  # the option "my browser's zone": nothing saved
+browser = browser_zone_name()
+zone_options = [BROWSERS, *zone_names()]
+saved = saved_zone_name()
+with st.form("time_zone_form"):
+    chosen = st.selectbox(
+        "Show dates and times in",
+        zone_options,
+        index=zone_options.index(saved) if saved in zone_options else 0,
+        format_func=lambda z: z or f"My browser's time zone ({browser or 'not known yet'})",
+        key="time_zone_choice",
+        help="Type to find a zone, e.g. Dublin or New_York.",
+    )
+    save_zone = st.form_submit_button("Save time zone")
+if save_zone:
+    try:
+        saved = set_time_zone(actor, chosen or None)
+    except EarshotError as exc:
+        st.error(plain(exc))
+    else:
+        remember_zone(actor.id, saved)
+        st.success(f"Saved: dates are shown in {saved or 'your browser’s time zone'}.")
+st.caption(f"Now: {local_time(datetime.now(UTC))}")
 
 st.subheader("API tokens")
 st.caption(
@@ -56,7 +85,7 @@ if not tokens:
     st.info("You have no tokens.")
 for row in tokens:
     state = "active" if row.active else ("revoked" if row.revoked_at else "expired")
-    used = f", last used {row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else ""
+    used = f", last used {local_date(row.last_used_at)}" if row.last_used_at else ""
     left, right = st.columns([5, 1])
     # The name is the user's own text: shown as text, never as Markdown.
     left.text(f"{row.name} · {row.hint}… · {state} · expires {row.expires_at:%Y-%m-%d}{used}")
@@ -76,7 +105,7 @@ else:
     st.dataframe(
         [
             {
-                "when (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"),
+                "when": local_date(r.at),
                 "path": r.path,
                 "query": r.query,
                 "status": r.status,

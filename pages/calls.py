@@ -2,7 +2,7 @@
 uploading new ones (with transcripts), failed jobs to retry, and search across transcripts."""
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +22,9 @@ from db.transcripts import (
 from db.users import list_agents
 from scoring.manifest import IntakeProblem
 from scoring.transcripts import TranscriptError
-from ui.format import mmss, plain
+from ui.format import local_date, mmss, plain
 from ui.session import require_actor
+from ui.times import reader_zone
 
 TRANSCRIPT_TYPES = ["vtt", "srt", "json"]
 JOB_LABELS = {"listen": "listening", "transcribe": "recognition"}
@@ -57,8 +58,11 @@ with st.expander("Upload recordings", icon=":material/upload:"):
         )
         agent = st.selectbox("Agent", list(agents))
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("Call date", value=datetime.now(UTC).date())
-        at = c2.time_input("Start time (UTC)")
+        # Typed in the reader's time zone (their setting or browser), stored as an instant.
+        zone = reader_zone()
+        now_here = datetime.now(zone)
+        day = c1.date_input("Call date", value=now_here.date())
+        at = c2.time_input(f"Start time ({now_here.tzname()})")
         channel = c3.selectbox(
             "Agent's channel", [0, 1], format_func=lambda c: "left (0)" if c == 0 else "right (1)"
         )
@@ -75,7 +79,7 @@ with st.expander("Upload recordings", icon=":material/upload:"):
                             path,
                             original_name=upload.name,
                             agent_username=agents[agent],
-                            started_at=datetime.combine(day, at, tzinfo=UTC),
+                            started_at=datetime.combine(day, at, tzinfo=zone),
                             agent_channel=channel,
                             transcript=(paired.getvalue(), paired.name) if paired else None,
                         )
@@ -197,7 +201,7 @@ def _call_table(polling: bool) -> None:
             {
                 "Call": [c.external_id for c in calls],
                 "Agent": [c.agent for c in calls],
-                "Started": [c.started_at for c in calls],
+                "Started": [local_date(c.started_at) for c in calls],
                 "Length": [mmss(c.duration_s) for c in calls],
                 "Channels": [c.channels for c in calls],
                 "Transcript": [sources.get(c.id, "–") for c in calls],

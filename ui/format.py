@@ -5,19 +5,17 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ui.times import call_offset, local_time
+
 
 def mmss(seconds: float | None) -> str:
-    """Seconds as m:ss (or h:mm:ss past an hour)."""
-    if seconds is None:
-        return "–"
-    whole = max(0, int(round(seconds)))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    """A moment in a call, m:ss (or h:mm:ss past an hour): :func:`ui.times.call_offset`."""
+    return call_offset(seconds)
 
 
 def local_date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "–"
+    """A date and time in the reader's time zone: :func:`ui.times.local_time`."""
+    return local_time(value)
 
 
 # A colon only where an icon or emoji shortcode could start (``:material/x:``,

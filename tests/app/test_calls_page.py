@@ -50,7 +50,7 @@ def test_search_links_each_matching_line_to_the_call_at_its_moment(app_db, tmp_p
     at.text_input(key="transcript_search").set_value("paper jam").run()
     assert not at.exception
     (link,) = at.page_link
-    assert link.value == "S-N at 0:04"
+    assert link.value == "S-N at 0:03"  # 3.5 s: the player's clock reads 0:03 there
     assert link.proto.page.endswith("score.py") or "score" in link.proto.page
     assert f"call={north.id}" in link.proto.query_string
     assert "t=3.50" in link.proto.query_string
@@ -182,3 +182,22 @@ def test_recognition_is_asked_for_from_the_attach_form(app_db, tmp_path):
     jobs = {j.kind: j for j in latest_jobs_for_calls(world.sup_north, [call.id])[call.id]}
     assert jobs["transcribe"].state == "done", jobs["transcribe"].error  # immediate mode
     assert transcript_for(world.sup_north, call.id).info.source.startswith("asr:")
+
+
+def test_calls_show_their_start_in_the_readers_time_zone(app_db, tmp_path):
+    """Issue 14, bug 10: the list showed `2026-11-02 09:30:00+00:00`; dates follow the
+    zone saved on the account (else the browser's, here absent: the server's)."""
+    from datetime import UTC, datetime
+
+    from db.users import set_time_zone
+    from ui.times import local_time, server_zone
+
+    world = make_world()
+    make_call(world.admin, world.agent_north, tmp_path, seed=1, external_id="TZ-1")
+    started = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # as the factory imports it
+    (row,) = _table(open_page(world.sup_north, "pages/calls.py")).to_dict("records")
+    assert row["Started"] == local_time(started, server_zone())
+    assert "+00:00" not in str(row["Started"])
+    set_time_zone(world.sup_north, "Asia/Tokyo")
+    (row,) = _table(open_page(world.sup_north, "pages/calls.py")).to_dict("records")
+    assert row["Started"] == "2026-11-02 18:30 JST"
