@@ -9,6 +9,7 @@ call anything:
   admins when the team has none);
 - dispute decided: a ``resolve_dispute`` audit event -> the dispute's agent;
 - calibration to score: a new calibration seat -> its scorer;
+- reply: a new reply on an evaluation -> its agent and its scorer, but not its author;
 - calibration revealed: a ``reveal`` audit event -> the session's seat holders;
 - assignment due: derived by query when the bell is read (open assignments due within
   ASSIGNMENT_DUE_WITHIN), at most once per assignment.
@@ -46,8 +47,10 @@ from db.models import (
     AuditEvent,
     CalibrationSeat,
     CalibrationSession,
+    Call,
     Dispute,
     Evaluation,
+    EvaluationReply,
     Notification,
     NotificationPreference,
     Purpose,
@@ -71,6 +74,7 @@ class NotificationKind(StrEnum):
     calibration_to_score = "calibration_to_score"
     calibration_revealed = "calibration_revealed"
     assignment_due = "assignment_due"
+    reply = "reply"
 
 
 KIND_LABELS: dict[str, str] = {
@@ -78,6 +82,7 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.dispute_waiting: "A dispute waits for my decision",
     NotificationKind.dispute_decided: "A dispute of mine was decided",
     NotificationKind.calibration_to_score: "A calibration session for me to score",
+    NotificationKind.reply: "A reply on an evaluation of mine",
     NotificationKind.calibration_revealed: "A calibration session was revealed",
     NotificationKind.assignment_due: "An assignment of mine is due soon",
 }
@@ -86,18 +91,21 @@ KINDS_FOR_ROLE: dict[str, tuple[str, ...]] = {
     Role.agent: (
         NotificationKind.feedback,
         NotificationKind.dispute_decided,
+        NotificationKind.reply,
     ),
     Role.supervisor: (
         NotificationKind.dispute_waiting,
         NotificationKind.calibration_to_score,
         NotificationKind.calibration_revealed,
         NotificationKind.assignment_due,
+        NotificationKind.reply,
     ),
     Role.admin: (
         NotificationKind.dispute_waiting,
         NotificationKind.calibration_to_score,
         NotificationKind.calibration_revealed,
         NotificationKind.assignment_due,
+        NotificationKind.reply,
     ),
 }
 EMAIL_MODES = {"each": "One e-mail for each", "daily": "One digest a day", "off": "No e-mail"}
@@ -292,10 +300,41 @@ def _from_seat(session: Session, seat: CalibrationSeat) -> None:
     )
 
 
+def _from_reply(session: Session, reply: EvaluationReply) -> None:
+    ev = session.get(Evaluation, reply.evaluation_id)
+    author = session.get(User, reply.author_id)
+    if ev is None or author is None:
+        return
+    external_id = session.exec(select(Call.external_id).where(Call.id == ev.call_id)).first()
+    about = f"call {external_id}" if external_id else "a call"
+    body = reply.text if len(reply.text) <= 1000 else reply.text[:999] + "…"
+    if ev.agent_id != author.id:
+        _add(
+            session,
+            ev.agent_id,
+            NotificationKind.reply,
+            f"{author.display_name} replied about your {about}",
+            "my_feedback",
+            {"evaluation": ev.id},
+            body,
+        )
+    if ev.scorer_id != author.id:
+        _add(
+            session,
+            ev.scorer_id,
+            NotificationKind.reply,
+            f"{author.display_name} replied on your evaluation of {about}",
+            "evaluations",
+            {"evaluation": ev.id},
+            body,
+        )
+
+
 def notifications_from_flush(session: OrmSession) -> None:
     """Add the notifications this flush's changes call for (see the module docstring)."""
     changed = [*session.new, *session.dirty]
-    if not any(isinstance(o, Evaluation | AuditEvent | CalibrationSeat) for o in changed):
+    watched = Evaluation | AuditEvent | CalibrationSeat | EvaluationReply
+    if not any(isinstance(o, watched) for o in changed):
         return
     assert isinstance(session, Session)
     with session.no_autoflush:
@@ -306,6 +345,8 @@ def notifications_from_flush(session: OrmSession) -> None:
                 _from_audit(session, obj)
             elif isinstance(obj, CalibrationSeat) and obj in session.new:
                 _from_seat(session, obj)
+            elif isinstance(obj, EvaluationReply) and obj in session.new:
+                _from_reply(session, obj)
     if session.info.get(_PENDING_KEY) and not session.info.get("earshot_email_hook"):
         session.info["earshot_email_hook"] = True
         event.listen(session, "after_commit", _after_commit, once=True)
