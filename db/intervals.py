@@ -21,7 +21,14 @@ from sqlmodel import Session, col, select
 from db.access import NotFound, can_follow_agent, team_average_filter, team_members
 from db.engine import read_scope
 from db.models import Evaluation, Team, User
-from db.trends import TrendFilters, _as_date, _conditions, _filter_conditions, _scope, _week_expr
+from db.trends.common import (
+    TrendFilters,
+    _as_date,
+    _conditions,
+    _filter_conditions,
+    _scope,
+    _week_expr,
+)
 from scoring.ids import parse_id
 from scoring.uncertainty import Difference, Summary, compare
 

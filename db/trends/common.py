@@ -1,0 +1,253 @@
+"""The trends' shared parts: filters, scope, week buckets, names, constants and the
+frame builders every trend query uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Date, cast, func, literal_column
+from sqlmodel import Session, select
+
+from db.access import (
+    AccessDenied,
+    Actor,
+    current_actor,
+    team_average_filter,
+    team_members,
+    trend_filter,
+)
+from db.cache import cached_by_data_version
+from db.engine import read_scope
+from db.models import (
+    Evaluation,
+    Role,
+    Team,
+    User,
+)
+from db.models import Rubric as RubricRow
+from scoring.metrics import LISTENING, TEXT
+
+NA = "N/A"
+LISTENING_METRICS: dict[str, str] = {m.stored_as: m.label for m in LISTENING if m.trended}
+"""Columns of ``listening_report`` averaged per call in the listening trends."""
+TEXT_METRICS: dict[str, str] = {m.stored_as: m.label for m in TEXT if m.trended}
+"""Text-evidence columns of ``text_evidence`` averaged per call in the text trends."""
+WEEKLY_COLUMNS = ["agent_id", "agent", "week", "n", "mean_total"]
+TEAM_WEEKLY_COLUMNS = ["team_id", "team", "week", "n", "mean_total"]
+ITEM_AVERAGE_COLUMNS = ["agent_id", "agent", "item_key", "item", "n", "n_na", "mean_value"]
+DISTRIBUTION_COLUMNS = ["item_key", "item", "level", "count"]
+SCORER_VOLUME_COLUMNS = ["scorer_id", "scorer", "week", "n"]
+LENIENCY_COLUMNS = ["scorer_id", "scorer", "leniency", "n_cells", "n_evaluations"]
+LISTENING_COLUMNS = ["agent_id", "agent", "week", "n_calls", *LISTENING_METRICS]
+TEXT_COLUMNS = ["agent_id", "agent", "week", "n_calls", *TEXT_METRICS]
+TEAM_TEXT_COLUMNS = ["team_id", "team", "week", "n_calls", *TEXT_METRICS]
+BEHIND_COLUMNS = ["evaluation_id", "submitted_at", "week", "agent", "scorer", "call", "total"]
+AGENT_WEEKLY_COLUMNS = ["week", "agent_n", "agent_mean", "team_n", "team_mean"]
+AGENT_ITEM_COLUMNS = ["item_key", "item", "agent_n", "agent_mean", "team_n", "team_mean"]
+MAX_BEHIND = 200
+
+
+@dataclass(frozen=True)
+class TrendFilters:
+    """What the trends read. None means "any". Dates are inclusive, in UTC."""
+
+    team_id: int | None = None
+    agent_id: int | None = None
+    scorer_id: int | None = None
+    rubric_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class TrendOptions:
+    """What the filters may offer this actor: (id, label) pairs. Immutable, so the cache
+    hands out the one copy it holds."""
+
+    teams: tuple[tuple[int, str], ...]
+    agents: tuple[tuple[int, str], ...]
+    scorers: tuple[tuple[int, str], ...]
+    rubrics: tuple[tuple[int, str], ...]
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week (the bucket the SQL computes)."""
+    return day - timedelta(days=day.weekday())
+
+
+def _week_expr(session: Session):
+    """The Monday (UTC) of ``evaluation.submitted_at``, computed by the database.
+
+    Constants are literal SQL (not bound parameters) so the same expression text can be
+    repeated in GROUP BY on PostgreSQL.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        utc = func.timezone(literal_column("'UTC'"), Evaluation.submitted_at)
+        return cast(func.date_trunc(literal_column("'week'"), utc), Date)
+    # SQLite keeps naive UTC text; step back 6 days, then forward to the next Monday.
+    return func.date(
+        Evaluation.submitted_at, literal_column("'-6 days'"), literal_column("'weekday 1'")
+    )
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _scope(session: Session, actor: Actor) -> Actor:
+    actor = current_actor(session, actor)
+    if actor.is_supervisor and actor.team_id is None:
+        raise AccessDenied("You are not in a team yet. Ask an administrator.")
+    return actor
+
+
+def _conditions(
+    actor: Actor, f: TrendFilters, *, agent_filter: bool = True, scorer_filter: bool = True
+) -> list:
+    """WHERE clauses for the filtered, scoped evaluations. The actor's scope (the access
+    policy's `trend_filter`) is always added on top of the filters, so no filter value
+    can widen it. An agent's team and agent filters are ignored: their scope is theirs."""
+    where = trend_filter(actor)
+    if actor.is_agent:
+        f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
+    return where + _filter_conditions(f, agent_filter=agent_filter, scorer_filter=scorer_filter)
+
+
+def _filter_conditions(
+    f: TrendFilters, *, agent_filter: bool = True, scorer_filter: bool = True
+) -> list:
+    """WHERE clauses for the filters alone; never used without a scope."""
+    where = []
+    if f.team_id is not None:
+        where.append(Evaluation.agent_id.in_(team_members(f.team_id)))
+    if agent_filter and f.agent_id is not None:
+        where.append(Evaluation.agent_id == f.agent_id)
+    if scorer_filter and f.scorer_id is not None:
+        where.append(Evaluation.scorer_id == f.scorer_id)
+    if f.rubric_id is not None:
+        where.append(Evaluation.rubric_id == f.rubric_id)
+    if f.since is not None:
+        where.append(Evaluation.submitted_at >= _start_of(f.since))
+    if f.until is not None:
+        where.append(Evaluation.submitted_at < _start_of(f.until + timedelta(days=1)))
+    return where
+
+
+def _names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    rows = session.exec(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return dict(rows)
+
+
+def _team_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    return dict(session.exec(select(Team.id, Team.name).where(Team.id.in_(ids))).all())
+
+
+def _item_titles(session: Session) -> tuple[dict[str, str], list[str]]:
+    """Item key → title over every rubric version (newer versions win), and an item order:
+    the newest version's items first, then items only older versions had."""
+    rows = session.exec(
+        select(RubricRow.definition).order_by(RubricRow.key, RubricRow.version.desc())
+    ).all()
+    titles: dict[str, str] = {}
+    for definition in rows:
+        for item in definition.get("items", []):
+            titles.setdefault(item["key"], item.get("title", item["key"]))
+    return titles, list(titles)
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+# ---------------------------------------------------------------- filters
+
+
+@cached_by_data_version(shared=True)
+def filter_options(actor: Actor) -> TrendOptions:
+    """Teams, agents, scorers and rubric versions the actor may filter by."""
+    with read_scope() as session:
+        actor = _scope(session, actor)
+        teams = select(Team.id, Team.name).order_by(Team.name)
+        agents = select(User.id, User.display_name).where(User.role == Role.agent)
+        scorers = select(User.id, User.display_name).where(
+            User.role.in_([Role.admin, Role.supervisor])
+        )
+        if actor.is_agent:
+            teams = teams.where(Team.id == actor.team_id)
+            agents = agents.where(User.id == actor.id)
+        elif actor.is_supervisor:
+            teams = teams.where(Team.id == actor.team_id)
+            agents = agents.where(User.team_id == actor.team_id)
+            scorers = scorers.where((User.team_id == actor.team_id) | (User.role == Role.admin))
+        rubrics = session.exec(
+            select(RubricRow.id, RubricRow.title, RubricRow.version).order_by(
+                RubricRow.key, RubricRow.version
+            )
+        ).all()
+        return TrendOptions(
+            teams=_pairs(session.exec(teams)),
+            agents=_pairs(session.exec(agents.order_by(User.display_name))),
+            scorers=_pairs(session.exec(scorers.order_by(User.display_name))),
+            rubrics=tuple((rid, f"{title} v{version}") for rid, title, version in rubrics),
+        )
+
+
+def _pairs(rows) -> tuple[tuple[int, str], ...]:
+    return tuple((int(ident), str(label)) for ident, label in rows)
+
+
+def item_titles() -> dict[str, str]:
+    with read_scope() as session:
+        return _item_titles(session)[0]
+
+
+def _weekly_means(
+    rows: Any, who: str, names: dict[int, str], metrics: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Frame rows from grouped `(id, week, n_calls, *metric means)` rows, `who` being
+    "agent" or "team" (its id and name columns)."""
+    metrics = list(metrics)
+    out = []
+    for ident, w, n, *means in rows:
+        row: dict[str, Any] = {f"{who}_id": ident, who: names.get(ident, "?")}
+        row["week"] = _as_date(w)
+        row["n_calls"] = int(n)
+        row.update({m: _float(v) for m, v in zip(metrics, means, strict=True)})
+        out.append(row)
+    return out
+
+
+def _team_average_conditions(actor: Actor, f: TrendFilters) -> list[Any] | None:
+    """WHERE clauses for team averages: every filter but the agent filter; an agent
+    compares with their own team only, never another (None: an agent with no team)."""
+    if not actor.is_agent:
+        return _conditions(actor, f, agent_filter=False)
+    if actor.team_id is None:
+        return None
+    f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
+    return team_average_filter(actor, actor.team_id) + _filter_conditions(f)
