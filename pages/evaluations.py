@@ -19,6 +19,7 @@ from db.evaluations import get_evaluation, rubric_for
 from db.sampling import scorer_choices
 from db.users import list_agents
 from scoring.errors import EarshotError
+from scoring.ids import parse_id
 from ui.format import local_date, mmss, plain
 from ui.pdf import evaluation_pdf
 from ui.replies import reply_thread
@@ -26,6 +27,7 @@ from ui.session import require_actor
 
 ANY = "Any"
 actor = require_actor("admin", "supervisor")
+linked = st.query_params.get("evaluation", "")
 st.title("Evaluations")
 st.caption("Every evaluation you may read: your own, and your team's colleagues'.")
 
@@ -155,7 +157,11 @@ except EarshotError as exc:
 st.caption(f"{len(rows)} evaluation(s), newest first.")
 if not rows:
     st.info("No evaluation you may read matches these filters.")
-elif (chosen := draw_table(rows)) is not None:
+# "Read it" on the Score page links here with ?evaluation=ID: that one opens below.
+elif (
+    chosen := draw_table(rows)
+    or next((r for r in rows if r.evaluation_id == parse_id(linked)), None)
+) is not None:
     with st.container(border=True):
         try:
             draw_evaluation(chosen)

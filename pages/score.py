@@ -1,7 +1,7 @@
 """Score a call: the player, comments pinned to moments, the rubric form with autosave,
 submit, and amend with a reason."""
 
-import time
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
@@ -10,16 +10,21 @@ import streamlit as st
 
 from db.calls import audio_url_for, get_call
 from db.evaluations import (
+    NewDraft,
     add_comment,
     amend,
     delete_comment,
+    discard_draft,
     edit_comment,
-    open_draft,
+    open_evaluation,
+    record_review_time,
     rubric_for,
     save_item,
     submit,
 )
 from db.listening import listening_report_for, recompute_listening_report
+from db.overview import next_call_for
+from db.rubrics import load_rubric_version
 from db.suggestions import queue_refit_if_due, suggestions_for, take_suggestion
 from db.text_evidence import text_evidence_for
 from db.transcripts import transcript_for
@@ -38,6 +43,7 @@ from scoring.text_moments import (
 from ui.comments import comment_page, comment_row, seek_request
 from ui.format import local_date, mmss, plain
 from ui.retry import RETRYING, NotSaved, save_with_retry
+from ui.review_timer import active_seconds, new_seconds
 from ui.session import require_actor
 
 NA = "N/A"
@@ -57,16 +63,21 @@ calibration_id = parse_id(st.query_params.get("session"))
 
 try:
     call = get_call(actor, call_id)
-    ev = open_draft(actor, call_id, calibration_id)
+    # Opening writes nothing: the draft is created by the first score, note or comment.
+    ev = open_evaluation(actor, call_id, calibration_id)
 except EarshotError as exc:
     st.title("Score a call")
     st.error(plain(exc))
     st.stop()
-rubric = rubric_for(actor, ev.id)
-prefix = f"ev{ev.id}"
+rubric = rubric_for(actor, ev.id) if ev.saved else load_rubric_version(ev.rubric_id)
+# Keyed by the call, not the draft: the first write creates the draft under the same keys.
+prefix = f"c{call_id}" + (f"s{calibration_id}" if calibration_id else "")
 state = st.session_state
 state.setdefault(f"{prefix}_version", ev.row_version)
-state.setdefault(f"{prefix}_opened", time.monotonic())
+# Before the draft exists: whether the scorer chose a second evaluation of a call a
+# colleague evaluated, and the active review time not yet stored (per call, this session).
+SECOND_KEY, UNSTORED_KEY = f"second{call_id}", f"unstored_review{call_id}s{calibration_id or 0}"
+blocked = bool(ev.others) and not ev.saved and not state.get(SECOND_KEY)
 # A transcript search hit's link (?t=SECONDS, from the Calls page) opens the player there.
 start_param = st.query_params.get("t", "")
 start_at = float(start_param) if start_param.replace(".", "", 1).isdigit() else None
@@ -76,6 +87,25 @@ state.setdefault(f"{prefix}_seek", (None, 0) if start_at is None else (start_at,
 def _remember(view) -> None:
     state[f"{prefix}_version"] = view.row_version
     state[f"{prefix}_view"] = view
+
+
+def _new_draft() -> NewDraft:
+    """What the first write creates its draft with (unused once the draft exists)."""
+    return NewDraft(
+        ev.call_id,
+        calibration_id,
+        second=bool(state.get(SECOND_KEY)),
+        review_seconds=int(state.get(UNSTORED_KEY, 0)),
+    )
+
+
+def _created_by_this_write() -> None:
+    """The first write created the draft: its review time is stored; redraw the whole
+    page, whose widgets are now the stored draft's."""
+    if not ev.saved:
+        state.pop(UNSTORED_KEY, None)
+        state.pop(f"{prefix}_suggestions", None)  # now the draft has some to show
+        st.rerun()
 
 
 def _report_error(exc: Exception) -> None:
@@ -107,6 +137,7 @@ def _save_value(item_key: str) -> None:
                 state[f"{prefix}_version"],
                 item_key,
                 stored=state[f"{prefix}_view"],  # spares re-reading the items (a round trip)
+                new=_new_draft(),
                 **kwargs,
             ),
             f"{prefix}_{item_key}_v",
@@ -115,6 +146,7 @@ def _save_value(item_key: str) -> None:
         _report_error(exc)
         st.rerun()  # the whole page, so the message shows at the top
     _remember(view)
+    _created_by_this_write()
     st.rerun([f"{prefix}_summary", f"{prefix}_item_{item_key}"])
 
 
@@ -129,6 +161,7 @@ def _save_note(item_key: str) -> None:
                     item_key,
                     note=state[f"{prefix}_{item_key}_n"],
                     stored=state[f"{prefix}_view"],
+                    new=_new_draft(),
                 ),
                 f"{prefix}_{item_key}_n",
             )
@@ -136,6 +169,7 @@ def _save_note(item_key: str) -> None:
     except SAVE_ERRORS as exc:
         _report_error(exc)
         st.rerun()
+    _created_by_this_write()
 
 
 def _take(item_key: str) -> None:
@@ -202,6 +236,56 @@ if error := state.pop(f"{prefix}_error", None):
     if "changed elsewhere" in error:
         st.button("Reload the current version", on_click=_reload_latest)
 
+
+def _choose_second() -> None:
+    state[SECOND_KEY] = True
+
+
+def draw_others() -> None:
+    """Colleagues' regular evaluations of this call (never calibration ones): who and
+    when, each with a link to read it; scoring it too is an explicit choice."""
+    if ev.saved and any(o.evaluation_id < ev.id for o in ev.others):
+        st.caption(":material/filter_2: A second evaluation of this call.")
+    with st.container(border=True):
+        for other in ev.others:
+            what = (
+                f"evaluated this call · submitted {local_date(other.submitted_at)}"
+                if other.submitted
+                else f"is drafting one · since {local_date(other.started_at)}"
+            )
+            text, link = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f":material/group: **{plain(other.scorer)}** {what}")
+            link.page_link(
+                "pages/evaluations.py",
+                label="Read it",
+                query_params={"evaluation": str(other.evaluation_id)},
+            )
+        if blocked:
+            st.caption(
+                "Scoring it too makes a second evaluation of this call, shown to the agent as such."
+            )
+            st.button("Start a second evaluation", on_click=_choose_second)
+
+
+def track_review_time() -> None:
+    """Active review time, as the browser reports it (visible and in use; see
+    ui.review_timer): added to the draft, or kept until the first write creates it."""
+    key = f"review{call_id}s{calibration_id or 0}"
+    fresh = new_seconds(key, active_seconds(f"timer_{key}"))
+    if fresh <= 0:
+        return
+    if not ev.saved:
+        state[UNSTORED_KEY] = int(state.get(UNSTORED_KEY, 0)) + fresh
+        return
+    with contextlib.suppress(EarshotError):  # a measure: never a reason to interrupt
+        record_review_time(actor, ev.id, fresh)
+
+
+if ev.others:
+    draw_others()
+if not ev.submitted:
+    st.fragment(track_review_time, key=f"review_timer_{call_id}")()
+
 state[f"{prefix}_view"] = ev  # the fragments below read the latest saved state from here
 
 # ------------------------------------------------------------------ player + comments
@@ -230,7 +314,10 @@ text_evidence = words["text"].evidence if words["text"] else None
 if f"{prefix}_suggestions" not in state:
     # The model is refitted in the background as evaluations accumulate.
     queue_refit_if_due()
-    state[f"{prefix}_suggestions"] = {} if ev.submitted else suggestions_for(actor, ev.id)
+    # A draft not yet stored has none: they are computed once its first write creates it.
+    state[f"{prefix}_suggestions"] = (
+        {} if ev.submitted or not ev.saved else suggestions_for(actor, ev.id)
+    )
 suggestions = state[f"{prefix}_suggestions"]
 lanes, markers = player_timeline(
     report,
@@ -305,7 +392,15 @@ with left:
             if saved:
                 try:
                     _remember(
-                        add_comment(actor, ev.id, state[f"{prefix}_version"], t_s, text, item)
+                        add_comment(
+                            actor,
+                            ev.id,
+                            state[f"{prefix}_version"],
+                            t_s,
+                            text,
+                            item,
+                            new=_new_draft(),
+                        )
                     )
                 except SAVE_ERRORS as exc:
                     st.error(f"The comment was not saved: {plain(exc)} What you typed is kept.")
@@ -367,13 +462,24 @@ def draw_summary() -> None:
         "Submit evaluation", type="primary", disabled=bool(open_numbers)
     ):
         try:
-            elapsed = int(time.monotonic() - state[f"{prefix}_opened"])
-            submit(actor, ev.id, state[f"{prefix}_version"], review_seconds=elapsed)
+            # The review time is on the draft already, added as the browser reports it.
+            submit(actor, ev.id, state[f"{prefix}_version"])
         except SAVE_ERRORS as exc:
             st.error(plain(exc))
         else:
             _reload_latest()
             st.rerun(scope="app")  # lock every item, not just this fragment
+    if view.id and not view.submitted:
+        with st.popover("Discard draft", icon=":material/delete:"):
+            st.write("Remove your scores, notes and comments on this call? This cannot be undone.")
+            if st.button("Yes, discard this draft", key=f"{prefix}_discard"):
+                try:
+                    discard_draft(actor, view.id, state[f"{prefix}_version"])
+                except SAVE_ERRORS as exc:
+                    st.error(plain(exc))
+                else:
+                    _reload_latest()
+                    st.rerun(scope="app")
 
 
 def draw_item(number: int, item_key: str) -> None:
@@ -396,7 +502,7 @@ def draw_item(number: int, item_key: str) -> None:
             options,
             key=value_key,
             horizontal=True,
-            disabled=ev.submitted,
+            disabled=ev.submitted or blocked,
             on_change=_save_value,
             args=(item.key,),
             help=item.listen_for
@@ -466,7 +572,7 @@ def draw_item(number: int, item_key: str) -> None:
             height=68,
             label_visibility="collapsed",
             placeholder="Note (optional)",
-            disabled=ev.submitted,
+            disabled=ev.submitted or blocked,
             on_change=_save_note,
             args=(item.key,),
             max_chars=5000,
@@ -487,6 +593,11 @@ with right:
             f"Submitted {local_date(ev.submitted_at)} · total {ev.total:.1f} · "
             f"{mmss(ev.review_seconds)} reviewing"
         )
+        upcoming = None if calibration_id else next_call_for(actor, call_id)
+        if upcoming is not None and st.button(
+            "Next call", type="primary", icon=":material/skip_next:"
+        ):
+            st.switch_page("pages/score.py", query_params={"call": str(upcoming)})
         with st.expander("Amend this evaluation", icon=":material/edit_note:"):
             # The item is chosen outside the form, so the scores offered follow it: N/A
             # only where the item allows it.

@@ -139,15 +139,12 @@ def test_attaching_to_an_existing_call_asks_before_replacing(app_db, tmp_path):
 
 
 def test_a_search_link_opens_the_score_page_at_its_moment(app_db, tmp_path):
-    from db.evaluations import open_draft
-
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, external_id="T-1")
     at = open_page(world.sup_north, "pages/score.py", {"call": str(call.id), "t": "3.50"})
-    draft = open_draft(world.sup_north, call.id)  # the one the page opened
-    assert at.session_state[f"ev{draft.id}_seek"] == (3.5, 1)  # the player seeks there once
+    assert at.session_state[f"c{call.id}_seek"] == (3.5, 1)  # the player seeks there once
     plain = open_page(world.sup_north, "pages/score.py", {"call": str(call.id), "t": "x"})
-    assert plain.session_state[f"ev{draft.id}_seek"] == (None, 0)
+    assert plain.session_state[f"c{call.id}_seek"] == (None, 0)
 
 
 def test_queued_work_shows_until_a_worker_has_done_it(app_db, tmp_path):

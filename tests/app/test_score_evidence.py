@@ -77,11 +77,10 @@ def test_text_evidence_moments_beside_items_seek_the_player(trained, tmp_path):
     # Items whose metric found nothing show the count without moments.
     captions = " ".join(c.value for c in at.caption)
     assert "Paraphrases: 0" in captions
-    (ev_id,) = {int(k.split("_")[0][2:]) for k in at.session_state if str(k).startswith("ev")}
-    before = at.session_state[f"ev{ev_id}_seek"]
+    before = at.session_state[f"c{call_id}_seek"]  # the page's keys are the call's
     moments.set_value(1).run()
     assert not at.exception
-    t_s, nonce = at.session_state[f"ev{ev_id}_seek"]
+    t_s, nonce = at.session_state[f"c{call_id}_seek"]
     assert t_s == 9.0 and nonce == before[1] + 1  # the second defensive turn's start
     assert _pills(at, "_not_defensive_defensive_m").value is None  # ready for another pick
 
@@ -90,6 +89,9 @@ def test_a_suggestion_is_taken_with_one_click_and_recorded(trained, tmp_path):
     world = trained
     call_id = _call(world, tmp_path, 101, defensive=3)
     at = open_page(world.sup_north, SCORE, {"call": str(call_id)})
+    # Suggestions are stored with the draft, which the first score creates.
+    assert not any("Suggested:" in c.value for c in at.caption)
+    _radio(at, "be_patient").set_value(3).run()
     suggested = [c.value for c in at.caption if "Suggested:" in c.value]
     assert any("Suggested: **2**" in text and "defensive turns: 3" in text for text in suggested)
     assert _radio(at, "not_defensive").value is None  # never filled by itself
@@ -98,7 +100,7 @@ def test_a_suggestion_is_taken_with_one_click_and_recorded(trained, tmp_path):
     take.click().run()
     assert not at.exception
     assert _radio(at, "not_defensive").value == 2
-    (ev_id,) = {int(k.split("_")[0][2:]) for k in at.session_state if str(k).startswith("ev")}
+    ev_id = open_draft(world.sup_north, call_id).id
     assert get_evaluation(world.sup_north, ev_id).values["not_defensive"] == 2
     assert not get_evaluation(world.sup_north, ev_id).submitted
     (record,) = [
@@ -139,6 +141,7 @@ def test_a_taken_suggestion_appears_in_the_agreement_view(trained, tmp_path):
     world = trained
     call_id = _call(world, tmp_path, 400, defensive=3)
     at = open_page(world.sup_north, SCORE, {"call": str(call_id)})
+    _radio(at, "be_patient").set_value(3).run()  # the draft, and its suggestions
     next(b for b in at.button if b.key and b.key.endswith("_not_defensive_take")).click().run()
     at.run()  # the whole page again (the take reran only its item and the summary)
     for radio in list(at.radio):

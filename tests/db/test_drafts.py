@@ -23,7 +23,7 @@ from db.evaluations import (
     submit,
 )
 from db.models import AuditEvent, Comment, Evaluation, ItemScore
-from db.overview import overview_for
+from db.overview import next_call_for, overview_for
 from scoring.errors import Conflict, Denied, Invalid, NotFound
 from tests.factories import SCORED_ITEMS, make_call, make_world, submit_evaluation
 
@@ -230,3 +230,16 @@ def test_the_migration_removes_only_the_untouched_drafts_already_stored(world_ca
     finally:
         with database.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_next_call_is_the_next_one_waiting_never_the_one_just_submitted(world_calls):
+    world, (first, second, third) = world_calls
+    done = submit_evaluation(world.sup_north, first.id)
+    nxt = next_call_for(world.sup_north, first.id)
+    assert nxt in {second.id, third.id} and nxt != done.call_id
+    # A draft of the scorer's own is next: the queue puts it first.
+    save_item(world.sup_north, 0, 0, "be_patient", value=3, new=NewDraft(third.id))
+    assert next_call_for(world.sup_north, first.id) == third.id
+    assert next_call_for(world.sup_north, third.id) == second.id
+    submit_evaluation(world.admin, second.id)  # evaluated by someone: no longer waiting
+    assert next_call_for(world.sup_north, third.id) is None
