@@ -207,6 +207,7 @@ else:
                 "Score now": r.current_score,
                 "Resolution": r.resolution,
                 "Agent's reason": r.reason,
+                "Moments cited": ", ".join(mmss(t) for t in r.moments),
                 "By": r.resolver,
             }
             for r in decided

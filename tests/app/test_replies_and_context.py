@@ -190,3 +190,16 @@ def test_a_notification_link_opens_its_dispute_in_context(setup):
     assert at.toggle(key=f"dispute_{dispute.id}_context").value
     assert not at.toggle(key=f"dispute_{other.id}_context").value
     assert any("Disputed" in d.value.columns for d in at.dataframe)
+
+
+def test_the_cited_moments_stay_with_the_dispute_for_both_sides(setup):
+    world, evs = setup
+    dispute = open_dispute(world.agent_north, evs[0].id, "be_patient", "I waited.", [5, 20])
+    at = open_page(world.agent_north, FEEDBACK, {"evaluation": str(evs[0].id)})
+    assert "Moments you cite: 0:05, 0:20" in _texts(at)
+    from db.disputes import resolve_dispute
+
+    resolve_dispute(world.sup_north, dispute.id, "rejected", "Re-listened: you spoke over them.")
+    sup = open_page(world.sup_north, DISPUTES)
+    (decided,) = [d.value for d in sup.dataframe if "Outcome" in d.value.columns]
+    assert decided["Moments cited"].tolist() == ["0:05, 0:20"]
