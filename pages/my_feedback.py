@@ -18,7 +18,7 @@ from charts.trends import agent_items_chart, agent_trend_chart
 from db.access import AccessDenied
 from db.browse import evaluation_history
 from db.disputes import open_dispute
-from db.evaluations import rubric_for
+from db.evaluations import earlier_evaluation, rubric_for
 from db.feedback import (
     FeedbackDetail,
     FeedbackRow,
@@ -119,6 +119,12 @@ def draw_header(detail: FeedbackDetail) -> None:
         f"scored by {detail.scorer} · submitted {local_date(detail.submitted_at)} · "
         f"{detail.rubric_title} v{detail.rubric_version}"
     )
+    if (first := earlier_evaluation(actor, detail.evaluation_id)) is not None:
+        st.info(
+            f"A second evaluation of this call: {plain(first.scorer)} evaluated it first, "
+            f"on {local_date(first.submitted_at)}.",
+            icon=":material/filter_2:",
+        )
     m1, m2, m3 = st.columns(3)
     m1.metric("Total", "–" if detail.total is None else f"{detail.total:.1f}")
     m2.metric("Items scored", sum(not i.na for i in detail.items))
