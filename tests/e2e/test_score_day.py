@@ -190,3 +190,34 @@ def test_the_agent_sees_a_second_evaluation_marked_as_such(page, earshot_app):
     wait_for_app(page)
     expect(page.get_by_text("A second evaluation of this call", exact=False)).to_be_visible()
     expect(page.get_by_text("Sup.North evaluated it first", exact=False)).to_be_visible()
+
+
+def test_review_time_stops_when_the_scorer_is_idle(page, earshot_app):
+    url, world = earshot_app.url, earshot_app.world
+    path = sorted((REPO_ROOT / "demo" / "audio").glob("*.opus"))[3]
+    call = import_call(
+        world.admin,
+        path,
+        original_name=path.name,
+        agent_username=world.agent_north.username,
+        started_at=datetime(2026, 11, 21, 10, 0, tzinfo=UTC),
+    )
+    page.clock.install()  # the page's clock runs as usual until the test jumps it
+    log_in(page, url, "sup.north", PASSWORD)
+    _open(page, url, call.id)
+    score_item(page, 0, "4")
+    _work(page, 3)
+    page.evaluate(HIDE)
+    first = _wait_for(lambda: _stored_review_seconds(call.id), "review time stored")
+    page.evaluate(SHOW)
+
+    page.clock.fast_forward("02:00")  # two minutes without a key, click or pointer move
+    page.wait_for_timeout(3000)
+    page.evaluate(HIDE)
+    page.wait_for_timeout(1500)
+    assert _stored_review_seconds(call.id) == first  # idle time is not review time
+
+    page.evaluate(SHOW)
+    _work(page, 3)  # back at work: the clock runs again
+    page.evaluate(HIDE)
+    _wait_for(lambda: _stored_review_seconds(call.id) > first, "time counted again")
