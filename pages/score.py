@@ -341,6 +341,7 @@ with left:
         # A submitted evaluation takes no comments: no pinning, and C says why.
         allow_pin=not ev.submitted,
         no_pin_reason=SUBMITTED_NO_PIN,
+        pause_while_typing_in=f".st-key-{prefix}_comment_text textarea",
         utterances=words["utterances"],
         key=f"player_{call_id}",
     )

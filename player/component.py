@@ -173,6 +173,7 @@ def call_player(
     seek_play: bool = False,
     allow_pin: bool = True,
     no_pin_reason: str = "",
+    pause_while_typing_in: str = "",
     utterances: Sequence[dict[str, Any]] = (),
     key: str,
 ) -> PlayerState | None:
@@ -188,6 +189,11 @@ def call_player(
     marker seeks and plays. ``allow_pin`` False hides "Comment here", the C key and the
     lines' Comment buttons (read-only players, e.g. an agent's feedback); ``no_pin_reason``
     is then what the C key says instead (e.g. the evaluation is submitted).
+    ``pause_while_typing_in``: a CSS selector of the page's comment field (e.g.
+    ``".st-key-ev5_comment_text textarea"``); typing there pauses playback, unless the
+    listener unticks "Pause while I type a comment" (kept in the browser). The player also
+    takes the keys 1–5 and N (score the rubric item being worked on: the radio group with
+    the focus or last clicked), ? (the list of shortcuts), and + and − or the wheel (zoom).
     ``utterances``: the transcript, ``{"start_s", "end_s", "speaker": "agent" |
     "customer" | "unknown", "label", "text", "words": [[text, start_s, end_s], ...]}``;
     when given, a pane under the player shows it, highlights the line (and word)
@@ -221,6 +227,7 @@ def call_player(
         "seek_play": bool(seek_play),
         "allow_pin": bool(allow_pin),
         "no_pin_reason": "" if allow_pin else str(no_pin_reason),
+        "pause_while_typing_in": str(pause_while_typing_in),
         "utterances": lines,
         "transcript_key": transcript_key if lines else "",
     }

@@ -40,6 +40,10 @@ const SEARCH_DELAY_MS = 150;
 const FOLLOW_PAUSE_MS = 4000; // after the listener scrolls the pane, follow again later
 const FLASH_MS = 2500;
 const LANE_FALLBACK_COLORS = ["#0068c9", "#ff8700", "#29b09d", "#7defa1"];
+const MAX_ZOOM = 64; // the waveform zooms in powers of two up to this
+const MAX_CANVAS_PX = 30000; // browsers refuse wider canvases
+const WHEEL_GAP_MS = 120; // one zoom step per wheel gesture, not one per trackpad event
+const TYPING_SETTING = "earshot.pauseWhileTyping"; // localStorage: "1" (default) or "0"
 
 const players = new Map(); // parentElement -> Player
 const memory = new Map(); // source id -> { time, rate, nonce }: survives remounts
@@ -82,6 +86,16 @@ class Player {
     this.txSearch = q(".ep-tx-search");
     this.txHits = q(".ep-tx-hits");
     this.txFollow = q(".ep-tx-follow");
+    this.scroll = q(".ep-scroll");
+    this.track = q(".ep-track");
+    this.zoomEl = q(".ep-zoom");
+    this.helpEl = q(".ep-help");
+    this.helpBtn = q(".ep-help-btn");
+    this.typingBox = q(".ep-typing");
+    this.typingLabel = q(".ep-typing-label");
+    this.zoom = 1;
+    this.lastWheel = 0;
+    this.pauseSelector = "";
     this.utterances = [];
     this.starts = [];
     this.lineEls = [];
@@ -131,6 +145,29 @@ class Player {
     button(this.root.querySelector(".ep-back"), () => this.skip(-SKIP_S));
     button(this.root.querySelector(".ep-fwd"), () => this.skip(SKIP_S));
     button(this.root.querySelector(".ep-pin"), () => this.pin());
+    button(this.root.querySelector(".ep-zoom-in"), () => this.setZoom(this.zoom * 2));
+    button(this.root.querySelector(".ep-zoom-out"), () => this.setZoom(this.zoom / 2));
+    button(this.helpBtn, () => this.toggleHelp());
+    this.on(
+      this.scroll,
+      "wheel",
+      (ev) => {
+        // Vertical wheel over the waveform zooms around the pointer; sideways pans.
+        if (Math.abs(ev.deltaY) <= Math.abs(ev.deltaX) || !(this.duration > 0)) return;
+        ev.preventDefault();
+        const now = Date.now();
+        if (now - this.lastWheel < WHEEL_GAP_MS) return;
+        this.lastWheel = now;
+        const box = this.track.getBoundingClientRect();
+        const t = box.width > 0 ? ((ev.clientX - box.left) / box.width) * this.duration : undefined;
+        this.setZoom(ev.deltaY < 0 ? this.zoom * 2 : this.zoom / 2, t);
+      },
+      { passive: false },
+    );
+    this.typingBox.checked = readSetting(TYPING_SETTING) !== "0";
+    this.on(this.typingBox, "change", () => {
+      writeSetting(TYPING_SETTING, this.typingBox.checked ? "1" : "0");
+    });
     this.on(this.rateSel, "change", () => {
       a.playbackRate = parseFloat(this.rateSel.value) || 1;
     });
@@ -246,6 +283,9 @@ class Player {
     this.markers = Array.isArray(data.markers) ? data.markers : [];
     // Pinning is for scorers; a read-only player (an agent's feedback) hides it.
     this.allowPin = data.allow_pin !== false;
+    // Where the page's comment text is typed: typing there pauses playback (a setting).
+    this.pauseSelector = typeof data.pause_while_typing_in === "string" ? data.pause_while_typing_in : "";
+    this.typingLabel.hidden = !this.pauseSelector;
     this.noPinReason = String(data.no_pin_reason || "");
     this.root.querySelector(".ep-pin").hidden = !this.allowPin;
 
@@ -426,12 +466,67 @@ class Player {
     const pct = this.duration > 0 ? Math.min(100, (t / this.duration) * 100) : 0;
     this.playhead.style.left = `${pct}%`;
     this.progress.style.width = `${pct}%`;
+    if (this.zoom > 1 && this.duration > 0) this.keepInView(t);
     const second = Math.floor(t);
     if (second !== this.shownSecond) {
       this.shownSecond = second;
       this.curEl.textContent = fmt(t);
     }
     this.syncTranscript(t);
+  }
+
+  // ------------------------------------------------------------ zoom, help, typing
+
+  // Zoom to z (a power of two, 1 = the whole call), keeping the moment `anchor` (default:
+  // the playhead) where it is on screen.
+  setZoom(z, anchor) {
+    const view = this.scroll.clientWidth || 1;
+    const widest = Math.max(1, MAX_CANVAS_PX / (view * (window.devicePixelRatio || 1)));
+    let zoom = 1;
+    while (zoom * 2 <= Math.min(MAX_ZOOM, widest, z)) zoom *= 2;
+    if (zoom === this.zoom) return;
+    const dur = this.duration;
+    const t = finite(anchor) ? anchor : this.audio.currentTime || 0;
+    const before = this.track.clientWidth || view;
+    const onScreen = dur > 0 ? (t / dur) * before - this.scroll.scrollLeft : view / 2;
+    this.zoom = zoom;
+    this.track.style.width = `${zoom * 100}%`;
+    this.zoomEl.textContent = `${zoom}×`;
+    this.root.dataset.zoom = String(zoom);
+    this.draw();
+    if (dur > 0) {
+      const x = (t / dur) * this.track.clientWidth;
+      this.scroll.scrollLeft = Math.max(0, x - Math.min(Math.max(onScreen, 0), view));
+    }
+  }
+
+  keepInView(t) {
+    const view = this.scroll.clientWidth;
+    const x = (t / this.duration) * this.track.clientWidth;
+    const left = this.scroll.scrollLeft;
+    if (x < left || x > left + view - 8) this.scroll.scrollLeft = Math.max(0, x - view * 0.1);
+  }
+
+  toggleHelp(show) {
+    const open = show === undefined ? this.helpEl.hidden : show;
+    this.helpEl.hidden = !open;
+    this.helpBtn.setAttribute("aria-expanded", String(open));
+  }
+
+  // Typing a comment (where the page said) pauses playback, unless switched off.
+  typedIn(el) {
+    if (!this.pauseSelector || !this.typingBox.checked || this.audio.paused) return;
+    if (!(el instanceof Element) || !this.root.isConnected) return;
+    let match = false;
+    try {
+      match = el.matches(this.pauseSelector);
+    } catch {
+      return; // not a valid selector: never pause
+    }
+    if (match) {
+      this.pause();
+      this.status("Paused while you type a comment");
+    }
   }
 
   // ------------------------------------------------------------ transcript pane
@@ -827,7 +922,11 @@ class Player {
     this.audio.load(); // aborts any download in flight
     players.delete(this.parent);
     if (activePlayer === this) activePlayer = null;
-    if (players.size === 0) window.removeEventListener("keydown", onKeyDown, true);
+    if (players.size === 0) {
+      window.removeEventListener("keydown", onKeyDown, true);
+      document.removeEventListener("pointerdown", onPointerDown, true);
+      document.removeEventListener("input", onTyped, true);
+    }
   }
 }
 
@@ -858,6 +957,62 @@ function currentPlayer() {
   return last;
 }
 
+function readSetting(name) {
+  try {
+    return window.localStorage.getItem(name);
+  } catch {
+    return null; // storage blocked: defaults
+  }
+}
+
+function writeSetting(name, value) {
+  try {
+    window.localStorage.setItem(name, value);
+  } catch {
+    // storage blocked: the setting lasts this page only
+  }
+}
+
+// The rubric item being scored: the radio group holding the focus, else the one last
+// clicked (a click elsewhere forgets it).
+let lastItem = null;
+
+function itemGroup(target) {
+  if (!(target instanceof Element)) return null;
+  const tag = target.tagName;
+  const typing =
+    tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable ||
+    (tag === "INPUT" && target.type !== "radio");
+  if (typing) return null;
+  const here = target.closest("[data-testid=stRadio]");
+  if (here) return here;
+  return lastItem && lastItem.isConnected ? lastItem : null;
+}
+
+// Click the option of `group` labelled `label` ("3", "N/A"); false if there is none or
+// it is disabled (a submitted evaluation, an item without N/A).
+function chooseLevel(group, label) {
+  for (const option of group.querySelectorAll("label")) {
+    const input = option.querySelector("input[type=radio]");
+    if (!input || option.textContent.trim() !== label) continue;
+    if (input.disabled) return false;
+    if (!input.checked) option.click();
+    input.focus({ preventScroll: true });
+    return true;
+  }
+  return false;
+}
+
+function onPointerDown(ev) {
+  const target = ev.composedPath()[0];
+  lastItem = target instanceof Element ? target.closest("[data-testid=stRadio]") : null;
+}
+
+function onTyped(ev) {
+  const target = ev.composedPath()[0];
+  for (const p of players.values()) p.typedIn(target);
+}
+
 function onKeyDown(ev) {
   if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
   const player = currentPlayer();
@@ -865,9 +1020,26 @@ function onKeyDown(ev) {
   // composedPath()[0] is the real target even inside a shadow root (ev.target is
   // retargeted to the shadow host).
   const target = ev.composedPath()[0];
-  if (ownsKeys(target)) return;
   const key = ev.key;
-  if (key === " " || key === "Spacebar") {
+  if (/^[1-5]$/.test(key) || key === "n" || key === "N") {
+    // Number keys score the item being worked on; N is its N/A.
+    const group = itemGroup(target);
+    if (group && !ev.repeat && chooseLevel(group, /^[nN]$/.test(key) ? "N/A" : key)) {
+      ev.preventDefault();
+      ev.stopPropagation();
+    }
+    if (group) return;
+  }
+  if (ownsKeys(target)) return;
+  if (key === "?") {
+    player.toggleHelp();
+  } else if (key === "Escape" && !player.helpEl.hidden) {
+    player.toggleHelp(false);
+  } else if (key === "+" || key === "=") {
+    player.setZoom(player.zoom * 2);
+  } else if (key === "-" || key === "_") {
+    player.setZoom(player.zoom / 2);
+  } else if (key === " " || key === "Spacebar") {
     if (target instanceof Element && target.closest(ACTIVATABLE)) return; // native click
     if (!ev.repeat) player.toggle();
   } else if (key === "ArrowLeft") {
@@ -898,6 +1070,8 @@ export default function (component) {
     players.set(parentElement, player);
     // Capture phase on window runs before Streamlit's own document-level hotkeys.
     window.addEventListener("keydown", onKeyDown, true);
+    document.addEventListener("pointerdown", onPointerDown, true); // adding twice is a no-op
+    document.addEventListener("input", onTyped, true);
   }
   player.update(data || {}, setStateValue);
 

@@ -150,6 +150,13 @@ def _runs(page) -> int:
     return int(_text_value(page, "runs"))
 
 
+def wait_for_app_idle(page) -> None:
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stApp]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'"
+    )
+
+
 def _play(page) -> None:
     page.locator(".ep-play").click()
     _wait_audio(page, "!a.paused && a.currentTime > 0.3")
@@ -393,3 +400,97 @@ def test_a_hold_shows_as_a_band_over_its_whole_length(page, server) -> None:
     assert abs(box["x"] - (strip["x"] + strip["width"] * 25 / 30)) < 3
     band.click()
     _wait_audio(page, "a.currentTime >= 25 && a.currentTime < 26.5")
+
+
+# ------------------------------------------------------------------ scoring flow (issue 14)
+
+
+@pytest.mark.browser
+def test_number_keys_score_the_item_being_worked_on(page, server) -> None:
+    _open(page, server)
+    item = page.locator("[data-testid=stRadio]", has_text="Item one")
+    item.get_by_text("2", exact=True).click()
+    expect(page.get_by_text("item_one=2")).to_be_visible()
+    page.keyboard.press("4")
+    expect(page.get_by_text("item_one=4")).to_be_visible()
+    page.keyboard.press("n")
+    expect(page.get_by_text("item_one=N/A")).to_be_visible()
+    # A click elsewhere leaves the item: the keys no longer score it.
+    page.locator("h1").click()
+    page.keyboard.press("1")
+    wait_for_app_idle(page)
+    expect(page.get_by_text("item_one=N/A")).to_be_visible()
+    # In a text field a digit is just typed.
+    page.get_by_label("Notes").click()
+    page.keyboard.type("3")
+    expect(page.get_by_label("Notes")).to_have_value("3")
+    expect(page.get_by_text("item_one=N/A")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_question_mark_shows_the_shortcuts(page, server) -> None:
+    _open(page, server)
+    help_box = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_box).to_be_hidden()
+    page.locator("h1").click()
+    page.keyboard.press("?")
+    expect(help_box).to_be_visible()
+    expect(help_box).to_contain_text("Score the item you are on")
+    page.keyboard.press("Escape")
+    expect(help_box).to_be_hidden()
+    page.get_by_role("button", name="Keyboard shortcuts (?)").click()
+    expect(help_box).to_be_visible()
+
+
+@pytest.mark.browser
+def test_the_waveform_zooms_with_keys_buttons_and_the_wheel(page, server) -> None:
+    _open(page, server)
+    scroll = page.locator(".ep-scroll")
+    view = scroll.evaluate("e => e.clientWidth")
+    track = page.locator(".ep-track")
+    page.locator("h1").click()
+    page.keyboard.press("+")
+    expect(page.locator(".ep-zoom")).to_have_text("2×")
+    assert track.evaluate("e => e.clientWidth") == pytest.approx(2 * view, abs=2)
+    page.get_by_role("button", name="Zoom in (+)").click()
+    expect(page.locator(".ep-zoom")).to_have_text("4×")
+    # The canvas is redrawn at the new width, and a click still seeks to the right moment.
+    assert page.locator(".ep-canvas").evaluate("e => e.clientWidth") == pytest.approx(
+        4 * view, abs=4
+    )
+    page.locator(".ep-mk[data-kind=silence]").click()  # 20 s: scrolled into view first
+    _wait_audio(page, "a.currentTime >= 20 && a.currentTime < 22")
+    page.locator(".ep-play").click()
+    _wait_audio(page, "a.paused")
+    page.keyboard.press("-")
+    expect(page.locator(".ep-zoom")).to_have_text("2×")
+    box = scroll.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -200)
+    expect(page.locator(".ep-zoom")).to_have_text("4×")
+    page.wait_for_timeout(200)  # the next gesture (one step per gesture)
+    page.mouse.wheel(0, 200)
+    expect(page.locator(".ep-zoom")).to_have_text("2×")
+
+
+@pytest.mark.browser
+def test_typing_a_comment_pauses_playback_unless_switched_off(page, server) -> None:
+    _open(page, server)
+    setting = page.get_by_label("Pause while I type a comment")
+    expect(setting).to_be_checked()
+    _play(page)
+    page.get_by_label("Comment text").click()
+    page.keyboard.type("Agent")
+    _wait_audio(page, "a.paused")
+    expect(page.locator(".ep-status")).to_have_text("Paused while you type a comment")
+    # Typing elsewhere (the notes) never pauses; and with the setting off, neither does this.
+    setting.uncheck()
+    _play(page)
+    page.get_by_label("Comment text").click()
+    page.keyboard.type(" talks")
+    page.get_by_label("Notes").click()
+    page.keyboard.type("x")
+    _wait_audio(page, "!a.paused && a.currentTime > 1.5")
+    page.reload()
+    page.locator("audio").wait_for(state="attached")
+    expect(page.get_by_label("Pause while I type a comment")).not_to_be_checked()

@@ -91,3 +91,33 @@ def test_the_comment_form_keeps_the_text_on_a_refused_save_and_bounds_the_time(p
     expect(box).to_have_value("The agent talks over the customer's account number")
     expect(at).to_have_value(re.compile(r"^3(\.0+)?$"))
     assert all("account number" not in c.text for c in open_draft(sup, call.id).comments)
+
+
+def test_number_keys_score_the_item_being_worked_on_and_typing_a_comment_pauses(page, earshot_app):
+    call = earshot_app.calls[0]  # a draft of sup.north's (the tests above)
+    sup = authenticate("sup.north", PASSWORD)
+    _open_score(page, earshot_app, call.id)
+    first = page.locator("[data-testid=stRadio]").nth(0)  # "Gives the customer the floor"
+    first.get_by_text("2", exact=True).click()
+    expect(first.get_by_role("radio", name="2")).to_be_checked()
+    wait_for_app(page)
+    page.keyboard.press("4")  # the item being worked on: saved as a click is
+    expect(first.get_by_role("radio", name="4")).to_be_checked()
+    wait_for_app(page)
+    for _ in range(100):  # the autosave runs on the server: read it back
+        stored = open_draft(sup, call.id).items.get("stop_talking")
+        if stored is not None and stored.value == 4:
+            break
+        page.wait_for_timeout(100)
+    assert open_draft(sup, call.id).items["stop_talking"].value == 4
+
+    # Typing a comment pauses the audio (the player's setting, on by default).
+    page.locator(".ep-play").click()
+    audio = page.locator("audio")
+    expect(audio).to_have_js_property("paused", False)
+    page.locator(".ep-pin").click()
+    box = page.get_by_label("Comment", exact=True)
+    box.click()
+    box.press_sequentially("Asks for the account")
+    expect(audio).to_have_js_property("paused", True)
+    expect(page.locator(".ep-status")).to_have_text("Paused while you type a comment")
