@@ -31,6 +31,7 @@ from ui.remembered_login import (
     store_session_cookie,
 )
 from ui.session import (
+    admit_page,
     browser_address,
     check_session,
     current_session,
@@ -67,6 +68,9 @@ PAGES = {
     "pages/account.py": ("Account", ":material/key:", {"admin", "supervisor", "agent"}),
     "pages/single_sign_on.py": ("Single sign-on", ":material/badge:", {"admin"}),
 }
+HOME = "pages/home.py"
+# A page's address (the default page's is "") -> its row of the table.
+PAGE_AT_ADDRESS = {("" if path == HOME else Path(path).stem): row for path, row in PAGES.items()}
 SECTIONS = {
     "pages/home.py": "Earshot",
     "pages/notifications.py": "Earshot",
@@ -154,17 +158,13 @@ def password_change_page() -> None:
     change_password_form(actor, key="required_password_change")
 
 
-def not_for_this_role(title: str, roles: set[str]) -> Callable[[], None]:
-    """The page at a page's address for a role that may not use it."""
+def not_for_this_role(title: str) -> Callable[[], None]:
+    """The page at a page's address for a role that may not use it: the shell admits it
+    with the page's own roles, so the check says whom it is for."""
 
     def page() -> None:
-        actor = require_actor()
         st.title(title)
-        st.warning(
-            f"{title} is not available to {actor.role} users: it is for "
-            f"{' and '.join(sorted(roles))} users."
-        )
-        st.page_link("pages/home.py", label="Go to the Overview", icon=":material/home:")
+        require_actor()
 
     return page
 
@@ -180,12 +180,12 @@ def pages_for(actor: Actor) -> dict[str, list]:
     if made is not None and made[0] == (actor.role, titles):
         return made[1]
     sections: dict[str, list] = {}
-    for (path, (name, icon, roles)), title in zip(PAGES.items(), titles, strict=True):
+    for (path, (name, icon, _)), title in zip(PAGES.items(), titles, strict=True):
         if title is None:
             # Its address still answers, saying whom the page is for (not a silent
             # jump to the Overview); hidden, so the menu stays the role's own.
             page = st.Page(
-                not_for_this_role(name, roles),
+                not_for_this_role(name),
                 title=name,
                 url_path=Path(path).stem,
                 visibility="hidden",
@@ -248,15 +248,22 @@ def run_app() -> None:
             position="hidden",
         ).run()
     elif info is not None and info.password_change_due:
-        st.navigation(
+        page = st.navigation(
             [st.Page(password_change_page, title="Choose your password", icon=":material/key:")]
-        ).run()
+        )
+        admit_page(page.title, {actor.role})
+        page.run()
     elif actor.role == NO_ROLE:
-        st.navigation(
+        page = st.navigation(
             [st.Page(waiting_for_a_role_page, title="Welcome", icon=":material/hourglass:")]
-        ).run()
+        )
+        admit_page(page.title, {actor.role})
+        page.run()
     else:
-        st.navigation(pages_for(actor)).run()
+        page = st.navigation(pages_for(actor))
+        title, _, roles = PAGE_AT_ADDRESS[page.url_path]
+        admit_page(title, roles)  # the page's require_actor() checks the actor against them
+        page.run()
 
 
 # A database that cannot be reached, anywhere in this run, shows one clear state and

@@ -48,7 +48,7 @@ NA = "N/A"
 NOT_SET = "—"
 SERVICE_ERRORS = EarshotError
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 state = st.session_state
 st.title("Calibration")
 st.caption(

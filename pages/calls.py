@@ -29,7 +29,7 @@ from ui.times import reader_zone
 TRANSCRIPT_TYPES = ["vtt", "srt", "json"]
 JOB_LABELS = {"listen": "listening", "transcribe": "recognition"}
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 st.title("Calls")
 
 

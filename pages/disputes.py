@@ -32,7 +32,7 @@ NA = "N/A"
 DECISION_LABELS = {ACCEPTED: "Accept", PARTLY_ACCEPTED: "Partly accept", REJECTED: "Reject"}
 ERRORS = EarshotError
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 state = st.session_state
 st.title("Disputes")
 st.caption(

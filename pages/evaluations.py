@@ -26,7 +26,7 @@ from ui.replies import reply_thread
 from ui.session import require_actor
 
 ANY = "Any"
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 linked = st.query_params.get("evaluation", "")
 st.title("Evaluations")
 st.caption("Every evaluation you may read: your own, and your team's colleagues'.")

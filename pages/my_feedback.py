@@ -82,7 +82,7 @@ def evaluations_table(rows: list, selected: int | None) -> pa.Table:
     )
 
 
-actor = require_actor("agent")
+actor = require_actor()
 state = st.session_state
 st.title("My feedback")
 if flash := state.pop("feedback_flash", None):

@@ -20,7 +20,7 @@ from scoring.errors import EarshotError
 from ui.format import local_date, mmss, plain
 from ui.session import require_actor
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 st.title("My assignments")
 
 if notice := st.session_state.pop("assignment_notice", None):

@@ -22,7 +22,7 @@ from ui.session import require_actor
 NA = "N/A"
 ED = "rx"  # prefix of the editor's widget keys
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 st.title("Rubrics")
 if notice := st.session_state.pop(f"{ED}_notice", None):
     st.success(plain(notice))

@@ -42,7 +42,7 @@ PERIOD_LABELS = {
     "monthly": "Monthly",
 }
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 st.title("Sampling plans")
 st.caption(
     "A plan decides which calls are reviewed, by whom and by when. The worker runs every "

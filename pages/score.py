@@ -52,7 +52,7 @@ RUBRIC_PANE_PX = 640
 SAVE_ERRORS = EarshotError
 Saved = TypeVar("Saved")
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 call_id = parse_id(st.query_params.get("call", ""))
 if call_id is None:
     st.title("Score a call")

@@ -11,7 +11,7 @@ from ui.format import plain
 from ui.session import require_actor, show_denied
 from ui.sso import sso_configured
 
-actor = require_actor("admin")
+actor = require_actor()
 st.title("Single sign-on")
 if sso_configured():
     st.success("An identity provider is configured ([auth] in secrets.toml).")

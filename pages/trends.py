@@ -46,7 +46,7 @@ from ui.session import require_actor, show_denied
 ANY = None
 DEFAULT_WEEKS = 12
 
-actor = require_actor("admin", "supervisor")
+actor = require_actor()
 st.title("Trends")
 try:
     options = filter_options(actor)

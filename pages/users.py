@@ -21,7 +21,7 @@ ADD_FIELDS = ("add_username", "add_display_name", "add_team", "add_new_team", "a
 NOTICE = "users_notice"  # what the last change did, shown after the rerun
 PENDING = "users_pending"  # a change waiting for its confirmation
 
-actor = require_actor("admin")
+actor = require_actor()
 st.title("Users")
 if notice := st.session_state.pop(NOTICE, None):
     st.success(plain(notice[0]))

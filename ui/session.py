@@ -8,7 +8,7 @@ ago; the login page then says why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import streamlit as st
 
@@ -21,6 +21,8 @@ from ui.remembered_login import trusted_proxies
 ACTOR_KEY = "actor"
 SESSION_KEY = "session_info"
 NOTICE_KEY = "login_notice"  # why the last session ended, for the login page
+PAGE_KEY = "_admitted_page"  # (title, roles) of the page the shell is running
+NOT_FROM_THE_MENU = "This page opens from Earshot's menu."
 
 
 def current_actor() -> Actor | None:
@@ -31,8 +33,22 @@ def current_session() -> SessionInfo | None:
     return st.session_state.get(SESSION_KEY)
 
 
-def require_actor(*roles: str) -> Actor:
-    """The logged-in actor; stops the page with a clear message for anyone else."""
+def admit_page(title: str, roles: Collection[str]) -> None:
+    """The shell, before it runs a page: the page's title and the roles it is for, from
+    workbench.py's page table (the one place a page's roles are set)."""
+    st.session_state[PAGE_KEY] = (title, frozenset(roles))
+
+
+def not_available(title: str, role: str, roles: Collection[str]) -> str:
+    """What a page says to a role it is not for."""
+    allowed = " and ".join(sorted(roles))
+    return f"{title} is not available to {role} users: it is for {allowed} users."
+
+
+def require_actor() -> Actor:
+    """The logged-in actor, for the page the shell admitted (`admit_page`); stops the page
+    with a clear message for anyone else, before it reads any data. A page run outside
+    workbench.py was admitted by nobody and is refused whatever the role."""
     actor = current_actor()
     if actor is None:
         st.warning("Please log in.")
@@ -41,8 +57,13 @@ def require_actor(*roles: str) -> Actor:
         # Drawn by each page (not by workbench.py) so the button belongs to the page run.
         st.text(f"{actor.display_name} ({actor.role})")
         st.button("Log out", icon=":material/logout:", key="logout", on_click=log_out)
-    if roles and actor.role not in roles:
-        st.error(f"This page is for {' or '.join(roles)} users; you are logged in as {actor.role}.")
+    admitted: tuple[str, frozenset[str]] | None = st.session_state.get(PAGE_KEY)
+    if admitted is None:
+        st.error(NOT_FROM_THE_MENU)
+        st.stop()
+    title, roles = admitted
+    if actor.role not in roles:
+        st.warning(not_available(title, actor.role, roles))
         st.stop()
     return actor
 

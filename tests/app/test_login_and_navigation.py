@@ -1,5 +1,6 @@
 """Login, logout and role-based navigation through the real workbench script."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.app.conftest import APP, TIMEOUT, open_page
 from tests.app.test_sampling_pages import add_calls
 from tests.factories import PASSWORD, make_call, make_world
+from ui.session import NOT_FROM_THE_MENU
 
 
 def _log_in(username: str, password: str):
@@ -158,3 +160,35 @@ def test_my_assignments_in_the_navigation_counts_what_is_due_today_and_overdue(a
     # No count for anyone without: South's supervisor sees the bare title, an agent no entry.
     assert _nav_titles(open_page(world.sup_south))["queue.py"] == "My assignments"
     assert "queue.py" not in _nav_titles(open_page(world.agent_north))
+
+
+PAGE_FILES = sorted((Path(APP).parent / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("page", PAGE_FILES, ids=lambda p: p.name)
+def test_a_page_asks_the_shell_for_its_actor_and_names_no_roles(page):
+    """workbench.py's page table is the one place a page's roles are set (issue 12):
+    each page asks for its actor once, at its top, with no roles of its own."""
+    calls = re.findall(r"require_actor\((.*?)\)", page.read_text())
+    assert calls == [""], f"{page.name} passes roles to require_actor: {calls}"
+
+
+@pytest.mark.parametrize(
+    ("page", "who"),
+    [
+        ("pages/users.py", "admin"),
+        ("pages/score.py", "sup_north"),
+        ("pages/home.py", "agent_north"),
+    ],
+)
+def test_a_page_run_outside_the_shell_refuses_even_its_own_role(app_db, page, who):
+    """Outside workbench.py nobody has told the page whom it is for: it refuses before
+    reading any data, whatever the user's role."""
+    world = make_world()
+    alone = AppTest.from_file(str(Path(APP).parent / page), default_timeout=TIMEOUT)
+    alone.session_state["actor"] = getattr(world, who)
+    alone.query_params["call"] = "1"
+    alone.run()
+    assert not alone.exception
+    assert [e.value for e in alone.error] == [NOT_FROM_THE_MENU]
+    assert not alone.dataframe and not alone.radio and not alone.metric and not alone.title
