@@ -60,6 +60,19 @@ def test_every_call_gets_a_transcript_that_the_search_finds(seeded):
     assert hidden
 
 
+def test_lines_stored_after_the_seed_are_indexed_again(seeded):
+    # SQLite's seeding builds the FTS5 index in one go and puts the insert trigger back.
+    engine, result = seeded
+    seed_transcripts(engine, SCALE)
+    with engine.begin() as conn:
+        row = conn.execute(select(TranscriptUtterance).limit(1)).mappings().one()
+        conn.execute(
+            TranscriptUtterance.__table__.insert(),
+            {**row, "id": None, "seq": 99, "text": "The kumquat tree is back."},
+        )
+    assert len(search_transcripts(result.admin, "kumquat")) == 1
+
+
 def test_seeding_transcripts_twice_is_refused(seeded):
     engine, _ = seeded
     seed_transcripts(engine, SCALE)
