@@ -89,3 +89,68 @@ def test_other_teams_and_agents_cannot_open_the_call(setup):
     at = open_page(world.sup_south, SCORE, {"call": str(call.id)})
     assert "not found or is not yours" in at.error[0].value
     assert not at.radio
+
+
+def _evaluations(call_id):
+    from sqlmodel import select
+
+    from db.engine import read_scope
+    from db.models import Evaluation
+
+    with read_scope() as session:
+        return session.exec(select(Evaluation).where(Evaluation.call_id == call_id)).all()
+
+
+def test_opening_writes_nothing_and_the_first_score_creates_the_draft(setup):
+    world, call = setup
+    at = open_page(world.sup_north, SCORE, {"call": str(call.id)})
+    assert not at.exception and len(at.radio) == 10
+    assert _evaluations(call.id) == []  # issue 14, bug 1: looking is not drafting
+    _radio(at, "be_patient").set_value(2).run()
+    assert not at.exception
+    (draft,) = _evaluations(call.id)
+    assert draft.status == "draft" and draft.scorer_id == world.sup_north.id
+    _radio(at, "stop_talking").set_value(4).run()  # the next save goes to the same draft
+    assert len(_evaluations(call.id)) == 1
+    assert get_evaluation(world.sup_north, draft.id).items["stop_talking"].value == 4
+
+
+def test_a_draft_is_discarded_after_its_confirmation(setup):
+    world, call = setup
+    at = open_page(world.sup_north, SCORE, {"call": str(call.id)})
+    _radio(at, "be_patient").set_value(2).run()
+    assert len(_evaluations(call.id)) == 1
+    next(b for b in at.button if b.label == "Yes, discard this draft").click().run()
+    assert not at.exception
+    assert _evaluations(call.id) == []
+    assert _radio(at, "be_patient").value is None  # the page shows the call unscored again
+
+
+def test_a_colleagues_evaluation_is_named_and_a_second_needs_a_choice(setup):
+    from tests.factories import submit_evaluation
+
+    world, call = setup
+    submit_evaluation(world.sup_north, call.id)
+    at = open_page(world.admin, SCORE, {"call": str(call.id)})
+    assert any("Sup.North" in m.value and "evaluated this call" in m.value for m in at.markdown)
+    assert all(r.disabled for r in at.radio)
+    next(b for b in at.button if b.label == "Start a second evaluation").click().run()
+    assert not any(r.disabled for r in at.radio)
+    _radio(at, "be_patient").set_value(3).run()
+    assert not at.exception
+    assert len(_evaluations(call.id)) == 2
+    assert "A second evaluation of this call." in " ".join(c.value for c in at.caption)
+
+
+def test_a_blind_calibration_draft_is_never_named(setup):
+    from db.calibration import create_session
+    from db.evaluations import NewDraft
+
+    world, call = setup
+    session_id = create_session(
+        world.admin, "Blind", [call.id], [world.sup_north.id, world.admin.id]
+    )
+    save_item(world.sup_north, 0, 0, "be_patient", value=2, new=NewDraft(call.id, session_id))
+    at = open_page(world.admin, SCORE, {"call": str(call.id)})
+    assert not any("Sup.North" in m.value for m in at.markdown)
+    assert not any(r.disabled for r in at.radio)
