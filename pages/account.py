@@ -72,7 +72,7 @@ if made:
     else:
         st.success(
             f"Token “{plain(row.name)}” created. Copy it now: it is not shown again "
-            f"(expires {row.expires_at:%Y-%m-%d})."
+            f"(expires {local_date(row.expires_at)})."
         )
         st.code(token, language=None)
 
@@ -88,7 +88,7 @@ for row in tokens:
     used = f", last used {local_date(row.last_used_at)}" if row.last_used_at else ""
     left, right = st.columns([5, 1])
     # The name is the user's own text: shown as text, never as Markdown.
-    left.text(f"{row.name} · {row.hint}… · {state} · expires {row.expires_at:%Y-%m-%d}{used}")
+    left.text(f"{row.name} · {row.hint}… · {state} · expires {local_date(row.expires_at)}{used}")
     if row.revoked_at is None and right.button("Revoke", key=f"revoke_{row.id}"):
         try:
             revoke_token(actor, row.id)
