@@ -191,25 +191,21 @@ def noise(base: str = "interruption", kind: str = "pink", below_db: float = 15.0
 def codec(base: str = "interruption", how: str = "ULAW", rate_out: int = 8000,
           kbps: int = 0) -> Case:  # fmt: skip
     """A round trip through a file: WAV ``how`` (ULAW, ALAW, PCM_16, GSM610 - one mono
-    file per channel, as GSM WAV is mono), MP3 at ``kbps`` for the stereo stream, or
-    OPUS: one mono Ogg Opus stream per party at ``kbps`` each (libsndfile's stereo Opus
-    folds the channels together at these rates), at ``rate_out`` Hz. The label and
-    ``Case.kbps`` give the rate reached."""
+    file per channel, as GSM 6.10 in WAV is mono: libsndfile refuses to write or read a
+    stereo GSM WAV), or one stereo file, MP3 or Ogg OPUS, at ``kbps`` for the whole
+    stereo stream, at ``rate_out`` Hz. The label and ``Case.kbps`` give the rate
+    reached."""
     x, rate, truth = load(base)
     if rate_out != rate:
         x = resample_poly(x, rate_out, rate, axis=0).astype(np.float32)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "call"
         kw: dict[str, Any]
-        if how in ("GSM610", "OPUS"):
+        if how == "GSM610":
             lanes = []
             for c in range(x.shape[1]):
-                lane_file = path.with_suffix(f".{c}.wav" if how == "GSM610" else f".{c}.ogg")
-                if how == "GSM610":
-                    sf.write(lane_file, x[:, c], rate_out, subtype="GSM610")
-                else:
-                    kw = {"format": "OGG", "subtype": "OPUS"}
-                    kbps = _encode_at(lane_file, x[:, c], rate_out, kw, kbps)
+                lane_file = path.with_suffix(f".{c}.wav")
+                sf.write(lane_file, x[:, c], rate_out, subtype="GSM610")
                 lane, got = read_audio(lane_file)
                 lanes.append(lane[:, 0])
             n = min(len(lane) for lane in lanes)
@@ -220,6 +216,10 @@ def codec(base: str = "interruption", how: str = "ULAW", rate_out: int = 8000,
             if how == "MP3":
                 kw = {"format": "MP3", "subtype": "MPEG_LAYER_III"}
                 file = path.with_suffix(".mp3")
+                kbps = _encode_at(file, x, rate_out, kw, kbps)
+            elif how == "OPUS":
+                kw = {"format": "OGG", "subtype": "OPUS"}
+                file = path.with_suffix(".ogg")
                 kbps = _encode_at(file, x, rate_out, kw, kbps)
             else:
                 sf.write(file, x, rate_out, **kw)
@@ -414,8 +414,10 @@ CONDITIONS: dict[str, Callable[[], Case]] = {
     "gsm_8k": lambda: codec("backchannels", how="GSM610"),
     "mp3_32k": lambda: codec(how="MP3", kbps=32),
     "mp3_64k": lambda: codec("backchannels", how="MP3", kbps=64),
-    "opus_16k": lambda: codec("backchannels", how="OPUS", kbps=16),
-    "opus_24k": lambda: codec(how="OPUS", kbps=24, rate_out=16000),
+    # stereo Ogg Opus; the rate is the whole stream's (16 or 24 kbit/s per channel)
+    "opus_16k": lambda: codec("backchannels", how="OPUS", kbps=32),
+    "opus_24k": lambda: codec(how="OPUS", kbps=48, rate_out=16000),
+    "opus_24k_stream": lambda: codec(how="OPUS", kbps=24),
     "pcm_16k": lambda: codec("silence", how="PCM_16", rate_out=16000),
     "pcm_44k": lambda: codec("backchannels", how="PCM_16", rate_out=44100),
     "pcm_48k": lambda: codec(how="PCM_16", rate_out=48000),

@@ -44,11 +44,45 @@ def test_the_conditions_are_what_they_claim():
 
 @pytest.mark.parametrize(
     ("name", "low", "high"),
-    [("mp3_32k", 31, 40), ("mp3_64k", 56, 65), ("opus_16k", 15, 17), ("opus_24k", 22, 25)],
-)
+    [("mp3_32k", 31, 40), ("mp3_64k", 56, 65), ("opus_16k", 31, 34), ("opus_24k", 46, 50),
+     ("opus_24k_stream", 23, 25)],
+)  # fmt: skip
 def test_lossy_codecs_run_at_the_rates_the_issue_names(name, low, high):
+    """Rates of the whole stereo stream: Opus at 16 and 24 kbit/s per channel, and one
+    stereo stream at 24 kbit/s in all."""
     case = CONDITIONS[name]()
     assert low <= case.kbps <= high, case.name
+
+
+@pytest.mark.parametrize("name", ["opus_16k", "opus_24k", "opus_24k_stream"])
+def test_the_opus_conditions_are_one_stereo_file(name, monkeypatch):
+    """One stereo Ogg Opus file, read back as two channels that still differ."""
+    import listening_conditions
+
+    written: list[dict] = []
+    real = listening_conditions.sf.write
+
+    def spy(file, data, rate, **kw):
+        written.append({"file": str(file), "shape": np.shape(data), **kw})
+        return real(file, data, rate, **kw)
+
+    monkeypatch.setattr(listening_conditions.sf, "write", spy)
+    case = CONDITIONS[name]()
+    assert {w["file"] for w in written} == {written[-1]["file"]}  # one file, rewritten
+    assert written[-1]["subtype"] == "OPUS" and written[-1]["shape"][1] == 2
+    assert analyze(case.samples, case.rate).channels == 2
+
+
+def test_stereo_opus_at_16_kbits_in_all_is_folded_by_the_encoder_and_read_as_mono():
+    """At 16 kbit/s for the whole stereo stream the Opus encoder folds the two channels
+    into one: no analysis can tell the parties apart any more, and the report says the
+    call is mono instead of giving party metrics that would be wrong."""
+    from listening_conditions import codec
+
+    case = codec("backchannels", how="OPUS", kbps=16)
+    r = analyze(case.samples, case.rate)
+    assert r.channels == 1 and "same audio" in r.params["note"]
+    assert r.summary()["talk_share"] is None
 
 
 def test_open_plan_holds_on_the_numpy_energy_path_too():
@@ -76,6 +110,17 @@ def test_report_from_speech_keeps_holds_out_of_talk_and_silence():
     assert [(s.start_s, s.end_s) for s in r.long_silences] == [(2.0, 5.0)]
     assert r.agent_talk_share == 1.0
     assert [(h.start_s, h.end_s) for h in r.holds] == [(5.0, 29.0)]
+
+
+def test_gsm_610_wav_is_mono_in_libsndfile(tmp_path):
+    """Why the GSM condition is one GSM 6.10 WAV per channel: libsndfile neither writes
+    nor reads a stereo GSM 6.10 file (GSM in WAV is mono by definition)."""
+    import soundfile as sf
+
+    with pytest.raises(sf.LibsndfileError, match="Format not recognised"):
+        sf.write(tmp_path / "stereo.wav", np.zeros((8000, 2)), 8000, subtype="GSM610")
+    sf.write(tmp_path / "mono.wav", np.zeros(8000), 8000, subtype="GSM610")
+    assert sf.info(tmp_path / "mono.wav").channels == 1
 
 
 def test_mono_call_gets_party_metrics_from_its_transcript(condition_results):
