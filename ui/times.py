@@ -41,12 +41,17 @@ def call_offset(seconds: float | None) -> str:
 @cache
 def zone_names() -> tuple[str, ...]:
     """Every IANA time zone name this machine knows (tzdata), sorted."""
-    return tuple(sorted(available_timezones()))
+    return tuple(sorted(_known_zones()))
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def zone_named(name: str | None) -> ZoneInfo | None:
     """The IANA zone ``name`` (e.g. "Europe/Dublin"), or None if empty or unknown."""
-    if not name or name not in zone_names():
+    if not name or name not in _known_zones():
         return None
     try:
         return ZoneInfo(name)
