@@ -282,6 +282,7 @@ class Player {
     this.lanes = Array.isArray(data.lanes) ? data.lanes : [];
     this.markers = Array.isArray(data.markers) ? data.markers : [];
     // Pinning is for scorers; a read-only player (an agent's feedback) hides it.
+    const pinWas = this.allowPin;
     this.allowPin = data.allow_pin !== false;
     // Where the page's comment text is typed: typing there pauses playback (a setting).
     this.pauseSelector = typeof data.pause_while_typing_in === "string" ? data.pause_while_typing_in : "";
@@ -301,7 +302,8 @@ class Player {
     }
 
     const txKey = String(data.transcript_key || "");
-    if (txKey !== this.transcriptKey) {
+    // The lines' Comment buttons follow allow_pin too (e.g. the evaluation was just submitted).
+    if (txKey !== this.transcriptKey || (pinWas !== undefined && pinWas !== this.allowPin)) {
       this.transcriptKey = txKey;
       this.utterances = Array.isArray(data.utterances) ? data.utterances : [];
       this.renderTranscript();

@@ -119,6 +119,8 @@ def page() -> None:
         seek_nonce=state.seek_nonce,
         seek_play=True,  # every seek here is a comment's "Go to": play from there
         pause_while_typing_in=".st-key-comment_text textarea",
+        allow_pin=not state.get("read_only", False),
+        no_pin_reason="Read only: comments are closed.",
         key="player",
     )
     if result is not None and result.pin is not None:
@@ -132,6 +134,7 @@ def page() -> None:
     notes = st.text_area("Notes", key="notes")
     st.text(f"notes_len={len(notes)}")
     st.checkbox("Show banner", key="banner")
+    st.checkbox("Read only", key="read_only")
     st.text_area("Comment text", key="comment_text")
     level = st.radio("Item one", ["1", "2", "3", "4", "5", "N/A"], index=None, key="item_one")
     st.text(f"item_one={level}")

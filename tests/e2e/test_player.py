@@ -494,3 +494,18 @@ def test_typing_a_comment_pauses_playback_unless_switched_off(page, server) -> N
     page.reload()
     page.locator("audio").wait_for(state="attached")
     expect(page.get_by_label("Pause while I type a comment")).not_to_be_checked()
+
+
+@pytest.mark.browser
+def test_a_player_made_read_only_stops_pinning_and_says_why(page, server) -> None:
+    """Issue 14, bug 7: pinning where comments are closed said "Comment pinned"."""
+    _open(page, server)
+    expect(page.locator(".ep-pin")).to_be_visible()
+    page.get_by_text("Read only").click()
+    expect(page.locator(".ep-pin")).to_be_hidden()
+    wait_for_app_idle(page)
+    page.locator("h1").click()
+    page.keyboard.press("c")
+    expect(page.locator(".ep-status")).to_have_text("Read only: comments are closed.")
+    wait_for_app_idle(page)
+    expect(page.get_by_text("pinned_at=None")).to_be_visible()
