@@ -37,7 +37,7 @@ def reply_thread(actor: Actor, evaluation_id: int, key: str, intro: str = "") ->
         return
     st.subheader("Replies")
     if intro:
-        st.caption(intro)
+        st.caption(plain(intro))  # it may carry a name someone typed
     if not replies:
         st.caption("No replies yet.")
     for reply in replies:
