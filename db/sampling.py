@@ -735,51 +735,43 @@ def run_due_plans(now: datetime | None = None) -> list[RunResult]:
 
 
 def _assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
-    """Assignments matching ``where`` with their call, agent, scorer and plan, by id."""
+    """Assignments matching ``where`` with their call, agent, scorer and plan, by due time
+    and id (plain columns: My assignments reads hundreds on every run)."""
     scorer = User.__table__.alias("scorer")  # type: ignore[attr-defined]
     agent = User.__table__.alias("agent")  # type: ignore[attr-defined]
+    a = AssignmentRow
     rows = session.exec(
-        select(
-            AssignmentRow,
+        select(  # type: ignore[call-overload]
+            a.id,
+            a.plan_id,
+            SamplingPlanRow.title,
+            a.call_id,
             Call.external_id,
+            a.agent_id,
+            agent.c.display_name,
+            a.scorer_id,
+            scorer.c.display_name,
             Call.started_at,
             Call.duration_s,
-            agent.c.display_name,
-            scorer.c.display_name,
-            SamplingPlanRow.title,
+            a.due_at,
+            a.reason,
+            a.status,
+            a.ad_hoc,
+            a.note,
+            a.replaced_by,
+            a.evaluation_id,
         )
-        .join(Call, Call.id == AssignmentRow.call_id)
-        .join(agent, agent.c.id == AssignmentRow.agent_id)
-        .join(scorer, scorer.c.id == AssignmentRow.scorer_id)
-        .outerjoin(SamplingPlanRow, SamplingPlanRow.id == AssignmentRow.plan_id)
+        .join(Call, Call.id == a.call_id)
+        .join(agent, agent.c.id == a.agent_id)
+        .join(scorer, scorer.c.id == a.scorer_id)
+        .outerjoin(SamplingPlanRow, SamplingPlanRow.id == a.plan_id)
         .where(*where)
-        .order_by(col(AssignmentRow.due_at), col(AssignmentRow.id))
+        .order_by(col(a.due_at), col(a.id))
     ).all()
-    views = []
-    for a, external_id, started_at, duration_s, agent_name, scorer_name, plan_title in rows:
-        views.append(
-            AssignmentView(
-                a.id,
-                a.plan_id,
-                plan_title or AD_HOC,
-                a.call_id,
-                external_id,
-                a.agent_id,
-                agent_name,
-                a.scorer_id,
-                scorer_name,
-                started_at,
-                duration_s,
-                a.due_at,
-                a.reason,
-                a.status,
-                a.ad_hoc,
-                a.note,
-                a.replaced_by,
-                a.evaluation_id,
-            )
-        )
-    return views
+    return [
+        AssignmentView(i, plan_id, plan_title or AD_HOC, *rest)
+        for i, plan_id, plan_title, *rest in rows
+    ]
 
 
 def my_assignments(actor: Actor, now: datetime | None = None) -> MyAssignments:
@@ -806,7 +798,7 @@ def my_assignments(actor: Actor, now: datetime | None = None) -> MyAssignments:
             .order_by(col(Evaluation.updated_at).desc())
         ).all()
     by_call = {int(call_id): int(ev_id) for ev_id, call_id, _ in drafts}
-    views = [_with_draft(v, by_call.get(v.call_id)) for v in views]
+    views = [_with_draft(v, by_call[v.call_id]) if v.call_id in by_call else v for v in views]
     overdue = [v for v in views if v.due_at is not None and v.due_at <= now]
     today = [v for v in views if v.due_at is not None and now < v.due_at <= tomorrow]
     upcoming = [v for v in views if v.due_at is None or v.due_at > tomorrow]

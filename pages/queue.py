@@ -17,11 +17,13 @@ from db.sampling import (
 )
 from db.users import list_agents
 from scoring.errors import EarshotError
-from ui.format import local_date, mmss, plain
+from ui.format import mmss, plain
 from ui.session import require_actor
+from ui.times import local_time, reader_zone
 
 actor = require_actor()
 st.title("My assignments")
+zone = reader_zone()  # once per run, not once per cell
 
 if notice := st.session_state.pop("assignment_notice", None):
     st.success(plain(notice))
@@ -42,9 +44,9 @@ if assigned:
                 "When": [when[a.id] for a in assigned],
                 "Call": [a.external_id for a in assigned],
                 "Agent": [a.agent for a in assigned],
-                "Started": [local_date(a.started_at) for a in assigned],
+                "Started": [local_time(a.started_at, zone) for a in assigned],
                 "Length": [mmss(a.duration_s) for a in assigned],
-                "Due": [local_date(a.due_at) for a in assigned],
+                "Due": [local_time(a.due_at, zone) for a in assigned],
                 "Why": [a.reason for a in assigned],
                 "Plan": [a.plan_title for a in assigned],
                 "Your draft": ["draft" if a.draft_id else "" for a in assigned],
@@ -128,7 +130,7 @@ picked = st.dataframe(
         {
             "Call": [r.external_id for r in rows],
             "Agent": [r.agent for r in rows],
-            "Started": [local_date(r.started_at) for r in rows],
+            "Started": [local_time(r.started_at, zone) for r in rows],
             "Length": [mmss(r.duration_s) for r in rows],
             "Your draft": [
                 ("draft" if r.draft_total is None else f"draft · {r.draft_total:.0f}")
