@@ -5,7 +5,7 @@ Text people typed (titles, names, notes, comments) is drawn with st.text or in t
 never as markdown or HTML.
 """
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 
 import pandas as pd
 import streamlit as st
@@ -43,6 +43,7 @@ from scoring.ids import parse_id
 from scoring.suggestions import MIN_PAIRS
 from ui.format import local_date, mmss, plain
 from ui.session import require_actor
+from ui.times import reader_zone
 
 NA = "N/A"
 NOT_SET = "—"
@@ -92,7 +93,8 @@ def new_session_form() -> None:
         )
         due = st.date_input("Due (optional)", value=None, key="cal_new_due")
         if st.form_submit_button("Create session", type="primary"):
-            due_at = datetime.combine(due, time(23, 59), tzinfo=UTC) if due else None
+            # The end of that day where the facilitator is (their zone), not in UTC.
+            due_at = datetime.combine(due, time(23, 59), tzinfo=reader_zone()) if due else None
             try:
                 new_id = create_session(actor, title, call_ids, scorer_ids, benchmark, due_at)
             except SERVICE_ERRORS as exc:

@@ -108,6 +108,27 @@ def test_a_facilitator_creates_a_session_from_the_form(setup):
     assert "0 of 2 submitted" in _everything_shown(at)
 
 
+def test_a_sessions_due_day_ends_in_the_facilitators_time_zone(setup):
+    """Issue 14, bug 10: the due day ended at 23:59 UTC whatever the facilitator's zone."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from db.users import set_time_zone
+
+    world, calls = setup
+    set_time_zone(world.sup_north, "Asia/Tokyo")
+    at = open_page(world.sup_north, CALIBRATION)
+    at.text_input(key="cal_new_title").input("Due in Tokyo")
+    at.multiselect(key="cal_new_calls").set_value([calls[0].id])
+    at.multiselect(key="cal_new_scorers").set_value([world.sup_north.id, world.sup_south.id])
+    at.date_input(key="cal_new_due").set_value(date(2026, 12, 24))
+    _button(at, "Create session").click().run()
+    assert not at.exception
+    (created,) = list_sessions(world.sup_north)
+    assert created.due_at == datetime(2026, 12, 24, 23, 59, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert "2026-12-24 23:59 JST" in _everything_shown(at)
+
+
 def test_a_scorer_sees_the_session_and_a_link_to_score_blind(setup):
     world, calls = setup
     session_id = _session(world, calls)
