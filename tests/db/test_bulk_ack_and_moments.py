@@ -2,6 +2,9 @@
 all or none, recorded as a single acknowledgement is), and a dispute keeps the moments of
 the call the agent cites, shown with the evaluation in context to whoever decides it."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from db.access import NotFound
@@ -106,3 +109,18 @@ def test_a_repeat_dispute_still_names_the_item(setup):
     open_dispute(world.agent_north, mine[0].id, "be_patient", REASON, [3])
     with pytest.raises(DisputeProblem, match="Gives the customer time"):
         open_dispute(world.agent_north, mine[0].id, "be_patient", REASON, [4])
+
+
+def test_two_tabs_acknowledging_the_same_batch_record_each_once(setup):
+    world, mine, _ = setup
+    ids = [ev.id for ev in mine]
+    barrier = threading.Barrier(2)
+
+    def tab(_):
+        barrier.wait()
+        return acknowledge_many(world.agent_north, ids)
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(tab, range(2)))
+    assert sum(done) == len(ids)  # each acknowledged once, by one tab or the other
+    assert all(_acked(world.agent_north)[i] is not None for i in ids)
