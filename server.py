@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from api.routes import api_routes
 from ui.http_app import app_middleware, app_routes
+from ui.outage import outage_in_fragment
 from ui.proxy import request_client_address
 from ui.remembered_login import trusted_proxies
 
@@ -27,6 +28,9 @@ app = st.App(
     "workbench.py",
     routes=[*app_routes(), *api_routes(api_client_address)],
     middleware=app_middleware(),
+    # Full runs show a database outage through workbench.py's guard; a fragment's own
+    # rerun skips workbench.py, so its outage comes here (ui/outage.py).
+    on_script_error=outage_in_fragment,
 )
 
 # Heap management (issue 15), with runner.postScriptGC off in .streamlit/config.toml: what

@@ -46,6 +46,19 @@ def show_outage(retry_every_s: float = RETRY_EVERY_S) -> None:
     st.stop()
 
 
+def outage_in_fragment(exc: Exception) -> bool:
+    """``st.App(on_script_error=...)`` (server.py): an outage that escapes a fragment's
+    own run (a polling table, a timer; full runs are guarded by workbench.py) shows the
+    same notice in the fragment's place, with the same timer, instead of Streamlit's error
+    box. Returns True when it drew the notice (Streamlit then draws nothing else)."""
+    if not is_unreachable(exc):
+        return False
+    st.warning(OUTAGE, icon=":material/cloud_off:")
+    st.session_state[_DRAWN_KEY] = True
+    _retry_timer(RETRY_EVERY_S)()
+    return True
+
+
 def _retry_timer(every_s: float) -> Callable[[], None]:
     def retry() -> None:
         # Drawn with the notice in the full run: wait for the timer. From the timer: run

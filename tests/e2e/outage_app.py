@@ -20,7 +20,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
 from db.engine import make_engine  # noqa: E402
-from ui.outage import database_outage_shown  # noqa: E402
+from ui.outage import database_outage_shown, outage_in_fragment  # noqa: E402
 
 
 @st.cache_resource
@@ -28,14 +28,27 @@ def engine_for(url: str) -> Engine:
     return make_engine(url)
 
 
-def page() -> None:
+def ask_the_database() -> int:
     port = int(Path(os.environ["OUTAGE_PORT_FILE"]).read_text())
     url = make_url(os.environ["OUTAGE_PG_URL"]).set(port=port)
-    st.text_input("Note", key="note")
     with engine_for(url.render_as_string(hide_password=False)).connect() as conn:
-        answer = conn.execute(text("SELECT 41 + 1")).scalar_one()
-    st.text(f"The database answered {answer}.")
+        return int(conn.execute(text("SELECT 41 + 1")).scalar_one())
 
 
-with database_outage_shown():
-    page()
+def count_panel() -> None:
+    """A fragment: its button reruns only it (the shell's guard does not run then)."""
+    st.button("Ask again", key="ask_again")
+    st.text(f"The panel's answer: {ask_the_database()}.")
+
+
+def page() -> None:
+    st.text_input("Note", key="note")
+    st.text(f"The database answered {ask_the_database()}.")
+    st.fragment(count_panel)()
+
+
+if __name__ == "__main__":
+    with database_outage_shown():
+        page()
+else:
+    app = st.App(__file__, on_script_error=outage_in_fragment)

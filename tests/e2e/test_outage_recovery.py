@@ -43,7 +43,7 @@ def test_the_page_says_the_database_is_down_keeps_the_note_and_comes_back(page, 
     note = page.get_by_label("Note")
     note.fill("Call the customer back on Tuesday")
     note.press("Enter")
-    expect(page.get_by_text(OUTAGE)).to_be_visible()
+    expect(page.get_by_text(OUTAGE)).to_be_visible(timeout=15_000)
     expect(page.get_by_text(re.compile("Traceback|OperationalError|error"))).to_have_count(0)
     expect(note).to_have_value("Call the customer back on Tuesday")
 
@@ -53,3 +53,22 @@ def test_the_page_says_the_database_is_down_keeps_the_note_and_comes_back(page, 
     )
     expect(page.get_by_text(OUTAGE)).to_have_count(0)
     expect(page.get_by_label("Note")).to_have_value("Call the customer back on Tuesday")
+
+
+def test_an_outage_in_a_fragment_run_shows_the_notice_there_and_recovers(page, outage_app):
+    """A fragment's own rerun skips workbench.py's guard: the app's error handler
+    (server.py's st.App on_script_error) shows the notice in the fragment's place."""
+    url, port_file, real_port = outage_app
+    page.goto(url)
+    expect(page.get_by_text("The panel's answer: 42.")).to_be_visible()
+
+    port_file.write_text(str(closed_port()))
+    page.get_by_role("button", name="Ask again").click()  # reruns only the fragment
+    expect(page.get_by_text(OUTAGE)).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(re.compile("Traceback|OperationalError|error"))).to_have_count(0)
+
+    port_file.write_text(real_port)
+    expect(page.get_by_text("The panel's answer: 42.")).to_be_visible(
+        timeout=(RETRY_EVERY_S * 3) * 1000
+    )
+    expect(page.get_by_text(OUTAGE)).to_have_count(0)
