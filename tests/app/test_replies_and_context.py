@@ -203,3 +203,15 @@ def test_the_cited_moments_stay_with_the_dispute_for_both_sides(setup):
     sup = open_page(world.sup_north, DISPUTES)
     (decided,) = [d.value for d in sup.dataframe if "Outcome" in d.value.columns]
     assert decided["Moments cited"].tolist() == ["0:05, 0:20"]
+
+
+def test_the_scorers_notification_link_opens_the_thread(setup):
+    world, evs = setup
+    post_reply(world.agent_north, evs[1].id, "A question about the second call")
+    from db.notifications import list_notifications
+
+    (note,) = [n for n in list_notifications(world.sup_north) if n.kind == "reply"]
+    at = open_page(world.sup_north, f"pages/{note.page}.py", note.params)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "A question about the second call" in _texts(at)
+    assert at.text_area(key=f"evaluation{evs[1].id}_reply_text") is not None
