@@ -381,7 +381,11 @@ def take_suggestion(
             )
         ).first()
         if row is None:
-            raise NotFound(f"No suggestion was shown for item {item_key!r}.")
+            from db.rubrics import rubric_by_id
+
+            items = {i.key: i.title for i in rubric_by_id(session, ev.rubric_id).items}
+            named = f"'{items[item_key]}'" if item_key in items else "this item"
+            raise NotFound(f"No suggestion was shown for {named}.")
         row.taken, row.taken_at = True, utcnow()
         session.add(row)
         session.flush()

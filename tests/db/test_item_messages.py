@@ -70,3 +70,16 @@ def test_a_consensus_refusal_names_the_title(database, tmp_path):
         with pytest.raises(Invalid) as refused:
             record_consensus(world.sup_north, session_id, call.id, items)
         assert title in str(refused.value) and "be_patient" not in str(refused.value)
+
+
+def test_taking_a_suggestion_that_was_not_shown_names_the_title(database, tmp_path):
+    from db.suggestions import take_suggestion
+    from scoring.errors import NotFound
+
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, seconds=30)
+    ev = open_draft(world.sup_north, call.id)
+    title = rubric_for(world.sup_north, ev.id).item("be_patient").title
+    with pytest.raises(NotFound) as refused:
+        take_suggestion(world.sup_north, ev.id, ev.row_version, "be_patient")
+    assert title in str(refused.value) and "be_patient" not in str(refused.value)
