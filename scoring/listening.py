@@ -88,7 +88,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from scoring.audio import READ_BLOCK_FRAMES, AudioStream, read_audio
+from scoring.audio import READ_BLOCK_FRAMES, AudioStream
 
 AGENT = "agent"
 CUSTOMER = "customer"
@@ -649,28 +649,104 @@ class _ArraySource:
 
 class _StreamSource:
     """A recording decoded block by block (``scoring.audio.AudioStream``) each time it
-    is read: memory is one block, whatever the length."""
+    is read: memory is one block, whatever the length. With ``rate`` other than the
+    file's, blocks and stretches are resampled on the way (``_resampled``), sample for
+    sample as ``_resample_for_webrtc`` does to the whole recording."""
 
     def __init__(
-        self, stream: AudioStream, on_block: Callable[[np.ndarray], None] | None = None
+        self,
+        stream: AudioStream,
+        on_block: Callable[[np.ndarray], None] | None = None,
+        rate: int | None = None,
     ) -> None:
         self.stream = stream
-        self.rate = stream.rate
+        self.rate = rate or stream.rate
         self.channels = stream.channels
-        self.on_block = on_block  # sees the first pass's blocks
+        self.on_block = on_block  # sees the first pass's blocks (as decoded)
+        self.decoded = 0  # frames the last full pass decoded (at the file's rate)
 
-    def blocks(self) -> Iterator[np.ndarray]:
+    def _decoded(self) -> Iterator[np.ndarray]:
         on_block, self.on_block = self.on_block, None
+        self.decoded = 0
         for block in self.stream.blocks():
             if on_block is not None:
                 on_block(block)
+            self.decoded += block.shape[0]
             yield block
 
+    def blocks(self) -> Iterator[np.ndarray]:
+        if self.rate == self.stream.rate:
+            return self._decoded()
+        return _resampled(self._decoded(), self.stream.rate, self.rate)
+
     def segments(self, spans: Sequence[tuple[int, int]]) -> list[np.ndarray]:
-        return self.stream.segments(spans)
+        if self.rate == self.stream.rate:
+            return self.stream.segments(spans)
+        from scipy.signal import resample_poly
+
+        up, down = Fraction(self.rate, self.stream.rate).as_integer_ratio()
+        pad = _resample_pad(up, down)
+        wide = [
+            (max(0, (a * down // up - pad) // down * down), b * down // up + pad + 1)
+            for a, b in spans
+        ]
+        out = []
+        for (a, b), (s, _), seg in zip(spans, wide, self.stream.segments(wide), strict=True):
+            y = resample_poly(seg, up, down, axis=0)
+            off = s * up // down
+            out.append(np.asarray(y[a - off : b - off], dtype=np.float32))
+        return out
 
     def lane(self, c: int) -> np.ndarray:  # Silero only: one channel, whole
         return np.concatenate([b[:, c] for b in self.stream.blocks()])
+
+
+def _resample_pad(up: int, down: int) -> int:
+    """Input samples either side that reach an output of ``resample_poly(x, up, down)``
+    (its default filter has 10 zero crossings each side at the higher rate)."""
+    return math.ceil(10 * max(up, down) / up) + 2
+
+
+def _resampled(blocks: Iterable[np.ndarray], rate: int, target: int) -> Iterator[np.ndarray]:
+    """``resample_poly`` of the concatenated ``blocks`` from ``rate`` to ``target`` Hz,
+    a piece at a time: each piece is resampled with enough input either side (starting
+    on a multiple of the decimation, so the output grid is the same), and equals the
+    same samples of the whole recording resampled at once."""
+    from scipy.signal import resample_poly
+
+    up, down = Fraction(target, rate).as_integer_ratio()
+    pad = _resample_pad(up, down)
+    buf: np.ndarray | None = None
+    start = 0  # input index of buf[0]
+    j = 0  # next output index
+
+    def emit(final: bool) -> np.ndarray | None:
+        nonlocal buf, start, j
+        assert buf is not None
+        end = start + buf.shape[0]
+        j1 = -(-end * up // down) if final else max(j, (end - pad) * up // down)
+        if j1 <= j:
+            return None
+        s = max(0, ((j * down) // up - pad) // down * down)
+        e = end if final else min(end, (j1 * down) // up + pad + 1)
+        y = resample_poly(buf[s - start : e - start], up, down, axis=0)
+        off = s * up // down
+        piece = np.asarray(y[j - off : j1 - off], dtype=np.float32)
+        j = j1
+        keep = max(0, ((j * down) // up - pad) // down * down)
+        if keep > start:
+            buf, start = buf[keep - start :], keep
+        return piece
+
+    for block in blocks:
+        buf = block if buf is None else np.concatenate([buf, block])
+        piece = emit(False)
+        if piece is not None:
+            yield piece
+    if buf is not None:
+        piece = emit(True)
+        if piece is not None:
+            yield piece
 
 
 def _framed(blocks: Iterable[np.ndarray], frame_len: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -1114,7 +1190,7 @@ def analyze(
 
 def _analyze(
     src: _Source,
-    duration_s: float | None,
+    duration_s: float | Callable[[], float],
     agent_channel: int,
     *,
     merge_gap_s: float,
@@ -1126,7 +1202,8 @@ def _analyze(
     crosstalk: bool,
     hold_min_s: float,
 ) -> ListeningReport:
-    """``analyze`` on a source: ``duration_s`` None means the source's own length."""
+    """``analyze`` on a source; ``duration_s`` may be a function, called once the levels'
+    pass has read the source (a stream's length is known only then)."""
     thresholds = {
         "merge_gap_s": merge_gap_s,
         "backchannel_max_s": backchannel_max_s,
@@ -1141,8 +1218,8 @@ def _analyze(
         "hold_min_s": hold_min_s,
     }
     lv = _levels(src)
-    if duration_s is None:
-        duration_s = lv.n_samples / lv.rate
+    if callable(duration_s):
+        duration_s = duration_s()
     n_ch = src.channels
     others = [c for c in range(n_ch) if c != agent_channel]
     if n_ch >= 2 and all(_looks_mono(lv, agent_channel, c) for c in others):
@@ -1192,8 +1269,8 @@ def analyze_file(
     of that pass in order, e.g. for a waveform); the echo check decodes its few short
     stretches; WebRTC's pass decodes again up to the last frame it is asked about. Memory:
     one block plus some 10 bytes per 30 ms frame and channel (about 10 MB for 4 h of
-    stereo). Two exceptions hold one channel whole: ``vad="silero"``, and a sample rate
-    WebRTC does not take (not 8/16/32/48 kHz), which is decoded whole and resampled.
+    stereo). A sample rate WebRTC does not take (not 8/16/32/48 kHz) is resampled block by
+    block. One exception holds one channel whole: ``vad="silero"``.
 
     Raises ``scoring.audio.AudioProblem`` when the file cannot be used or is too long.
     """
@@ -1212,10 +1289,8 @@ def analyze_file(
     n_ch = stream.channels
     if n_ch >= 2 and not 0 <= agent_channel < n_ch:
         raise ValueError(f"agent_channel {agent_channel} is not one of the {n_ch} channels")
+    target = None
     if vad == "webrtc" and stream.rate not in WEBRTC_RATES:
-        samples, rate = read_audio(path, max_duration_s=max_duration_s)
-        if on_block is not None:
-            on_block(samples)
-        return analyze(samples, rate, agent_channel, **kw)
-    src: _Source = _StreamSource(stream, on_block)
-    return _analyze(src, None, agent_channel, **kw)
+        target = 8000 if stream.rate < 16000 else 16000
+    src = _StreamSource(stream, on_block, target)
+    return _analyze(src, lambda: src.decoded / stream.rate, agent_channel, **kw)

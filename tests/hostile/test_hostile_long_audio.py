@@ -189,3 +189,13 @@ def test_analysing_hours_takes_bounded_memory(tmp_path, hours, bound_mb):
     assert report.duration_s == hours * 3600
     assert len(report.turns) > hours * 1000  # the tones (199 per ten minutes) were heard
     assert peak < bound_mb * MB
+
+
+def test_a_44_khz_call_is_resampled_in_blocks_not_whole(tmp_path):
+    """WebRTC takes 8/16/32/48 kHz: a 44.1 kHz call is resampled to 16 kHz a block at
+    a time (ten minutes decoded whole would be 212 MB of float32, resampled 77 MB more)."""
+    path = _tones_and_near_silence(tmp_path / "cd.flac", 1 / 6, rate=44100)
+    report, peak = _peak_bytes(lambda: analyze_file(path))
+    assert not isinstance(report, Exception), report
+    assert report.duration_s == 600 and len(report.turns) > 150
+    assert peak < 16 * MB

@@ -70,6 +70,21 @@ def test_block_wise_equals_whole_under_real_room_conditions(name, tmp_path):
     assert got == whole
 
 
+@pytest.mark.parametrize("rate", [11025, 22050, 44100])
+@pytest.mark.parametrize("block", [997, 1 << 16])
+def test_rates_webrtc_does_not_take_are_resampled_block_by_block(tmp_path, rate, block):
+    """Not decoded whole: resampled a block at a time, sample for sample as the whole."""
+    from scipy.signal import resample_poly
+
+    samples, src = read_audio(FIXTURES / "interruption.opus")
+    path = tmp_path / f"call_{rate}.flac"
+    sf.write(path, resample_poly(samples, rate, src, axis=0), rate, subtype="PCM_24")
+    decoded, _ = read_audio(path)
+    whole = analyze(decoded, rate).to_dict()
+    assert whole["interruptions"]
+    assert analyze_file(path, block_frames=block).to_dict() == whole
+
+
 def test_mono_file_block_wise_equals_whole():
     samples, rate = read_audio(FIXTURES / "mono.wav")
     whole = analyze(samples, rate).to_dict()
