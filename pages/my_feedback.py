@@ -51,6 +51,7 @@ from ui.format import local_date, mmss, plain
 from ui.intervals import show_intervals
 from ui.replies import reply_thread
 from ui.session import require_actor, show_denied
+from ui.times import reader_zone, zone_id
 
 PERIODS = {
     "Last 4 weeks": 28,
@@ -69,7 +70,10 @@ def evaluations_table(rows: list, selected: int | None) -> pa.Table:
     return pa.table(
         {
             "New": ["●" if r.unread and r.evaluation_id != selected else "" for r in rows],
-            "Submitted": pa.array([r.submitted_at for r in rows], pa.timestamp("us", "UTC")),
+            # An instant, shown in the reader's time zone (ui/times.py), not UTC.
+            "Submitted": pa.array(
+                [r.submitted_at for r in rows], pa.timestamp("us", zone_id(reader_zone()))
+            ),
             "Call": [r.call_external_id for r in rows],
             "Scored by": [r.scorer for r in rows],
             "Total": pa.array([r.total for r in rows], pa.float64()),

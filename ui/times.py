@@ -98,6 +98,18 @@ def reader_zone() -> tzinfo:
     return browser if browser is not None else server_zone()
 
 
+def zone_id(zone: tzinfo) -> str:
+    """``zone`` as a table column's time zone takes it (Arrow, pandas): its IANA name, or
+    a fixed offset such as "+05:30" (the server's zone may be one)."""
+    if isinstance(zone, ZoneInfo):
+        return zone.key
+    offset = datetime.now(zone).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}"
+
+
 def saved_zone_name() -> str | None:
     """The zone saved on the signed-in user's account, read once per session (and again
     after :func:`remember_zone`); None when they have not chosen one."""

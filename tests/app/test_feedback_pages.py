@@ -47,6 +47,19 @@ def _figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def test_the_list_shows_when_it_was_submitted_in_the_agents_time_zone(setup):
+    """Issue 14, bug 10: the list's Submitted column was in UTC, unlabelled."""
+    from db.users import set_time_zone
+
+    world, *_ = setup
+    set_time_zone(world.agent_north, "Asia/Tokyo")
+    at = open_page(world.agent_north, FEEDBACK)
+    (table,) = [d.value for d in at.dataframe]
+    assert str(table["Submitted"].dt.tz) == "Asia/Tokyo"
+    (row,) = table.to_dict("records")
+    assert row["Submitted"].to_pydatetime() == my_evaluations(world.agent_north)[0].submitted_at
+
+
 def test_the_agent_sees_their_list_and_opens_one_evaluation(setup):
     world, ev, other, _ = setup
     at = open_page(world.agent_north, FEEDBACK)

@@ -1,12 +1,12 @@
 """ui/times.py: one format for a moment in a call and one for a date, in a named zone."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ui.format import local_date, mmss
-from ui.times import call_offset, local_time, reader_zone, server_zone, zone_named
+from ui.times import call_offset, local_time, reader_zone, server_zone, zone_id, zone_named
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,10 @@ def test_unknown_zone_names_are_none(name):
 
 def test_known_zone_names_are_zones():
     assert zone_named("Europe/Dublin") == ZoneInfo("Europe/Dublin")
+
+
+def test_a_zone_as_a_table_column_takes_it():
+    assert zone_id(ZoneInfo("Europe/Dublin")) == "Europe/Dublin"
+    assert zone_id(UTC) == "+00:00"
+    assert zone_id(timezone(timedelta(hours=5, minutes=30))) == "+05:30"
+    assert zone_id(timezone(-timedelta(hours=3, minutes=30))) == "-03:30"
