@@ -1,17 +1,54 @@
-"""The supervisor's scoring queue: team calls still without a submitted regular evaluation."""
+"""The supervisor's scoring queue: team calls still without a submitted regular evaluation,
+and who else is drafting an evaluation of a call (so two scorers do not review it unawares).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists
 from sqlalchemy.orm import aliased
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
-from db.access import Actor, require_role, team_scope
+from db.access import Actor, evaluation_filter, require_role, team_scope
 from db.engine import read_scope
 from db.models import Call, Evaluation, Purpose, Role, Status, User
+
+
+@dataclass(frozen=True)
+class Drafting:
+    """Someone else's regular draft of a call: who, and since when (the draft's start)."""
+
+    scorer: str
+    since: datetime
+
+
+def others_drafting(
+    session: Session, actor: Actor, call_ids: Collection[int]
+) -> dict[int, list[Drafting]]:
+    """call id → the regular drafts of those calls by scorers other than ``actor`` that the
+    policy lets ``actor`` read (``evaluation_filter``), oldest first."""
+    if not call_ids:
+        return {}
+    rows = session.exec(
+        select(Evaluation.call_id, User.display_name, Evaluation.started_at)
+        .join(User, col(User.id) == col(Evaluation.scorer_id))
+        .where(
+            col(Evaluation.call_id).in_(sorted(call_ids)),
+            Evaluation.purpose == Purpose.regular,
+            Evaluation.status == Status.draft,
+            Evaluation.scorer_id != actor.id,
+            evaluation_filter(actor),
+        )
+        .order_by(col(Evaluation.started_at), col(Evaluation.id))
+    ).all()
+    found: dict[int, list[Drafting]] = defaultdict(list)
+    for call_id, name, since in rows:
+        found[int(call_id)].append(Drafting(str(name), since))
+    return dict(found)
 
 
 @dataclass(frozen=True)
@@ -24,6 +61,7 @@ class QueueRow:
     duration_s: float
     draft_id: int | None
     draft_total: float | None
+    others: tuple[Drafting, ...] = ()  # other scorers' drafts of this call
 
 
 def scoring_queue(
@@ -33,7 +71,8 @@ def scoring_queue(
     until: datetime | None = None,
     limit: int = 200,
 ) -> list[QueueRow]:
-    """Newest first, the actor's own drafts on top. Supervisors see their team only."""
+    """Newest first, the actor's own drafts on top. Supervisors see their team only. Each
+    row names who else is drafting the call, and since when."""
     require_role(actor, Role.admin, Role.supervisor)
     team_id = team_scope(actor)
     done = aliased(Evaluation)
@@ -70,6 +109,8 @@ def scoring_queue(
         query = query.where(Call.started_at < until)
     query = query.order_by(Evaluation.id.is_(None), Call.started_at.desc()).limit(limit)
     with read_scope() as session:
+        rows = session.exec(query).all()
+        others = others_drafting(session, actor, [c.id for c, *_ in rows if c.id is not None])
         return [
             QueueRow(
                 c.id,
@@ -80,6 +121,7 @@ def scoring_queue(
                 c.duration_s,
                 draft_id,
                 draft_total,
+                tuple(others.get(c.id, ()) if c.id is not None else ()),
             )
-            for c, u, draft_id, draft_total in session.exec(query).all()
+            for c, u, draft_id, draft_total in rows
         ]

@@ -63,6 +63,7 @@ from db.models import (
     utcnow,
 )
 from db.models import Rubric as RubricRow
+from db.queue import Drafting, others_drafting
 from scoring.errors import Conflict, Invalid
 from scoring.sampling import (
     CALL_FIELDS,
@@ -154,6 +155,7 @@ class AssignmentView:
     replaced_by: int | None
     evaluation_id: int | None
     draft_id: int | None = None
+    others: tuple[Drafting, ...] = ()  # other scorers' drafts of the call (My assignments)
 
 
 @dataclass(frozen=True)
@@ -776,7 +778,8 @@ def _assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
 
 def my_assignments(actor: Actor, now: datetime | None = None) -> MyAssignments:
     """The actor's open assignments: overdue (due before now), due today (by the end of
-    today, UTC), upcoming; and their regular drafts."""
+    today, UTC), upcoming, each with who else is drafting its call; and their regular
+    drafts."""
     require_role(actor, Role.admin, Role.supervisor)
     now = now or utcnow()
     tomorrow = _utc(now.astimezone(UTC).date() + timedelta(days=1))
@@ -797,16 +800,24 @@ def my_assignments(actor: Actor, now: datetime | None = None) -> MyAssignments:
             )
             .order_by(col(Evaluation.updated_at).desc())
         ).all()
+        others = others_drafting(session, actor, {v.call_id for v in views})
     by_call = {int(call_id): int(ev_id) for ev_id, call_id, _ in drafts}
-    views = [_with_draft(v, by_call[v.call_id]) if v.call_id in by_call else v for v in views]
+    views = [
+        _with_draft(v, by_call.get(v.call_id), others.get(v.call_id, ()))
+        if v.call_id in by_call or v.call_id in others
+        else v
+        for v in views
+    ]
     overdue = [v for v in views if v.due_at is not None and v.due_at <= now]
     today = [v for v in views if v.due_at is not None and now < v.due_at <= tomorrow]
     upcoming = [v for v in views if v.due_at is None or v.due_at > tomorrow]
     return MyAssignments(overdue, today, upcoming, [(int(e), int(c), str(x)) for e, c, x in drafts])
 
 
-def _with_draft(view: AssignmentView, draft_id: int | None) -> AssignmentView:
-    return dataclass_replace(view, draft_id=draft_id)
+def _with_draft(
+    view: AssignmentView, draft_id: int | None, others: Iterable[Drafting]
+) -> AssignmentView:
+    return dataclass_replace(view, draft_id=draft_id, others=tuple(others))
 
 
 def assignment_counts(actor: Actor, now: datetime | None = None) -> dict[str, int]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from db.queue import scoring_queue
+from db.queue import Drafting, scoring_queue
 from db.sampling import (
     AssignmentView,
     hand_over,
@@ -24,6 +24,12 @@ from ui.times import local_time, reader_zone
 actor = require_actor()
 st.title("My assignments")
 zone = reader_zone()  # once per run, not once per cell
+
+
+def drafting(others: tuple[Drafting, ...]) -> str:
+    """Who else is drafting a call, and since when: "Sup North since 2026-11-25 09:12 UTC"."""
+    return "; ".join(f"{d.scorer} since {local_time(d.since, zone)}" for d in others)
+
 
 if notice := st.session_state.pop("assignment_notice", None):
     st.success(plain(notice))
@@ -50,6 +56,7 @@ if assigned:
                 "Why": [a.reason for a in assigned],
                 "Plan": [a.plan_title for a in assigned],
                 "Your draft": ["draft" if a.draft_id else "" for a in assigned],
+                "Others drafting": [drafting(a.others) for a in assigned],
             }
         ),
         hide_index=True,
@@ -122,8 +129,9 @@ if not rows:
     st.stop()
 
 st.caption(
-    f"{len(rows)} call(s) waiting; your drafts come first. A review of a call nobody "
-    "assigned is recorded as ad hoc. Pick a row to open it."
+    f"{len(rows)} call(s) waiting; your drafts come first, and 'Others drafting' names "
+    "anyone else reviewing a call. A review of a call nobody assigned is recorded as ad "
+    "hoc. Pick a row to open it."
 )
 picked = st.dataframe(
     pd.DataFrame(
@@ -138,6 +146,7 @@ picked = st.dataframe(
                 else ""
                 for r in rows
             ],
+            "Others drafting": [drafting(r.others) for r in rows],
         }
     ),
     hide_index=True,

@@ -567,3 +567,40 @@ def test_the_background_job_runs_one_plan_or_every_due_plan(world):
     assert bad.state == "failed" and "names a plan id" in bad.error
     # The worker's huey carries the periodic task that queues these jobs.
     assert make_huey(immediate=True).sampling_task.name == "sampling"
+
+
+# ---------------------------------------------------------------- others' drafts
+
+
+def test_the_queue_and_my_assignments_name_other_scorers_drafts(world):
+    from db.queue import scoring_queue
+
+    ids = add_calls(world.agent_north.id, 3, "D")
+    view = save_plan(
+        world.admin,
+        "One",
+        north_plan(
+            world,
+            per_agent=1,
+            team_ids=frozenset(),
+            agent_ids=frozenset({world.agent_north.id}),
+            scorers=(Scorer(world.sup_north.id),),
+        ),
+    )
+    run_plan(view.id, WEEK)
+    (assigned,) = active_rows(view.id)
+    free = next(i for i in ids if i != assigned.call_id)
+    for scorer, call_id in ((world.admin, assigned.call_id), (world.sup_north, free)):
+        ev = open_draft(scorer, call_id)
+        save_item(scorer, ev.id, ev.row_version, SCORED_ITEMS[0], value=3)
+    mine = my_assignments(world.sup_north, now=datetime(2026, 11, 3, tzinfo=UTC))
+    (row,) = mine.overdue + mine.due_today + mine.upcoming
+    assert [d.scorer for d in row.others] == ["Admin"]
+    assert row.others[0].since.year >= 2026
+    north = {r.call_id: r.others for r in scoring_queue(world.sup_north)}
+    assert [d.scorer for d in north[assigned.call_id]] == ["Admin"]
+    assert north[free] == ()  # their own draft is not "someone else's"
+    admin = {r.call_id: r.others for r in scoring_queue(world.admin)}
+    assert [d.scorer for d in admin[free]] == ["Sup.North"]
+    assert admin[assigned.call_id] == ()
+    assert scoring_queue(world.sup_south) == []  # North's calls and drafts are not theirs
