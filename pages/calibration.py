@@ -465,6 +465,12 @@ def call_section(s: SessionSummary, results: SessionResults, call: CallResults) 
         st.dataframe(spreads_table(results, call), hide_index=True, width="stretch")
         st.markdown("**Each scorer against the reference** (positive = lenient)")
         st.dataframe(deviation_table(call), hide_index=True, width="stretch")
+        st.caption(
+            "Tendency: lenient or strict when a scorer is on average half a point or more "
+            "above or below the reference; inconsistent when there is no clear direction but "
+            "they are a point or more off on average (ups and downs that cancel out); "
+            "otherwise in line."
+        )
         if call.notes:
             st.markdown("**Notes on items**")
             st.dataframe(

@@ -257,6 +257,7 @@ def test_results_name_items_by_title_and_call_a_scattered_scorer_inconsistent(be
     deviation = next(f.value for f in at.dataframe if "Tendency" in f.value.columns)
     south = deviation.set_index("Scorer").loc["Sup.South"]
     assert south["Tendency"] == "inconsistent"  # not "in line" at 0 % exact agreement
+    assert any("inconsistent when there is no clear direction" in c.value for c in at.caption)
 
 
 def test_the_consensus_form_says_who_scored_what_and_starts_from_the_benchmark(benchmarked):
