@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from scoring.audio import AudioInfo, AudioProblem, probe_audio, read_audio
+from scoring.audio import AudioInfo, AudioProblem, AudioStream, probe_audio, read_audio
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "listening"
 STEREO = FIXTURES / "interruption.opus"
@@ -145,3 +145,22 @@ def test_non_finite_samples_are_zeroed(tmp_path):
     samples, _ = read_audio(path)
     assert np.isfinite(samples).all()
     assert samples[10, 0] == 0 and samples[20, 0] == 0
+
+
+def test_stream_decodes_the_same_samples_block_by_block_with_read_audios_checks(tmp_path):
+    samples, rate = read_audio(STEREO)
+    stream = AudioStream(STEREO, block_frames=1001)
+    assert np.array_equal(np.concatenate(list(stream.blocks())), samples)
+    assert np.array_equal(np.concatenate(list(stream.blocks())), samples)  # and again
+    with pytest.raises(AudioProblem, match=r"interruption\.opus: the recording lasts"):
+        AudioStream(STEREO, max_duration_s=10)  # refused from the header
+    full = tmp_path / "full.mp3"
+    sf.write(full, samples, rate, format="MP3")
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    with pytest.raises(AudioProblem, match=r"cut\.mp3: appears truncated"):
+        for _ in AudioStream(cut).blocks():
+            pass
+    assert sum(b.shape[0] for b in AudioStream(cut, allow_truncated=True).blocks()) > 0
+    with pytest.raises(ValueError, match="block_frames"):
+        AudioStream(STEREO, block_frames=0)
