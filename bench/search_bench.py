@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from bench.seed import DEMO_AUDIO, bulk_insert
@@ -65,20 +65,24 @@ def script_lines() -> list[tuple[str, str]]:
 
 
 def _utterance_rows(
-    call_ids: list[int], rng: np.random.Generator, lines: list[tuple[str, str]]
+    call_ids: list[int],
+    rng: np.random.Generator,
+    lines: list[tuple[str, str]],
+    first_ids: tuple[int, int] = (1, 1),
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """(transcript rows, utterance rows) in chunks of about ``CHUNK_ROWS`` utterances;
-    explicit ids from 1, the n-th utterance overall rare when n % RARE_EVERY == 0."""
+    explicit ids from ``first_ids`` (transcript, utterance), the n-th utterance made here
+    rare when n % RARE_EVERY == 0."""
     now = datetime.now(UTC).replace(microsecond=0)
     per_chunk = max(1, CHUNK_ROWS // UTTERANCES_PER_CALL)
-    utterance_id = 0
+    made = 0
     for first in range(0, len(call_ids), per_chunk):
         chunk = call_ids[first : first + per_chunk]
         picks = rng.integers(0, len(lines), size=(len(chunk), UTTERANCES_PER_CALL))
         transcripts: list[dict[str, Any]] = []
         utterances: list[dict[str, Any]] = []
         for i, call_id in enumerate(chunk):
-            transcript_id = first + i + 1
+            transcript_id = first_ids[0] + first + i
             transcripts.append(
                 {
                     "id": transcript_id,
@@ -91,10 +95,11 @@ def _utterance_rows(
                 }
             )
             for seq, pick in enumerate(picks[i]):
-                utterance_id += 1
+                made += 1
+                utterance_id = first_ids[1] + made - 1
                 speaker, text = lines[int(pick)]
-                if utterance_id % RARE_EVERY == 0:
-                    text = f"{text} The ticket is INC{utterance_id // RARE_EVERY:07d}."
+                if made % RARE_EVERY == 0:
+                    text = f"{text} The ticket is INC{made // RARE_EVERY:07d}."
                 start = 1.0 + 6.0 * seq
                 utterances.append(
                     {
@@ -133,17 +138,31 @@ def _insert_utterances(conn: Connection, rows: list[dict[str, Any]]) -> int:
 
 
 def seed_transcripts(engine: Engine, scale: float, *, rng_seed: int = 16) -> dict[str, Any]:
-    """Give the first ``TRANSCRIPTS × scale`` seeded calls a transcript (see the module
-    docstring). Returns ``transcripts``, ``utterances``, ``seconds`` (wall clock) and
-    ``cpu_seconds`` (this process's; a PostgreSQL server's work is not in it)."""
-    from db.models import TRANSCRIPT_FTS_SQLITE, Call, TranscriptRow
+    """Give seeded calls (first ids first) a transcript until ``TRANSCRIPTS × scale`` calls
+    have one; a call that has one keeps it (the transcript-pane section stores its own).
+    See the module docstring. Returns ``transcripts`` and ``utterances`` (in the database
+    now), ``new_utterances``, ``seconds`` (wall clock) and ``cpu_seconds`` (this
+    process's; a PostgreSQL server's work is not in it)."""
+    from db.models import TRANSCRIPT_FTS_SQLITE, Call, TranscriptRow, TranscriptUtterance
 
     started, cpu_started = time.perf_counter(), time.process_time()
     wanted = max(1, round(TRANSCRIPTS * scale))
+
+    def count(table: Any) -> int:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+    def next_id(column: Any) -> int:
+        return int(conn.execute(select(func.max(column))).scalar() or 0) + 1
+
     with engine.connect() as conn:
-        if conn.execute(select(TranscriptRow.id).limit(1)).first() is not None:
-            raise RuntimeError("the database already has transcripts; seed a scratch database")
-        call_ids = list(conn.execute(select(Call.id).order_by(Call.id).limit(wanted)).scalars())
+        has_one = select(TranscriptRow.id).where(TranscriptRow.call_id == Call.id).exists()
+        missing = max(0, wanted - count(TranscriptRow))
+        call_ids = list(
+            conn.execute(select(Call.id).where(~has_one).order_by(Call.id).limit(missing))
+            .scalars()
+            .all()
+        )
+        first_ids = (next_id(TranscriptRow.id), next_id(TranscriptUtterance.id))
     rng = np.random.default_rng(rng_seed)
     lines = script_lines()
     counts = {"transcripts": 0, "utterances": 0}
@@ -155,7 +174,7 @@ def seed_transcripts(engine: Engine, scale: float, *, rng_seed: int = 16) -> dic
             # FTS5 indexes rows far faster in one 'rebuild' than row by row from the insert
             # trigger (about 9x less CPU), so the trigger waits until the rows are in.
             conn.exec_driver_sql("DROP TRIGGER IF EXISTS transcript_utterance_ai")
-        for transcripts, utterances in _utterance_rows(call_ids, rng, lines):
+        for transcripts, utterances in _utterance_rows(call_ids, rng, lines, first_ids):
             counts["transcripts"] += bulk_insert(conn, "transcript", transcripts)
             counts["utterances"] += _insert_utterances(conn, utterances)
         if conn.dialect.name == "sqlite":
@@ -174,8 +193,11 @@ def seed_transcripts(engine: Engine, scale: float, *, rng_seed: int = 16) -> dic
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE transcript_utterance")
             conn.exec_driver_sql("ANALYZE transcript")
+    with engine.connect() as conn:
+        totals = {"transcripts": count(TranscriptRow), "utterances": count(TranscriptUtterance)}
     return {
-        **counts,
+        **totals,
+        "new_utterances": counts["utterances"],
         "seconds": round(time.perf_counter() - started, 2),
         "cpu_seconds": round(time.process_time() - cpu_started, 2),
     }
@@ -266,7 +288,7 @@ def bench_search(
                 t_plain, _, problem = _search_rerun(at, "")
                 if rep:
                     page.setdefault((who, "no search"), []).append(t_plain)
-                for label, query in queries(seeded_counts["utterances"]):
+                for label, query in queries(seeded_counts["new_utterances"]):
                     t_answer, found = _timed_search(actor, query)
                     t_page, shown, problem = _search_rerun(at, query)
                     if problem or shown != found:

@@ -39,7 +39,7 @@ def test_every_call_gets_a_transcript_that_the_search_finds(seeded):
             select(func.count()).select_from(TranscriptUtterance).group_by("call_id")
         ).scalars()
         assert set(per_call) == {UTTERANCES_PER_CALL}
-    by_label = dict(queries(counts["utterances"]))
+    by_label = dict(queries(counts["new_utterances"]))
     # The rare line: one utterance in the whole database names this ticket.
     assert len(search_transcripts(result.admin, by_label["one line in the database"])) == 1
     assert counts["utterances"] // RARE_EVERY >= 1
@@ -73,8 +73,24 @@ def test_lines_stored_after_the_seed_are_indexed_again(seeded):
     assert len(search_transcripts(result.admin, "kumquat")) == 1
 
 
-def test_seeding_transcripts_twice_is_refused(seeded):
-    engine, _ = seeded
-    seed_transcripts(engine, SCALE)
-    with pytest.raises(RuntimeError, match="already has transcripts"):
-        seed_transcripts(engine, SCALE)
+def test_calls_that_have_a_transcript_keep_it(seeded):
+    # The transcript-pane section stores one first; the search section tops up around it.
+    engine, result = seeded
+    first = seed_transcripts(engine, SCALE / 2)
+    assert first["transcripts"] == 100
+    with engine.connect() as conn:
+        before = conn.execute(select(TranscriptUtterance.id, TranscriptUtterance.text)).all()
+    second = seed_transcripts(engine, SCALE)
+    assert second["transcripts"] == 200
+    assert second["new_utterances"] == 100 * UTTERANCES_PER_CALL
+    assert second["utterances"] == 200 * UTTERANCES_PER_CALL
+    with engine.connect() as conn:
+        kept = conn.execute(
+            select(TranscriptUtterance.id, TranscriptUtterance.text).where(
+                TranscriptUtterance.id <= max(i for i, _ in before)
+            )
+        ).all()
+    assert sorted(kept) == sorted(before)
+    by_label = dict(queries(second["new_utterances"]))
+    assert len(search_transcripts(result.admin, by_label["one line in the database"])) >= 1
+    assert seed_transcripts(engine, SCALE)["new_utterances"] == 0  # nothing left to do
