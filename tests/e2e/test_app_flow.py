@@ -89,6 +89,8 @@ def test_score_pin_reload_and_submit(page, earshot_app):
     comment_box.fill("Customer still explaining <b>here</b>")
     page.get_by_role("button", name="Save comment").click()
     page.get_by_text("Customer still explaining <b>here</b>").first.wait_for()
+    # Typing the comment paused the audio (the player's setting, on by default): play on.
+    page.locator(".ep-play", has_text="Play").click()
 
     # Clicking the comment's time plays from that moment again.
     pinned = open_draft(_sup_north(), call.id).comments[0].t_s
