@@ -3,11 +3,10 @@
 The Score page used to store the seconds between its last page load and Submit, so a
 reload restarted the clock. This counts, in the tab, only the seconds the page is in
 use: visible, and touched (a key, click, scroll or pointer move) in the last `IDLE_S`
-seconds or playing a call. It reports the running total of this page load whenever the
-tab is hidden or left (not on a timer: a rerun every few seconds disturbed playback in
-the app-flow browser test); the page adds what is new to the draft
-(`db.evaluations.record_review_time`), so time accumulates across loads and sessions.
-Nothing is fetched from outside the app.
+seconds or playing a call. It reports the running total of this page load every
+`REPORT_S` active seconds and whenever the tab is hidden or left; the page adds what is
+new to the draft (`db.evaluations.record_review_time`), so time accumulates across
+loads and sessions. Nothing is fetched from outside the app.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 IDLE_S = 90  # no input and nothing playing for this long: the clock stops
+REPORT_S = 10  # report after this many new active seconds (and on hide)
 
 _JS = r"""
 const timers = new WeakMap();
@@ -35,9 +35,9 @@ function start(cfg) {
   const touch = () => { t.lastInput = Date.now(); };
   const events = ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart"];
   for (const name of events) window.addEventListener(name, touch, { capture: true, passive: true });
-  t.report = () => {
+  t.report = (force) => {
     const fresh = t.activeMs - t.reportedMs;
-    if (!t.send || fresh < 1000) return;
+    if (!t.send || fresh < (force ? 1000 : t.cfg.report_s * 1000)) return;
     const whole = Math.floor(t.activeMs / 1000); // the part of a second left counts next time
     t.reportedMs = whole * 1000;
     t.send("active_s", whole);
@@ -52,13 +52,14 @@ function start(cfg) {
     const busy = now - t.lastInput < t.cfg.idle_s * 1000 || playing();
     if (t.wasVisible && busy && step > 0) t.activeMs += step;
     t.wasVisible = document.visibilityState === "visible";
+    t.report(false);
   };
   const hidden = () => {
     tick(); // closes the step before the change, counted as it was spent
-    if (document.visibilityState !== "visible") t.report();
+    if (document.visibilityState !== "visible") t.report(true);
   };
   document.addEventListener("visibilitychange", hidden);
-  window.addEventListener("pagehide", () => { tick(); t.report(); });
+  window.addEventListener("pagehide", () => { tick(); t.report(true); });
   t.interval = setInterval(tick, 1000);
   t.stop = () => {
     clearInterval(t.interval);
@@ -107,7 +108,7 @@ def active_seconds(key: str) -> int | None:
         return None
     result: Any = _mount(
         key=key,
-        data={"idle_s": IDLE_S},
+        data={"idle_s": IDLE_S, "report_s": REPORT_S},
         on_active_s_change=_noop,
     )
     raw = result.get("active_s") if result is not None else None
