@@ -117,6 +117,9 @@ def test_results_json_has_every_figure_with_its_target(tmp_path):
     assert any(n.startswith("calibration:") for n in names)
     assert any(n.startswith("text evidence") for n in names)
     assert any(n.startswith("sampling rules") for n in names)
+    search = next(r for r in data["results"] if r["name"].startswith("search transcripts (200)"))
+    assert search["target"] == "≤ 20× blank (#16)" and search["value"] > 0
+    assert search["details"]["admin, one line in the database"]["lines"] == 1
     for row in data["results"]:
         assert set(row) == {"name", "value", "unit", "target", "pass", "details"}
         assert row["pass"] in (True, False, None)
