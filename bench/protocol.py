@@ -95,8 +95,9 @@ def _thresholds_in(source: str) -> list[int] | None:
 
 def scorers_for(database_url: str, n: int, password: str) -> list[Scorer]:
     """N (account, call) pairs: supervisors round-robin, each with a call of their team
-    they have not submitted (a draft of theirs is resumed), no call used twice (so no two
-    tabs race for one draft)."""
+    that nobody else has evaluated or is drafting and they have not submitted (a draft of
+    theirs is resumed; a colleague's would make the first score ask whether to start a
+    second evaluation), no call used twice (so no two tabs race for one draft)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
@@ -115,8 +116,9 @@ def scorers_for(database_url: str, n: int, password: str) -> list[Scorer]:
                         text(
                             f"SELECT c.id FROM call c JOIN {user_table} a ON a.id = c.agent_id"
                             " WHERE a.team_id = :team AND NOT EXISTS (SELECT 1 FROM evaluation e"
-                            " WHERE e.call_id = c.id AND e.scorer_id = :sup"
-                            " AND e.status = 'submitted') ORDER BY c.started_at DESC LIMIT :n"
+                            " WHERE e.call_id = c.id AND e.purpose = 'regular'"
+                            " AND (e.scorer_id <> :sup OR e.status = 'submitted'))"
+                            " ORDER BY c.started_at DESC LIMIT :n"
                         ),
                         {"team": team_id, "sup": sup_id, "n": n},
                     ).scalars()

@@ -61,6 +61,7 @@ class WebSession:
         self._connect: Any = None
         self.ws: Any = None
         self.page_name = ""
+        self.page_script_hash = ""  # the page st.navigation last drew, sent back as a browser does
         self.query_string = ""
 
     def __enter__(self) -> WebSession:
@@ -92,11 +93,15 @@ class WebSession:
 
         if page_name is not None:
             self.page_name = page_name
+            self.page_script_hash = ""  # navigating: the server resolves the name
         if query_string is not None:
             self.query_string = query_string
         msg = BackMsg()
         msg.rerun_script.query_string = self.query_string
         msg.rerun_script.page_name = self.page_name
+        # As the browser does: a run the script itself restarts (st.rerun in a callback)
+        # keeps to this page only when the request names the page's script hash.
+        msg.rerun_script.page_script_hash = self.page_script_hash
         if fragment_id:
             msg.rerun_script.fragment_id = fragment_id
         msg.rerun_script.widget_states.widgets.extend(widgets)
@@ -110,6 +115,8 @@ class WebSession:
             kind = fwd.WhichOneof("type")
             if kind == "new_session":  # a script run starts (again, after st.rerun)
                 run.elements, run.fragments = [], []
+            elif kind == "navigation":  # st.navigation chose the page this run draws
+                self.page_script_hash = fwd.navigation.page_script_hash
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 run.elements.append(element)
@@ -202,11 +209,22 @@ class ScoringTab:
             widget, fragment = self.rng.choice(self.notes)
             text = f"note {self.actions} {secrets.token_hex(4)}"
             state = WidgetState(id=widget.id, string_value=text)
-            return "note", self.session.act([state], fragment_id=fragment)
+            return "note", self._follow(self.session.act([state], fragment_id=fragment))
         widget, fragment = self.rng.choice(self.radios)
         # Radios travel as the option's formatted string (Streamlit 1.67's RadioSerde).
         state = WidgetState(id=widget.id, string_value=self.rng.choice(list(widget.options)))
-        return "click", self.session.act([state], fragment_id=fragment)
+        return "click", self._follow(self.session.act([state], fragment_id=fragment))
+
+    def _follow(self, run: Run) -> Run:
+        """Take the widgets a full-app rerun drew, as the browser does: the first score
+        creates the draft and reruns the page, whose fragments then get new ids (a
+        fragment's id follows its place on the page). A fragment's own rerun draws only
+        its part, so fewer widgets than the page's: those keep the ones known."""
+        radios = [(w, f) for w, f in run.widgets("radio") if not w.disabled]
+        if len(radios) >= len(self.radios):
+            self.radios = radios
+            self.notes = [(w, f) for w, f in run.widgets("text_area") if not w.disabled]
+        return run
 
     def close(self) -> None:
         if self.session.ws is not None:
