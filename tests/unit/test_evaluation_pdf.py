@@ -131,9 +131,7 @@ def test_a_draft_without_comments_or_evidence_says_so():
 
 
 def test_a_long_evaluation_runs_onto_more_pages_with_numbers():
-    items = tuple(
-        RecordItem(f"Item {n}", "3", "A long note. " * 40, False, ()) for n in range(30)
-    )
+    items = tuple(RecordItem(f"Item {n}", "3", "A long note. " * 40, False, ()) for n in range(30))
     data = evaluation_pdf(_record(items=items))
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) > 1
