@@ -112,31 +112,3 @@ def test_a_plan_runs_the_scorer_replaces_and_scores_and_progress_moves(chromium,
     expect(_metric(manager, "Expected")).to_contain_text("2")
     expect(_metric(manager, "Completed")).to_contain_text("1")
     expect(_metric(manager, "Replaced")).to_contain_text("1")
-
-
-def test_the_queue_shows_who_else_is_drafting_a_call(chromium, earshot_app):
-    """Issue 14, bug 2: a call the admin is drafting shows in sup.north's queue with the
-    admin's name, so two supervisors do not review it unawares."""
-    from db.evaluations import open_draft, save_item
-    from db.queue import scoring_queue
-    from tests.factories import SCORED_ITEMS
-
-    world, url = earshot_app.world, earshot_app.url
-    waiting = scoring_queue(world.sup_north)[0]
-    ev = open_draft(world.admin, waiting.call_id)
-    save_item(world.admin, ev.id, ev.row_version, SCORED_ITEMS[0], value=3)
-
-    page = chromium.new_context(viewport={"width": 1400, "height": 1100}).new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, url, "sup.north", PASSWORD)
-    page.goto(f"{url}/queue")
-    wait_for_app(page)
-    expect(page.get_by_role("heading", name="My assignments")).to_be_visible()
-    show = page.get_by_text("Show them")
-    if show.count():  # with assignments open, the other calls are one click away
-        show.click()
-        wait_for_app(page)
-    tables = page.get_by_test_id("stDataFrame")
-    expect(tables.filter(has_text="Others drafting").first).to_be_visible()
-    expect(tables.filter(has_text="Admin since").first).to_be_attached()
-    page.context.close()
