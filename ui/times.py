@@ -8,17 +8,24 @@ Two kinds, one helper each:
 * a date and time: :func:`local_time`, ``YYYY-MM-DD HH:MM`` and the zone's abbreviation
   (``2026-11-20 11:03 CET``), in the reader's time zone (:func:`reader_zone`): the one
   saved on their account, else their browser's, else the server's. Never UTC by default.
+
+Days follow the reader's zone too: :func:`reader_today` is today where they are,
+:func:`day_label` an instant's date there, and :func:`reader_day_bounds` turns the days
+they pick into the half-open UTC interval a query needs (pure helpers in
+``scoring/days.py``).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from scoring.days import day_bounds, local_day, today_in
 
 ZONE_KEY = "_earshot_time_zone"
 """Session state: (actor id, saved zone name or None), read once per session."""
@@ -67,6 +74,27 @@ def local_time(value: datetime | None, zone: tzinfo | None = None) -> str:
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     shown = aware.astimezone(zone or reader_zone())
     return f"{shown:%Y-%m-%d %H:%M} {shown.tzname() or shown.strftime('%z')}"
+
+
+def day_label(value: datetime | None, zone: tzinfo | None = None) -> str:
+    """The date of ``value`` in ``zone`` (default: :func:`reader_zone`) as "YYYY-MM-DD";
+    "–" for None. A naive datetime is UTC, as the database stores it."""
+    if value is None:
+        return "–"
+    return f"{local_day(value, zone or reader_zone()):%Y-%m-%d}"
+
+
+def reader_today(zone: tzinfo | None = None) -> date:
+    """Today's date where the reader is (``zone``, default :func:`reader_zone`)."""
+    return today_in(zone or reader_zone())
+
+
+def reader_day_bounds(
+    since: date | None, until: date | None, zone: tzinfo | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """The reader's days ``since``..``until`` (both included, None: open) as UTC
+    ``[start, end)``: :func:`scoring.days.day_bounds` in ``zone`` (default: theirs)."""
+    return day_bounds(since, until, zone or reader_zone())
 
 
 def browser_zone_name() -> str | None:
