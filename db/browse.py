@@ -10,7 +10,7 @@ only after reveal. Filters narrow it; none can widen it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.orm import aliased
@@ -31,6 +31,7 @@ from db.models import (
     User,
 )
 from db.rubrics import rubric_by_id
+from scoring.days import day_bounds, zone_from_id
 from scoring.errors import Invalid
 from scoring.evaluation import item_changes
 from scoring.evidence import METRIC_LABELS, evidence_lines
@@ -41,7 +42,8 @@ MAX_ROWS = 500
 
 @dataclass(frozen=True)
 class BrowseFilters:
-    """None means any. Dates are inclusive, in UTC; totals 0–100."""
+    """None means any. Dates are inclusive days in ``zone`` (the reader's: an IANA name
+    or a fixed offset such as "+05:30"; None is UTC); totals 0–100."""
 
     agent_id: int | None = None
     scorer_id: int | None = None
@@ -53,6 +55,7 @@ class BrowseFilters:
     disputed: bool | None = None
     amended: bool | None = None
     text: str = ""  # words in an item note or a comment
+    zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,10 +125,6 @@ class EvaluationRecord:
     history: tuple[HistoryEntry, ...]
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 def _like(words: str) -> str:
     escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
@@ -142,10 +141,11 @@ def _filter_conditions(f: BrowseFilters) -> list:  # type: ignore[type-arg]
     if f.scorer_id is not None:
         where.append(col(Evaluation.scorer_id) == f.scorer_id)
     when = func.coalesce(Evaluation.submitted_at, Evaluation.started_at)
-    if f.since is not None:
-        where.append(when >= _start_of(f.since))
-    if f.until is not None:
-        where.append(when < _start_of(f.until + timedelta(days=1)))
+    start, end = day_bounds(f.since, f.until, zone_from_id(f.zone))
+    if start is not None:
+        where.append(when >= start)
+    if end is not None:
+        where.append(when < end)
     if f.min_total is not None:
         where.append(col(Evaluation.total) >= f.min_total)
     if f.max_total is not None:

@@ -3,8 +3,6 @@ read-only below the list with its scores, notes, comments and history."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
@@ -24,6 +22,7 @@ from ui.format import local_date, mmss, plain
 from ui.pdf import evaluation_pdf
 from ui.replies import reply_thread
 from ui.session import require_actor
+from ui.times import reader_today, reader_zone, zone_id
 
 ANY = "Any"
 actor = require_actor()
@@ -39,7 +38,13 @@ def read_filters() -> BrowseFilters:
     top = st.columns([2, 2, 2, 2])
     agent = top[0].selectbox("Agent", [None, *agents], format_func=lambda i: agents.get(i, ANY))
     scorer = top[1].selectbox("Scorer", [None, *scorers], format_func=lambda i: scorers.get(i, ANY))
-    period = top[2].date_input("Between", value=(), max_value=date.today())
+    zone = reader_zone()  # the days are the reader's, not UTC's
+    period = top[2].date_input(
+        "Between",
+        value=(),
+        max_value=reader_today(zone),
+        help=f"Both days included, in your time zone ({zone_id(zone)}).",
+    )
     status = top[3].selectbox("Status", [ANY, "submitted", "draft"])
     low, high = st.columns([3, 5])[0].slider("Total", 0, 100, (0, 100))
     rest = st.columns([2, 2, 4])
@@ -59,6 +64,7 @@ def read_filters() -> BrowseFilters:
         disputed=yes_no[disputed],
         amended=yes_no[amended],
         text=text,
+        zone=zone_id(zone),
     )
 
 
