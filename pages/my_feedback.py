@@ -7,7 +7,7 @@ any id that is not the agent's own, so a changed URL or session state shows a re
 never someone else's data. Text people typed is drawn with st.text or in tables.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -51,7 +51,7 @@ from ui.format import local_date, mmss, plain
 from ui.intervals import show_intervals
 from ui.replies import reply_thread
 from ui.session import require_actor, show_denied
-from ui.times import reader_zone, zone_id
+from ui.times import day_label, reader_today, reader_zone, zone_id
 
 PERIODS = {
     "Last 4 weeks": 28,
@@ -275,7 +275,7 @@ def draw_bulk_acknowledge(rows: list[FeedbackRow]) -> None:
     if not pending:
         return
     labels = {
-        r.evaluation_id: f"{r.submitted_at:%Y-%m-%d} · {r.call_external_id} · {r.scorer}"
+        r.evaluation_id: f"{day_label(r.submitted_at)} · {r.call_external_id} · {r.scorer}"
         for r in pending
     }
     with st.expander(f"Acknowledge several ({len(pending)} not yet acknowledged)"):
@@ -368,7 +368,7 @@ if view == VIEWS[0]:
         ids = [r.evaluation_id for r in rows]
         labels = {
             r.evaluation_id: f"{'● ' if r.unread and r.evaluation_id != selected else ''}"
-            f"{r.submitted_at:%Y-%m-%d} · {r.call_external_id} · "
+            f"{day_label(r.submitted_at)} · {r.call_external_id} · "
             f"{'–' if r.total is None else f'{r.total:.1f}'}"
             for r in rows
         }
@@ -490,7 +490,7 @@ else:
     st.subheader("My trend")
     period = st.selectbox("Period", list(PERIODS), index=1, key="feedback_period")
     days = PERIODS[period]
-    today = datetime.now(UTC).date()
+    today = reader_today()  # the agent's date, not UTC's
     trend = agent_trend(
         actor, since=None if days is None else today - timedelta(days=days), until=today
     )

@@ -1,8 +1,6 @@
 """Sampling plans: define which calls are reviewed, by whom and how many, see what the
 quota buys, run a plan, and follow its period's progress per scorer and per agent."""
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from charts import memo_figure
@@ -33,6 +31,7 @@ from scoring.sampling import (
 from scoring.uncertainty import LEVEL, quota_precision
 from ui.format import plain
 from ui.session import require_actor
+from ui.times import reader_today
 
 NEW = "New plan…"
 PERIOD_LABELS = {
@@ -61,7 +60,7 @@ plan = current.plan if current else None
 
 # ------------------------------------------------------------------ progress
 if current is not None:
-    today = datetime.now(UTC).date()
+    today = reader_today()  # the reader's date, not UTC's
     day = st.date_input("Period containing", value=today, key="sampling_day")
     progress = plan_progress(actor, current.id, day)
     window = progress.window
