@@ -11,7 +11,6 @@ from db.browse import (
     BrowseRow,
     browse_evaluations,
     evaluation_history,
-    evaluation_record,
 )
 from db.evaluations import get_evaluation, rubric_for
 from db.sampling import scorer_choices
@@ -19,7 +18,7 @@ from db.users import list_agents
 from scoring.errors import EarshotError
 from scoring.ids import parse_id
 from ui.format import local_date, mmss, plain
-from ui.pdf import evaluation_pdf
+from ui.pdf import pdf_download_button
 from ui.replies import reply_thread
 from ui.session import require_actor
 from ui.times import reader_today, reader_zone, zone_id
@@ -107,17 +106,8 @@ def draw_evaluation(row: BrowseRow) -> None:
     total = "–" if ev.total is None else f"{ev.total:.0f}"
     st.caption(f"Scored by {plain(row.scorer)} · {ev.status} · total {total}")
     evaluation_id = row.evaluation_id
-    st.download_button(
-        "Download as PDF",
-        # Made when clicked, through the policy again (evaluation_record), never before.
-        data=lambda: evaluation_pdf(evaluation_record(actor, evaluation_id)),
-        file_name=f"evaluation-{evaluation_id}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-        key=f"evaluation_pdf_{evaluation_id}",
-        help="Scores, notes, comments with times, evidence and history: for a coaching file.",
-    )
+    # Made when clicked, through the policy again (evaluation_record), never before.
+    pdf_download_button(actor, evaluation_id, key=f"evaluation_pdf_{evaluation_id}")
     items = []
     for item in rubric.items:
         state = ev.items.get(item.key)

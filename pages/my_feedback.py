@@ -7,6 +7,7 @@ any id that is not the agent's own, so a changed URL or session state shows a re
 never someone else's data. Text people typed is drawn with st.text or in tables.
 """
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -49,6 +50,7 @@ from scoring.text_moments import (
 from ui.comments import comment_page, comment_row, seek_request
 from ui.format import local_date, mmss, plain
 from ui.intervals import show_intervals
+from ui.pdf import pdf_download_button
 from ui.replies import reply_thread
 from ui.session import require_actor, show_denied
 from ui.times import day_label, reader_today, reader_zone, zone_id
@@ -64,7 +66,7 @@ PERIODS = {
 LIST_PAGE = 50  # newest first; older ones one click away
 
 
-def evaluations_table(rows: list, selected: int | None) -> pa.Table:
+def evaluations_table(rows: Sequence[FeedbackRow], selected: int | None) -> pa.Table:
     """The list as an Arrow table: st.dataframe sends Arrow, and building it from columns
     skips a pandas conversion of row dicts that cost more than the rest of the page."""
     return pa.table(
@@ -143,6 +145,8 @@ def draw_header(detail: FeedbackDetail) -> None:
         ):
             acknowledge(actor, detail.evaluation_id)
             st.rerun()
+    # The agent's own copy for their coaching file: made when clicked, through the policy.
+    pdf_download_button(actor, detail.evaluation_id, key=f"fb{detail.evaluation_id}_pdf")
     if detail.failed_critical:
         st.error("A critical item is at the lowest level, so this call is marked as failed.")
 
@@ -269,7 +273,7 @@ def draw_dispute_form(detail: FeedbackDetail, prefix: str) -> None:
                 st.rerun()
 
 
-def draw_bulk_acknowledge(rows: list[FeedbackRow]) -> None:
+def draw_bulk_acknowledge(rows: Sequence[FeedbackRow]) -> None:
     """Acknowledge several listed evaluations at once, after a confirmation."""
     pending = [r for r in rows if r.acknowledged_at is None]
     if not pending:
