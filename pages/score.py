@@ -99,13 +99,24 @@ def _new_draft() -> NewDraft:
     )
 
 
+def _draft_id() -> int:
+    """The draft's id as last saved (0 until the first write creates it). Read from the
+    session, not from `ev`: a fragment's rerun keeps the `ev` of the last full run."""
+    return int(state[f"{prefix}_view"].id)
+
+
 def _created_by_this_write() -> None:
-    """The first write created the draft: its review time is stored; redraw the whole
-    page, whose widgets are now the stored draft's."""
-    if not ev.saved:
-        state.pop(UNSTORED_KEY, None)
-        state.pop(f"{prefix}_suggestions", None)  # now the draft has some to show
+    """The first write created the draft: its review time is stored and its suggestions
+    are computed now. The total and the rubric redraw with them, not the whole page (the
+    player, transcript and comments show the same call; every widget is keyed by the
+    call, not the draft). A second evaluation of a colleague's call redraws the whole
+    page, whose heading then says so."""
+    state.pop(UNSTORED_KEY, None)
+    if ev.others:
+        state.pop(f"{prefix}_suggestions", None)  # the full run reads them
         st.rerun()
+    state[f"{prefix}_suggestions"] = suggestions_for(actor, _draft_id())
+    st.rerun([f"{prefix}_summary", *(f"{prefix}_item_{k}" for k in rubric.item_keys)])
 
 
 def _report_error(exc: Exception) -> None:
@@ -129,11 +140,12 @@ def _save_value(item_key: str) -> None:
     """Autosave a level; then only this item and the summary redraw (keyed fragments)."""
     choice = state[f"{prefix}_{item_key}_v"]
     kwargs = {"na": True} if choice == NA else {"value": choice}
+    first = not _draft_id()
     try:
         view = _retried(
             lambda: save_item(
                 actor,
-                ev.id,
+                _draft_id(),
                 state[f"{prefix}_version"],
                 item_key,
                 stored=state[f"{prefix}_view"],  # spares re-reading the items (a round trip)
@@ -146,17 +158,19 @@ def _save_value(item_key: str) -> None:
         _report_error(exc)
         st.rerun()  # the whole page, so the message shows at the top
     _remember(view)
-    _created_by_this_write()
+    if first:
+        _created_by_this_write()
     st.rerun([f"{prefix}_summary", f"{prefix}_item_{item_key}"])
 
 
 def _save_note(item_key: str) -> None:
+    first = not _draft_id()
     try:
         _remember(
             _retried(
                 lambda: save_item(
                     actor,
-                    ev.id,
+                    _draft_id(),
                     state[f"{prefix}_version"],
                     item_key,
                     note=state[f"{prefix}_{item_key}_n"],
@@ -169,14 +183,15 @@ def _save_note(item_key: str) -> None:
     except SAVE_ERRORS as exc:
         _report_error(exc)
         st.rerun()
-    _created_by_this_write()
+    if first:
+        _created_by_this_write()
 
 
 def _take(item_key: str) -> None:
     """Take the shown suggestion: an ordinary save of its level, recorded as taken."""
     try:
         view = take_suggestion(
-            actor, ev.id, state[f"{prefix}_version"], item_key, stored=state[f"{prefix}_view"]
+            actor, _draft_id(), state[f"{prefix}_version"], item_key, stored=state[f"{prefix}_view"]
         )
     except SAVE_ERRORS as exc:
         _report_error(exc)
@@ -274,11 +289,11 @@ def track_review_time() -> None:
     fresh = new_seconds(key, active_seconds(f"timer_{key}"))
     if fresh <= 0:
         return
-    if not ev.saved:
+    if not _draft_id():
         state[UNSTORED_KEY] = int(state.get(UNSTORED_KEY, 0)) + fresh
         return
     with contextlib.suppress(EarshotError):  # a measure: never a reason to interrupt
-        record_review_time(actor, ev.id, fresh)
+        record_review_time(actor, _draft_id(), fresh)
 
 
 if ev.others:
@@ -318,7 +333,6 @@ if f"{prefix}_suggestions" not in state:
     state[f"{prefix}_suggestions"] = (
         {} if ev.submitted or not ev.saved else suggestions_for(actor, ev.id)
     )
-suggestions = state[f"{prefix}_suggestions"]
 lanes, markers = player_timeline(
     report,
     listening.get("peaks"),
@@ -464,7 +478,7 @@ def draw_summary() -> None:
     ):
         try:
             # The review time is on the draft already, added as the browser reports it.
-            submit(actor, ev.id, state[f"{prefix}_version"])
+            submit(actor, view.id, state[f"{prefix}_version"])
         except SAVE_ERRORS as exc:
             st.error(plain(exc))
         else:
@@ -542,7 +556,7 @@ def draw_item(number: int, item_key: str) -> None:
                     [x.t_s for x in listed],
                     [escape_markdown(moment_label(x)) for x in listed],
                 )
-        suggestion = suggestions.get(item.key)
+        suggestion = state.get(f"{prefix}_suggestions", {}).get(item.key)
         if suggestion is not None and not ev.submitted:
             reasons = [r["text"] for r in suggestion.reasons]
             taken = " · taken" if suggestion.taken else ""
