@@ -1,7 +1,9 @@
-"""The audit trail: one row per change to a submitted evaluation, dispute, rubric or role."""
+"""The audit trail: one row per change to a submitted evaluation, dispute, rubric or role,
+and per acknowledgement of an evaluation by its agent."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -32,6 +34,26 @@ def record_audit(
             after=after,
             reason=reason,
         )
+    )
+
+
+ACKNOWLEDGE = "acknowledge"
+"""The action of an agent's acknowledgement (entity "evaluation"), one or several at once."""
+
+
+def record_acknowledgement(
+    session: Session, actor: Actor, evaluation_id: int, at: datetime, *, bulk: bool
+) -> None:
+    """Audit that ``actor`` (the agent) acknowledged ``evaluation_id`` at ``at``; ``bulk``
+    when it was one of several acknowledged at once. In the caller's transaction, so the
+    acknowledgement and its event commit together or not at all."""
+    record_audit(
+        session,
+        actor,
+        ACKNOWLEDGE,
+        "evaluation",
+        evaluation_id,
+        after={"acknowledged_at": at.isoformat(), "bulk": bulk},
     )
 
 

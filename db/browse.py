@@ -1,6 +1,6 @@
 """Finding evaluations: every evaluation a user may see, filtered and searched, each
-one's history (amendments and dispute decisions) in words, and one evaluation whole as a
-record to print (`evaluation_record`).
+one's history (amendments, dispute decisions, acknowledgements) in words, and one
+evaluation whole as a record to print (`evaluation_record`).
 
 What a user may see is the access policy's `evaluation_filter` (db/access.py): scorers
 their own, supervisors their team's, agents their own submitted feedback, calibration work
@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from db.access import Actor, NotFound, can_read_evaluation, current_actor, evaluation_filter
+from db.audit import ACKNOWLEDGE
 from db.engine import read_scope
 from db.listening import stored_summary
 from db.models import (
@@ -79,7 +80,7 @@ class BrowseRow:
 class HistoryEntry:
     at: datetime
     who: str
-    what: str  # "Amended" or "Dispute accepted", ...
+    what: str  # "Amended", "Dispute accepted", "Acknowledged", ...
     changes: tuple[str, ...]  # "Be patient: 2 → 3"
     reason: str
 
@@ -231,7 +232,8 @@ def browse_evaluations(
 
 
 def evaluation_history(actor: Actor, evaluation_id: int) -> list[HistoryEntry]:
-    """An evaluation's amendments and dispute decisions, oldest first, in item titles:
+    """An evaluation's amendments, dispute decisions and acknowledgements, oldest first,
+    in item titles:
     for anyone who may read the evaluation (its scorer, the agent, their supervisors)."""
     with read_scope() as session:
         actor = current_actor(session, actor)
@@ -340,6 +342,8 @@ def _history(session: Session, ev: Evaluation) -> list[HistoryEntry]:
                 for change in item_changes(before, after)
             )
             entries.append(HistoryEntry(event.at, who or "?", "Amended", changes, event.reason))
+        elif event.entity == "evaluation" and event.action == ACKNOWLEDGE:
+            entries.append(HistoryEntry(event.at, who or "?", "Acknowledged", (), ""))
         elif event.entity == "dispute":
             after, before = event.after or {}, event.before or {}
             key = after.get("item_key", "")
