@@ -199,7 +199,7 @@ else:
     st.dataframe(
         [
             {
-                "Decided": r.resolved_at,
+                "Decided": local_date(r.resolved_at),  # the reader's zone, not UTC
                 "Agent": r.agent,
                 "Call": r.call_external_id,
                 "Item": r.item_title,
@@ -213,5 +213,4 @@ else:
             for r in decided
         ],
         hide_index=True,
-        column_config={"Decided": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
     )
