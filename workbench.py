@@ -16,10 +16,8 @@ from db.auth import (
     session_from_token,
     session_idle_s,
 )
-from db.disputes import open_dispute_count
-from db.feedback import unread_count
-from db.notifications import note_due_assignments, unread_notification_count
-from db.sampling import due_assignment_count
+from db.notifications import note_due_assignments
+from db.overview import NavigationCounts, navigation_counts
 from db.sso import NO_ROLE
 from ui.format import plain
 from ui.outage import database_outage_shown
@@ -40,6 +38,7 @@ from ui.session import (
     require_actor,
 )
 from ui.sso import actor_from_provider, sso_section
+from ui.times import reader_zone
 
 # The tab icon is a file served by the app itself: a ":material/…" icon would make the
 # browser fetch it from an outside font server, and Earshot must work on a closed network.
@@ -114,15 +113,15 @@ def login_page() -> None:
         clear_session_cookie()  # a cookie that no longer logs anyone in
 
 
-def nav_title(path: str, title: str, actor: Actor) -> str:
+def nav_title(path: str, title: str, counts: NavigationCounts) -> str:
     """Titles that carry a count of what waits for this user."""
-    if path == "pages/queue.py" and (due := due_assignment_count(actor)):
+    if path == "pages/queue.py" and (due := counts.due_assignments):
         return f"{title} ({due})"
-    if path == "pages/disputes.py" and (waiting := open_dispute_count(actor)):
+    if path == "pages/disputes.py" and (waiting := counts.open_disputes):
         return f"{title} ({waiting})"
-    if path == "pages/my_feedback.py" and (new := unread_count(actor)):
+    if path == "pages/my_feedback.py" and (new := counts.unread_feedback):
         return f"{title} ({new} new)"
-    if path == "pages/notifications.py" and (new := bell_count(actor)):
+    if path == "pages/notifications.py" and (new := counts.unread_notifications):
         return f"{title} ({new})"
     return title
 
@@ -130,13 +129,16 @@ def nav_title(path: str, title: str, actor: Actor) -> str:
 DUE_CHECK_EVERY_S = 300.0
 
 
-def bell_count(actor: Actor) -> int:
-    """The bell's unread count; assignments coming due are looked for every few minutes."""
+def nav_counts(actor: Actor) -> NavigationCounts:
+    """Every count the navigation shows, read together once per run (one round trip for
+    the bell and the disputes, the due count cached): the shell runs on every page, so it
+    is part of every page's time. "Due today" is the reader's today. Assignments coming
+    due are looked for every few minutes, for the bell."""
     now = time.monotonic()
     if now - st.session_state.get("_due_checked_at", -DUE_CHECK_EVERY_S) >= DUE_CHECK_EVERY_S:
         st.session_state["_due_checked_at"] = now
         note_due_assignments(actor)
-    return unread_notification_count(actor)
+    return navigation_counts(actor, reader_zone())
 
 
 def waiting_for_a_role_page() -> None:
@@ -172,8 +174,9 @@ def not_for_this_role(title: str) -> Callable[[], None]:
 def pages_for(actor: Actor) -> dict[str, list]:
     """The role's navigation, sections in order. The st.Page objects are made once per
     session and set of titles (making one resolves its file path), then reused."""
+    counts = nav_counts(actor)
     titles = tuple(
-        nav_title(path, title, actor) if actor.role in roles else None
+        nav_title(path, title, counts) if actor.role in roles else None
         for path, (title, _, roles) in PAGES.items()
     )
     made = st.session_state.get("_nav_pages")

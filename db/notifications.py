@@ -556,18 +556,22 @@ def unread_notification_count(actor: Actor) -> int:
     """How many notifications of the kinds the user shows are unread (the bell's count)."""
     with read_scope() as session:
         actor = current_actor(session, actor)
-        kinds = _shown_kinds(session, actor)
-        return int(
-            session.exec(
-                select(func.count())
-                .select_from(Notification)
-                .where(
-                    notification_filter(actor),
-                    col(Notification.read_at).is_(None),
-                    col(Notification.kind).in_(kinds),
-                )
-            ).one()
+        return int(session.exec(unread_notifications_counted(session, actor)).one())
+
+
+def unread_notifications_counted(session: Session, actor: Actor) -> Any:
+    """The statement of the bell's count (one column, one row) for ``actor`` as already
+    re-read, with the kinds they show read in ``session``: a caller may count several
+    things in one round trip (the navigation)."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            notification_filter(actor),
+            col(Notification.read_at).is_(None),
+            col(Notification.kind).in_(_shown_kinds(session, actor)),
         )
+    )
 
 
 def list_notifications(actor: Actor, limit: int = LIST_LIMIT) -> list[NotificationRow]:

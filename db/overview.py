@@ -4,18 +4,20 @@ it is dealt with. Scoped to who is asking."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import func
 from sqlmodel import select
 
 from db.access import Actor
 from db.calibration import calls_to_score_blind
-from db.disputes import open_dispute_count
+from db.disputes import open_dispute_count, open_disputes_counted
 from db.engine import read_scope
-from db.feedback import feedback_counts
+from db.feedback import feedback_counts, unread_count
 from db.models import Call, Evaluation, Purpose, Status, User
+from db.notifications import unread_notifications_counted
 from db.queue import scoring_queue
-from db.sampling import assignment_counts, my_assignments
+from db.sampling import assignment_counts, due_assignment_count, my_assignments
 
 MY_FEEDBACK = "pages/my_feedback.py"
 
@@ -92,3 +94,36 @@ def next_call_for(actor: Actor, after_call_id: int) -> int | None:
         if row.call_id != after_call_id:
             return row.call_id
     return None
+
+
+@dataclass(frozen=True)
+class NavigationCounts:
+    """What the navigation counts beside page titles."""
+
+    due_assignments: int = 0  # open, due by the end of the reader's today (overdue too)
+    open_disputes: int = 0  # waiting for a decision (admins and supervisors)
+    unread_feedback: int = 0  # an agent's evaluations not opened yet
+    unread_notifications: int = 0  # the bell: unread, of the kinds the user shows
+
+
+def navigation_counts(
+    actor: Actor, zone: tzinfo = UTC, now: datetime | None = None
+) -> NavigationCounts:
+    """The navigation's counts for ``actor`` as the shell re-read them this run
+    (``ui.session.check_session``; no second read of the user here): the bell and the
+    disputes in one statement, after the user's shown kinds; the due assignments cached
+    by the data version; an agent's unread feedback cached by their feedback version. The
+    shell runs on every page, so this is a part of every page's time."""
+    with read_scope() as session:
+        bell, disputes = session.exec(
+            select(
+                unread_notifications_counted(session, actor).scalar_subquery(),
+                open_disputes_counted(actor).scalar_subquery(),
+            )
+        ).one()
+    return NavigationCounts(
+        due_assignments=due_assignment_count(actor, now, zone),
+        open_disputes=int(disputes) if actor.can_score else 0,  # an agent's: My feedback's
+        unread_feedback=unread_count(actor),
+        unread_notifications=int(bell),
+    )

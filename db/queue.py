@@ -8,8 +8,10 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import and_, exists
+from sqlalchemy import and_, bindparam, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -33,22 +35,32 @@ def others_drafting(
     policy lets ``actor`` read (``evaluation_filter``), oldest first."""
     if not call_ids:
         return {}
-    rows = session.exec(
-        select(Evaluation.call_id, User.display_name, Evaluation.started_at)
-        .join(User, col(User.id) == col(Evaluation.scorer_id))
-        .where(
-            col(Evaluation.call_id).in_(sorted(call_ids)),
-            Evaluation.purpose == Purpose.regular,
-            Evaluation.status == Status.draft,
-            Evaluation.scorer_id != actor.id,
-            evaluation_filter(actor),
-        )
-        .order_by(col(Evaluation.started_at), col(Evaluation.id))
-    ).all()
+    statement = _others_drafting_statement(actor.id, actor.role, actor.team_id)
+    rows = session.exec(statement, params={"calls": sorted(call_ids)}).all()
     found: dict[int, list[Drafting]] = defaultdict(list)
     for call_id, name, since in rows:
         found[int(call_id)].append(Drafting(str(name), since))
     return dict(found)
+
+
+@lru_cache(maxsize=256)
+def _others_drafting_statement(actor_id: int, role: str, team_id: int | None) -> Any:
+    """The statement of ``others_drafting`` for one actor scope, built once: the call ids
+    are an expanding parameter, so My assignments and the queue reuse it (and its cache
+    key) on every run instead of building the policy's filter again."""
+    actor = Actor(actor_id, "", "", role, team_id)
+    return (
+        select(Evaluation.call_id, User.display_name, Evaluation.started_at)
+        .join(User, col(User.id) == col(Evaluation.scorer_id))
+        .where(
+            col(Evaluation.call_id).in_(bindparam("calls", expanding=True)),
+            Evaluation.purpose == Purpose.regular,
+            Evaluation.status == Status.draft,
+            Evaluation.scorer_id != actor_id,
+            evaluation_filter(actor),
+        )
+        .order_by(col(Evaluation.started_at), col(Evaluation.id))
+    )
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from statistics import stdev
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, func, or_, type_coerce, update
+from sqlalchemy import String, bindparam, func, or_, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -64,6 +64,7 @@ from db.models import (
 )
 from db.models import Rubric as RubricRow
 from db.queue import Drafting, others_drafting
+from scoring.days import day_start, today_in
 from scoring.errors import Conflict, Invalid
 from scoring.sampling import (
     CALL_FIELDS,
@@ -166,6 +167,7 @@ class MyAssignments:
     due_today: list[AssignmentView]
     upcoming: list[AssignmentView]
     drafts: list[tuple[int, int, str]]  # (evaluation id, call id, call external id)
+    scorers: list[tuple[int, str]] = field(default_factory=list)  # scorer_choices, same read
 
     @property
     def counts(self) -> dict[str, int]:
@@ -736,13 +738,15 @@ def run_due_plans(now: datetime | None = None) -> list[RunResult]:
 # ---------------------------------------------------------------- the scorer's work
 
 
-def _assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
-    """Assignments matching ``where`` with their call, agent, scorer and plan, by due time
-    and id (plain columns: My assignments reads hundreds on every run)."""
-    scorer = User.__table__.alias("scorer")  # type: ignore[attr-defined]
-    agent = User.__table__.alias("agent")  # type: ignore[attr-defined]
+_AGENT = User.__table__.alias("agent")  # type: ignore[attr-defined]
+_SCORER = User.__table__.alias("scorer")  # type: ignore[attr-defined]
+
+
+def _views_select() -> Any:
+    """Assignments with their call, agent, scorer and plan (plain columns: My assignments
+    reads hundreds on every run); the caller adds the conditions."""
     a = AssignmentRow
-    rows = session.exec(
+    return (
         select(  # type: ignore[call-overload]
             a.id,
             a.plan_id,
@@ -750,9 +754,9 @@ def _assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
             a.call_id,
             Call.external_id,
             a.agent_id,
-            agent.c.display_name,
+            _AGENT.c.display_name,
             a.scorer_id,
-            scorer.c.display_name,
+            _SCORER.c.display_name,
             Call.started_at,
             Call.duration_s,
             a.due_at,
@@ -764,43 +768,69 @@ def _assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
             a.evaluation_id,
         )
         .join(Call, Call.id == a.call_id)
-        .join(agent, agent.c.id == a.agent_id)
-        .join(scorer, scorer.c.id == a.scorer_id)
+        .join(_AGENT, _AGENT.c.id == a.agent_id)
+        .join(_SCORER, _SCORER.c.id == a.scorer_id)
         .outerjoin(SamplingPlanRow, SamplingPlanRow.id == a.plan_id)
-        .where(*where)
-        .order_by(col(a.due_at), col(a.id))
-    ).all()
+    )
+
+
+def _views_of(rows: Iterable[Any]) -> list[AssignmentView]:
     return [
         AssignmentView(i, plan_id, plan_title or AD_HOC, *rest)
         for i, plan_id, plan_title, *rest in rows
     ]
 
 
-def my_assignments(actor: Actor, now: datetime | None = None) -> MyAssignments:
+def _assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
+    """Assignments matching ``where`` with their call, agent, scorer and plan, by due time
+    and id."""
+    a = AssignmentRow
+    query = _views_select().where(*where).order_by(col(a.due_at), col(a.id))
+    return _views_of(session.exec(query).all())
+
+
+# My assignments' statements, built once (their SQL and cache keys are reused on every run;
+# the scorer is a parameter).
+_MY_OPEN = (
+    _views_select()
+    .where(
+        AssignmentRow.scorer_id == bindparam("scorer"),
+        AssignmentRow.status == AssignmentStatus.open,
+    )
+    .order_by(col(AssignmentRow.due_at), col(AssignmentRow.id))
+)
+_MY_DRAFTS = (
+    select(Evaluation.id, Evaluation.call_id, Call.external_id)
+    .join(Call, Call.id == Evaluation.call_id)
+    .where(
+        Evaluation.scorer_id == bindparam("scorer"),
+        Evaluation.purpose == Purpose.regular,
+        Evaluation.status == Status.draft,
+    )
+    .order_by(col(Evaluation.updated_at).desc())
+)
+
+
+def end_of_today(now: datetime, zone: tzinfo = UTC) -> datetime:
+    """The UTC instant today ends in ``zone`` (the reader's): what is due by then is due
+    today, in their day, not UTC's."""
+    return day_start(today_in(zone, now) + timedelta(days=1), zone)
+
+
+def my_assignments(actor: Actor, now: datetime | None = None, zone: tzinfo = UTC) -> MyAssignments:
     """The actor's open assignments: overdue (due before now), due today (by the end of
-    today, UTC), upcoming, each with who else is drafting its call; and their regular
-    drafts."""
+    today in ``zone``, the reader's), upcoming, each with who else is drafting its call;
+    their regular drafts; and the scorers they may hand work to (``scorer_choices``). One
+    read: the page's lists come from one session, the actor read once."""
     require_role(actor, Role.admin, Role.supervisor)
     now = now or utcnow()
-    tomorrow = _utc(now.astimezone(UTC).date() + timedelta(days=1))
+    tomorrow = end_of_today(now, zone)
     with read_scope() as session:
         actor = current_actor(session, actor)
-        views = _assignment_views(
-            session,
-            AssignmentRow.scorer_id == actor.id,
-            AssignmentRow.status == AssignmentStatus.open,
-        )
-        drafts = session.exec(
-            select(Evaluation.id, Evaluation.call_id, Call.external_id)
-            .join(Call, Call.id == Evaluation.call_id)
-            .where(
-                Evaluation.scorer_id == actor.id,
-                Evaluation.purpose == Purpose.regular,
-                Evaluation.status == Status.draft,
-            )
-            .order_by(col(Evaluation.updated_at).desc())
-        ).all()
+        views = _views_of(session.exec(_MY_OPEN, params={"scorer": actor.id}).all())
+        drafts = session.exec(_MY_DRAFTS, params={"scorer": actor.id}).all()
         others = others_drafting(session, actor, {v.call_id for v in views})
+        scorers = _scorer_choices(session, actor)
     by_call = {int(call_id): int(ev_id) for ev_id, call_id, _ in drafts}
     views = [
         _with_draft(v, by_call.get(v.call_id), others.get(v.call_id, ()))
@@ -811,7 +841,9 @@ def my_assignments(actor: Actor, now: datetime | None = None) -> MyAssignments:
     overdue = [v for v in views if v.due_at is not None and v.due_at <= now]
     today = [v for v in views if v.due_at is not None and now < v.due_at <= tomorrow]
     upcoming = [v for v in views if v.due_at is None or v.due_at > tomorrow]
-    return MyAssignments(overdue, today, upcoming, [(int(e), int(c), str(x)) for e, c, x in drafts])
+    return MyAssignments(
+        overdue, today, upcoming, [(int(e), int(c), str(x)) for e, c, x in drafts], scorers
+    )
 
 
 def _with_draft(
@@ -820,13 +852,15 @@ def _with_draft(
     return dataclass_replace(view, draft_id=draft_id, others=tuple(others))
 
 
-def assignment_counts(actor: Actor, now: datetime | None = None) -> dict[str, int]:
-    """Open assignments of the actor: overdue and due by the end of today (two counts
-    for the overview, without loading rows)."""
+def assignment_counts(
+    actor: Actor, now: datetime | None = None, zone: tzinfo = UTC
+) -> dict[str, int]:
+    """Open assignments of the actor: overdue and due by the end of today in ``zone`` (two
+    counts for the overview, without loading rows)."""
     if not actor.can_score:
         return {"overdue": 0, "due_today": 0}
     now = now or utcnow()
-    tomorrow = _utc(now.astimezone(UTC).date() + timedelta(days=1))
+    tomorrow = end_of_today(now, zone)
     base = select(func.count(col(AssignmentRow.id))).where(
         AssignmentRow.scorer_id == actor.id, AssignmentRow.status == AssignmentStatus.open
     )
@@ -838,14 +872,13 @@ def assignment_counts(actor: Actor, now: datetime | None = None) -> dict[str, in
     return {"overdue": int(overdue), "due_today": int(today)}
 
 
-def due_assignment_count(actor: Actor, now: datetime | None = None) -> int:
-    """Open assignments of the actor due by the end of today, overdue included: the
-    count beside My assignments in the navigation. Cached until the data version moves
-    (assignments move it), so a rerun costs no query."""
+def due_assignment_count(actor: Actor, now: datetime | None = None, zone: tzinfo = UTC) -> int:
+    """Open assignments of the actor due by the end of today in ``zone`` (the reader's),
+    overdue included: the count beside My assignments in the navigation. Cached until the
+    data version moves (assignments move it), so a rerun costs no query."""
     if not actor.can_score:
         return 0
-    now = now or utcnow()
-    return _due_by(actor, _utc(now.astimezone(UTC).date() + timedelta(days=1)))
+    return _due_by(actor, end_of_today(now or utcnow(), zone))
 
 
 def _count_due_by(actor: Actor, by: datetime) -> int:
@@ -861,7 +894,7 @@ def _count_due_by(actor: Actor, by: datetime) -> int:
         )
 
 
-_due_by = cached_by_data_version(_count_due_by, shared=True)
+_due_by = cached_by_data_version(_count_due_by)
 
 
 def _load_open(session: Session, actor: Actor, assignment_id: int) -> AssignmentRow:
@@ -1246,11 +1279,18 @@ def scorer_choices(actor: Actor) -> list[tuple[int, str]]:
     supervisors; a supervisor sees their team's supervisors and the admins."""
     require_role(actor, Role.admin, Role.supervisor)
     with read_scope() as session:
-        actor = current_actor(session, actor)
-        query = select(User.id, User.display_name, User.role, User.team_id).where(
-            col(User.active).is_(True), col(User.role).in_((Role.admin, Role.supervisor))
-        )
-        rows = session.exec(query.order_by(User.display_name)).all()
+        return _scorer_choices(session, current_actor(session, actor))
+
+
+_SCORERS = (
+    select(User.id, User.display_name, User.role, User.team_id)
+    .where(col(User.active).is_(True), col(User.role).in_((Role.admin, Role.supervisor)))
+    .order_by(User.display_name)
+)
+
+
+def _scorer_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    rows = session.exec(_SCORERS).all()
     return [
         (int(i), str(name))
         for i, name, role, team_id in rows

@@ -2,28 +2,22 @@
 upcoming) with replace and hand over, their drafts, and every other waiting team call,
 still open for an ad-hoc review."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from db.queue import Drafting, scoring_queue
-from db.sampling import (
-    AssignmentView,
-    hand_over,
-    my_assignments,
-    replace_assignment,
-    scorer_choices,
-)
+from db.sampling import AssignmentView, hand_over, my_assignments, replace_assignment
 from db.users import list_agents
 from scoring.errors import EarshotError
 from ui.format import mmss, plain
 from ui.session import require_actor
-from ui.times import local_time, reader_zone
+from ui.times import local_time, reader_day_bounds, reader_today, reader_zone
 
 actor = require_actor()
 st.title("My assignments")
-zone = reader_zone()  # once per run, not once per cell
+zone = reader_zone()  # once per run, not once per cell; days are the reader's days
 
 
 def drafting(others: tuple[Drafting, ...]) -> str:
@@ -34,7 +28,7 @@ def drafting(others: tuple[Drafting, ...]) -> str:
 if notice := st.session_state.pop("assignment_notice", None):
     st.success(plain(notice))
 
-mine = my_assignments(actor)
+mine = my_assignments(actor, zone=zone)  # with the hand-over choices, in one read
 columns = st.columns(len(mine.counts))
 for column, (label, count) in zip(columns, mine.counts.items(), strict=True):
     column.metric(label, count)
@@ -86,7 +80,7 @@ if assigned:
             else:
                 st.session_state["assignment_notice"] = message
                 st.rerun()
-        others = {name: uid for uid, name in scorer_choices(actor) if uid != actor.id}
+        others = {name: uid for uid, name in mine.scorers if uid != actor.id}
         to = c2.selectbox("Hand to", list(others), key="assignment_to")
         if c2.button("Hand over", key="assignment_hand_over", disabled=not others):
             try:
@@ -109,9 +103,10 @@ if assigned and not st.toggle("Show them", key="queue_show_ad_hoc"):
 agents = {a.display_name: a.id for a in list_agents(actor)}
 c1, c2, c3 = st.columns([2, 1, 1])
 agent_name = c1.selectbox("Agent", ["Everyone", *agents], key="queue_agent")
-today = datetime.now(UTC).date()
+today = reader_today(zone)
 since = c2.date_input("From", value=today - timedelta(days=90), key="queue_since")
 until = c3.date_input("To", value=today, key="queue_until")
+start, end = reader_day_bounds(since, until, zone)  # the reader's days, as UTC instants
 
 assigned_calls = {a.call_id for a in assigned}
 rows = [
@@ -119,8 +114,8 @@ rows = [
     for r in scoring_queue(
         actor,
         agent_id=agents.get(agent_name),
-        since=datetime.combine(since, time.min, tzinfo=UTC),
-        until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC),
+        since=start,
+        until=end,
     )
     if r.call_id not in assigned_calls
 ]
