@@ -8,11 +8,19 @@ depends on has changed, in any app process.
 
 `cached_by_versions` is the same idea for answers keyed on versions the caller reads itself
 (an agent's feedback: their `User.feedback_version`, moved by `bump_feedback_version`).
+
+Every caller of a cached function gets the one value the cache holds, so the cache makes it
+immutable once, when it stores it (`freeze`): frames become `ReadOnlyFrame`s, lists tuples,
+dicts `MappingProxyType`s, sets frozensets, and frozen dataclasses hold frozen fields. A
+caller that changes it gets an error instead of changing every other caller's answer;
+anything derived from it (a sort, a filter, `assign`, `copy()`) is an ordinary value.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import enum
 import functools
 import threading
 import time
@@ -20,9 +28,15 @@ import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 from sqlalchemy import event, inspect, update
 from sqlmodel import Session
 
@@ -55,9 +69,101 @@ def _engine_id() -> str:
         return _engine_ids.setdefault(engine, uuid.uuid4().hex)
 
 
-def _copy(value: Any) -> Any:
-    # DataFrame.copy is many times faster than deepcopy for the frames cached here.
-    return value.copy(deep=True) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
+class ReadOnlyFrame(pd.DataFrame):  # type: ignore[misc]  # pandas is untyped here
+    """A DataFrame that refuses to change: no column set or deleted, no cell written, no
+    `inplace=` operation, no new columns or index. Anything derived from it (`copy()`, a
+    selection, a sort, `assign`, `rename`, `reset_index`) is an ordinary `pd.DataFrame`.
+
+    pandas has no public read-only frame, so this guards the two ways a frame changes: its
+    own methods (overridden below) and writes into its arrays (marked read-only, as
+    numpy's `setflags(write=False)` and pandas' extension arrays' `_readonly` allow). A
+    shallow `copy(deep=False)` shares those arrays: take `copy()` to change one.
+    """
+
+    _metadata: list[str] = []
+
+    @property
+    def _constructor(self) -> Any:
+        return pd.DataFrame
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError(
+            "This table is shared by every reader of the cache: take .copy() to change it."
+        )
+
+    __setitem__ = _refuse
+    __delitem__ = _refuse
+    insert = _refuse
+    pop = _refuse
+    isetitem = _refuse
+    _set_item = _refuse
+    _iset_item = _refuse
+    _update_inplace = _refuse
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_sealed"):
+            self._refuse()
+        super().__setattr__(name, value)
+
+
+def _read_only_frame(frame: pd.DataFrame) -> ReadOnlyFrame:
+    out = ReadOnlyFrame(frame.copy(deep=True))  # its own arrays: the caller's stay writable
+    for array in out._mgr.arrays:
+        if isinstance(array, np.ndarray):
+            array.setflags(write=False)
+        elif isinstance(array, ExtensionArray):
+            array._readonly = True
+    out.__dict__["_sealed"] = True
+    return out
+
+
+_IMMUTABLE = (
+    str,
+    bytes,
+    int,
+    float,
+    complex,
+    type(None),
+    date,
+    datetime,
+    clock_time,
+    timedelta,
+    Decimal,
+    enum.Enum,
+    np.generic,
+    pd.Timestamp,
+    ReadOnlyFrame,
+)
+
+
+def freeze(value: Any) -> Any:
+    """`value` made immutable, deeply: what the caches store and hand to every caller.
+    A value of any other (mutable) type is refused, so nothing shared can change."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, pd.DataFrame):
+        return _read_only_frame(value)
+    if isinstance(value, tuple):
+        items = [freeze(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, (dict, MappingProxyType)):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (set, frozenset)):
+        return frozenset(freeze(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _frozen_dataclass(value)
+    raise TypeError(f"The cache holds immutable values only, not a {type(value).__name__}.")
+
+
+def _frozen_dataclass(value: Any) -> Any:
+    if not type(value).__dataclass_params__.frozen:
+        raise TypeError(f"The cache holds frozen dataclasses only, not {type(value).__name__}.")
+    out = copy.copy(value)
+    for f in dataclasses.fields(value):
+        object.__setattr__(out, f.name, freeze(getattr(value, f.name)))
+    return out
 
 
 # A page asks for the version once per cached call; re-reading it within this many seconds
@@ -151,13 +257,12 @@ def data_version() -> int:
     return version
 
 
-def cached_by_data_version(fn: F | None = None, *, shared: bool = False) -> F:
+def cached_by_data_version(fn: F | None = None, *, shared: bool = True) -> F:
     """Cache `fn(actor, *args)` per actor scope (id, role, team) and arguments, until the
-    data version moves. Results are copied out so callers cannot change the cache;
-    `shared=True` hands out the cached value itself, for immutable results only."""
+    data version moves. Every caller gets the one frozen answer (`freeze`); `shared` is
+    accepted while callers still pass it, and changes nothing."""
     if fn is None:
         return functools.partial(cached_by_data_version, shared=shared)  # type: ignore[return-value]
-    hand_out = (lambda value: value) if shared else _copy
 
     @functools.wraps(fn)
     def wrapper(actor, *args, **kwargs):
@@ -175,13 +280,13 @@ def cached_by_data_version(fn: F | None = None, *, shared: bool = False) -> F:
         with _lock:
             if key in _entries:
                 _entries.move_to_end(key)
-                return hand_out(_entries[key])
-        value = fn(actor, *args, **kwargs)
+                return _entries[key]
+        value = freeze(fn(actor, *args, **kwargs))
         with _lock:
             _entries[key] = value
             while len(_entries) > MAX_ENTRIES:
                 _entries.popitem(last=False)
-        return hand_out(value)
+        return value
 
     return wrapper  # type: ignore[return-value]
 
@@ -193,22 +298,19 @@ MAX_VERSIONED_ENTRIES = 512
 _versioned: OrderedDict[tuple, tuple[tuple, Any]] = OrderedDict()
 
 
-def cached_by_versions(
-    scope: tuple, versions: tuple, compute: Callable[[], T], copy_out: Callable[[T], T] = _copy
-) -> T:
-    """`compute()`, or the answer it gave for the same `scope` (plus this database) and
-    equal `versions`. The caller reads `versions` from the database just before, and every
-    write that could change the answer must move one of them in its own transaction: then
-    a reused answer is never stale, even across processes. `copy_out` copies the cached
-    answer (deepcopy by default; `int` or `list` of frozen rows suffice for those)."""
+def cached_by_versions(scope: tuple, versions: tuple, compute: Callable[[], T]) -> T:
+    """`compute()` frozen (`freeze`), or the answer it gave for the same `scope` (plus this
+    database) and equal `versions`. The caller reads `versions` from the database just
+    before, and every write that could change the answer must move one of them in its own
+    transaction: then a reused answer is never stale, even across processes."""
     scope = (_engine_id(), *scope)
     with _lock:
         found = _versioned.get(scope)
         if found is not None and found[0] == versions:
             _versioned.move_to_end(scope)
     if found is not None and found[0] == versions:
-        return copy_out(found[1])  # outside the lock: cached values are never changed
-    value = compute()
+        return found[1]  # type: ignore[no-any-return]  # frozen: safe to share
+    value = freeze(compute())
     with _lock:
         # Versions read before a concurrent write may store an answer that is already old:
         # harmless, as its versions no longer match what the next caller reads.
@@ -216,7 +318,7 @@ def cached_by_versions(
         _versioned.move_to_end(scope)
         while len(_versioned) > MAX_VERSIONED_ENTRIES:
             _versioned.popitem(last=False)
-    return copy_out(value)
+    return value  # type: ignore[no-any-return]
 
 
 _other_caches: list[Callable[[], None]] = []

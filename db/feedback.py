@@ -13,7 +13,7 @@ acknowledgements, disputes; `bump_data_version`: submit, amend, evidence, users)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,7 @@ from db.access import (
     own_feedback_filter,
     require_role,
 )
+from db.audit import record_acknowledgement
 from db.cache import bump_feedback_version, cached_by_versions
 from db.calls import CallRow, signed_audio_url
 from db.disputes import OPEN, DisputeRow, dispute_deadline, dispute_rows
@@ -86,7 +87,7 @@ class ItemFeedback:
     note: str
     level_label: str  # e.g. "Good" for 4, "" for N/A
     anchor: str  # the behavioural anchor of the given level, "" for N/A
-    evidence: list[str]  # listening-evidence lines for this item, where measured
+    evidence: Sequence[str]  # listening-evidence lines for this item, where measured
     dispute: DisputeRow | None  # the newest dispute on this item, if any
 
     @property
@@ -111,14 +112,16 @@ class FeedbackDetail:
     rubric_title: str
     rubric_version: int
     scale_max: int
-    items: list[ItemFeedback]
-    comments: list[CommentView]
-    listening: dict[str, Any] | None  # {"report", "peaks", "error"} or None
-    summary: dict[str, Any] | None  # ListeningReport.summary() where measured
+    # Cached for every reader, so frozen there (db.cache.freeze): the sequences are
+    # tuples, the mappings read-only.
+    items: Sequence[ItemFeedback]
+    comments: Sequence[CommentView]
+    listening: Mapping[str, Any] | None  # {"report", "peaks", "error"} or None
+    summary: Mapping[str, Any] | None  # ListeningReport.summary() where measured
     acknowledged_at: datetime | None
     viewed_at: datetime | None
     dispute_deadline: datetime
-    disputes: list[DisputeRow] = field(default_factory=list)
+    disputes: Sequence[DisputeRow] = field(default_factory=list)
     audio_url: str = ""  # signed for this agent: their own call
 
     @property
@@ -167,7 +170,7 @@ def _actor_and_versions(session: Session, actor: Actor) -> tuple[Actor, tuple]:
     return actor, (user.feedback_version, data_version or 0, actor)
 
 
-def my_evaluations(actor: Actor, limit: int = 200) -> list[FeedbackRow]:
+def my_evaluations(actor: Actor, limit: int = 200) -> Sequence[FeedbackRow]:
     """The agent's newest `limit` submitted regular evaluations, newest first, with unread
     marks. (Older ones stay in the trend; the list is for reading feedback.)"""
     _require_agent(actor)
@@ -178,7 +181,6 @@ def my_evaluations(actor: Actor, limit: int = 200) -> list[FeedbackRow]:
             ("my_evaluations", actor.id, limit),
             versions,
             lambda: _my_evaluations(session, actor, limit),
-            copy_out=list,  # of frozen rows
         )
 
 
@@ -266,7 +268,6 @@ def feedback_counts(actor: Actor) -> FeedbackCounts:
             ("feedback_counts", actor.id),
             versions,
             lambda: _feedback_counts(session, actor),
-            lambda counts: counts,  # frozen
         )
 
 
@@ -366,6 +367,7 @@ def acknowledge_many(actor: Actor, evaluation_ids: Iterable[int]) -> int:
                     session.add(row)
                     if session.get(ViewMark, ev.id) is None:
                         session.add(ViewMark(evaluation_id=ev.id, agent_id=actor.id, at=row.at))
+                    record_acknowledgement(session, actor, ev.id, row.at, bulk=True)
                     done += 1
                 if done:
                     bump_feedback_version(session, actor.id)  # flushes the new rows first
@@ -390,8 +392,10 @@ def _record_first(
                 return row.at
             row = model(evaluation_id=ev.id, agent_id=actor.id)
             session.add(row)
-            if model is Acknowledgement and session.get(ViewMark, ev.id) is None:
-                session.add(ViewMark(evaluation_id=ev.id, agent_id=actor.id, at=row.at))
+            if model is Acknowledgement:
+                if session.get(ViewMark, ev.id) is None:
+                    session.add(ViewMark(evaluation_id=ev.id, agent_id=actor.id, at=row.at))
+                record_acknowledgement(session, actor, evaluation_id, row.at, bulk=False)
             bump_feedback_version(session, actor.id)  # flushes the new rows first
             return row.at
     except IntegrityError:  # another tab recorded it in the same instant
@@ -409,7 +413,6 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
             ("feedback_detail", actor.id, evaluation_id),
             versions,
             lambda: _feedback_detail(session, actor, evaluation_id),
-            copy_out=_copy_detail,
         )
     # Worked out per call, not cached: the window is a setting, the link expires.
     return replace(
@@ -417,32 +420,6 @@ def feedback_detail(actor: Actor, evaluation_id: int) -> FeedbackDetail:
         dispute_deadline=dispute_deadline(detail.submitted_at),
         audio_url=signed_audio_url(detail.call.id, actor.id),  # _own checked: their call
     )
-
-
-def _copy_detail(detail: FeedbackDetail) -> FeedbackDetail:
-    """A copy a caller may change without changing the cache: the rows are frozen, the
-    lists and dicts around them are copied (the listening JSON in full)."""
-    return replace(
-        detail,
-        items=[replace(i, evidence=list(i.evidence)) for i in detail.items],
-        comments=list(detail.comments),
-        listening=_copy_json(detail.listening),
-        summary=None if detail.summary is None else dict(detail.summary),
-        disputes=list(detail.disputes),
-    )
-
-
-_CONTAINERS = (dict, list)
-
-
-def _copy_json(value: Any) -> Any:
-    """A deep copy of JSON-shaped data (dicts, lists, scalars), several times faster than
-    copy.deepcopy: the waveform peaks and a long call's turns are thousands of values."""
-    if isinstance(value, dict):
-        return {k: _copy_json(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy_json(v) if isinstance(v, _CONTAINERS) else v for v in value]
-    return value
 
 
 def _feedback_detail(session: Session, actor: Actor, evaluation_id: int) -> FeedbackDetail:

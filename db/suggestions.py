@@ -306,7 +306,6 @@ def _compute(session: Session, ev: Evaluation, item_keys: set[str]) -> list[Eval
         ("suggestions.withheld_items", MIN_PAIRS, ALPHA_TENTATIVE),
         (data_version(),),
         lambda: withheld_items(session),
-        copy_out=lambda items: items,  # a frozenset: nothing to copy
     )
     now = utcnow()
     return [

@@ -3,7 +3,7 @@ timeline (speaker lanes and markers) built from a stored listening report."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scoring.metrics import BY_NAME, LISTENING
@@ -20,7 +20,7 @@ def format_metric(name: str, value: float | int | None) -> str:
     return f"{metric.line_label}: {metric.format(value)}"
 
 
-def evidence_lines(summary: dict[str, Any] | None, metrics: Sequence[str]) -> list[str]:
+def evidence_lines(summary: Mapping[str, Any] | None, metrics: Sequence[str]) -> list[str]:
     """Lines for the listening metrics a rubric item names, from a report's `summary()`
     (text-evidence metrics it also names are drawn by `scoring.text_moments`)."""
     if not summary:

@@ -4,7 +4,7 @@ and one agent against their team."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -190,7 +190,7 @@ class AgentTrend:
     team: str | None
     weekly: pd.DataFrame  # AGENT_WEEKLY_COLUMNS
     items: pd.DataFrame  # AGENT_ITEM_COLUMNS
-    item_order: list[str] = field(default_factory=list)
+    item_order: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- one agent vs the team
@@ -271,5 +271,5 @@ def agent_trend(
         team=team_name,
         weekly=_frame(weekly_rows, AGENT_WEEKLY_COLUMNS),
         items=_frame(item_rows, AGENT_ITEM_COLUMNS),
-        item_order=keys,
+        item_order=tuple(keys),
     )

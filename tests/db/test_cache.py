@@ -1,5 +1,7 @@
 """Cached trend aggregates are reused until data changes, then recomputed at once."""
 
+import pytest
+
 from db.cache import bump_data_version, data_version
 from db.engine import session_scope
 from db.trends import TrendFilters, weekly_totals
@@ -13,7 +15,8 @@ def test_a_submit_makes_cached_trends_fresh(database, tmp_path):
     submit_evaluation(world.sup_north, first.id, 5)
     before = weekly_totals(world.sup_north, TrendFilters())
     assert list(before["n"]) == [1] and list(before["mean_total"]) == [100.0]
-    before.loc[0, "mean_total"] = -1  # a caller scribbling on its copy changes nothing
+    with pytest.raises(ValueError):  # one frozen answer for every caller
+        before.loc[0, "mean_total"] = -1
     version = data_version()
     assert list(weekly_totals(world.sup_north, TrendFilters())["mean_total"]) == [100.0]
     submit_evaluation(world.sup_north, second.id, 1)

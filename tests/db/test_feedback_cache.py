@@ -261,16 +261,22 @@ def test_callers_cannot_change_the_cache(setup):
     world, ev = setup
     agent = world.agent_north
     rows = my_evaluations(agent, limit=50)
-    rows.clear()
+    with pytest.raises(AttributeError):  # frozen: one shared answer, nothing copied out
+        rows.clear()
     assert len(my_evaluations(agent, limit=50)) == 1
     detail = feedback_detail(agent, ev.id)
     pristine = feedback_detail(agent, ev.id)
-    detail.items.clear()
-    detail.comments.clear()
-    detail.disputes.append(None)
-    detail.listening["peaks"][0][0] = -1.0
-    detail.listening["report"]["turns"].clear()
-    detail.summary["talk_share"] = -1.0
+    changes = [
+        lambda: detail.items.clear(),
+        lambda: detail.comments.clear(),
+        lambda: detail.disputes.append(None),
+        lambda: detail.listening["peaks"][0].__setitem__(0, -1.0),
+        lambda: detail.listening["report"]["turns"].clear(),
+        lambda: detail.summary.__setitem__("talk_share", -1.0),
+    ]
+    for change in changes:
+        with pytest.raises((AttributeError, TypeError)):
+            change()
     again = feedback_detail(agent, ev.id)
     assert without_link(again) == without_link(pristine) and again.listening["report"]["turns"]
 
