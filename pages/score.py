@@ -116,7 +116,8 @@ def _created_by_this_write() -> None:
         state.pop(f"{prefix}_suggestions", None)  # the full run reads them
         st.rerun()
     state[f"{prefix}_suggestions"] = suggestions_for(actor, _draft_id())
-    st.rerun([f"{prefix}_summary", *(f"{prefix}_item_{k}" for k in rubric.item_keys)])
+    parts = [f"{prefix}_{part}_{k}" for k in rubric.item_keys for part in ("item", "note")]
+    st.rerun([f"{prefix}_summary", f"{prefix}_discard_draft", *parts])
 
 
 def _report_error(exc: Exception) -> None:
@@ -164,7 +165,10 @@ def _save_value(item_key: str) -> None:
 
 
 def _save_note(item_key: str) -> None:
+    """Autosave a note; its fragment redraws, and the item's too when it said the note
+    was not saved."""
     first = not _draft_id()
+    marked = f"{prefix}_{item_key}_n" in state.get(f"{prefix}_unsaved", ())
     try:
         _remember(
             _retried(
@@ -185,6 +189,8 @@ def _save_note(item_key: str) -> None:
         st.rerun()
     if first:
         _created_by_this_write()
+    if marked:
+        st.rerun([f"{prefix}_item_{item_key}", f"{prefix}_note_{item_key}"])
 
 
 def _take(item_key: str) -> None:
@@ -484,6 +490,12 @@ def draw_summary() -> None:
         else:
             _reload_latest()
             st.rerun(scope="app")  # lock every item, not just this fragment
+
+
+def draw_discard() -> None:
+    """Discard the draft, after a confirmation. A fragment of its own beside the total, so
+    a click does not redraw it (the first write, which creates the draft, does)."""
+    view = state[f"{prefix}_view"]
     if view.id and not view.submitted:
         with st.popover("Discard draft", icon=":material/delete:"):
             st.write("Remove your scores, notes and comments on this call? This cannot be undone.")
@@ -498,8 +510,9 @@ def draw_summary() -> None:
 
 
 def draw_item(number: int, item_key: str) -> None:
-    """One rubric item: level or N/A, the chosen anchor, evidence and a note. Takes the
-    key, not the item: Streamlit deep-copies a fragment's arguments on every rerun."""
+    """One rubric item: level or N/A, the chosen anchor, evidence and the suggestion (its
+    note is a fragment of its own, so a click does not redraw it). Takes the key, not the
+    item: Streamlit deep-copies a fragment's arguments on every rerun."""
     if state.pop(f"{prefix}_jump", False):
         st.rerun(scope="app")  # a moment was picked: the player (outside this fragment) seeks
     item = rubric.item(item_key)
@@ -507,101 +520,111 @@ def draw_item(number: int, item_key: str) -> None:
     value_key, note_key = f"{prefix}_{item.key}_v", f"{prefix}_{item.key}_n"
     if value_key not in state:
         state[value_key] = NA if stored and stored.na else stored.value if stored else None
-    if note_key not in state:
-        state[note_key] = stored.note if stored else ""
     options = [*rubric.levels, *([NA] if item.na_allowed else [])]
-    with st.container(border=True):
-        evidence = evidence_lines(summary, item.evidence)
-        st.radio(  # a plain label: it is also the group's accessible name (aria-label)
-            f"{number}. {plain(item.title)}" + ("" if stored and stored.answered else " · open"),
-            options,
-            key=value_key,
-            horizontal=True,
-            disabled=ev.submitted or blocked,
-            on_change=_save_value,
+    evidence = evidence_lines(summary, item.evidence)
+    st.radio(  # a plain label: it is also the group's accessible name (aria-label)
+        f"{number}. {plain(item.title)}" + ("" if stored and stored.answered else " · open"),
+        options,
+        key=value_key,
+        horizontal=True,
+        disabled=ev.submitted or blocked,
+        on_change=_save_value,
+        args=(item.key,),
+        help=item.listen_for
+        + "\n\n"
+        + "\n\n".join(f"**{lvl}** – {item.anchors[lvl]}" for lvl in rubric.levels),
+    )
+    not_saved = [k for k in (value_key, note_key) if k in state.get(f"{prefix}_unsaved", ())]
+    if not_saved:
+        st.warning(
+            "Not saved: the "
+            + " and the ".join("level" if k == value_key else "note" for k in not_saved)
+            + " shown here did not reach the database.",
+            icon=":material/cloud_off:",
+        )
+    chosen = state[value_key]
+    detail = [
+        item.listen_for
+        if chosen in (None, NA)
+        else f"{chosen} {rubric.scale_labels.get(chosen, '')}: {item.anchors[chosen]}"
+    ]
+    text_lines = item_text_evidence(text_evidence, item.evidence)
+    st.caption(
+        "  \n".join(
+            detail
+            + [f":material/graphic_eq: {line}" for line in evidence]
+            + [f":material/forum: {m.line}" for m in text_lines if not m.moments]
+        )
+    )
+    for m in text_lines:
+        if m.moments:
+            listed = m.moments[:MAX_MOMENT_LINKS]
+            more = len(m.moments) - len(listed)
+            _moment_pills(
+                m.line + (f" (first {len(listed)}; all on the timeline)" if more else ""),
+                f"{prefix}_{item.key}_{m.metric}_m",
+                [x.t_s for x in listed],
+                [escape_markdown(moment_label(x)) for x in listed],
+            )
+    suggestion = state.get(f"{prefix}_suggestions", {}).get(item.key)
+    if suggestion is not None and not ev.submitted:
+        reasons = [r["text"] for r in suggestion.reasons]
+        taken = " · taken" if suggestion.taken else ""
+        s1, s2 = st.columns([4, 1], vertical_alignment="center")
+        s1.caption(
+            f":material/lightbulb: Suggested: **{suggestion.level}** · "
+            f"{suggestion.confidence:.0%} confident{taken}  \n" + "  \n".join(reasons)
+        )
+        s2.button(
+            f"Take {suggestion.level}",
+            key=f"{prefix}_{item.key}_take",
+            on_click=_take,
             args=(item.key,),
-            help=item.listen_for
-            + "\n\n"
-            + "\n\n".join(f"**{lvl}** – {item.anchors[lvl]}" for lvl in rubric.levels),
+            disabled=chosen == suggestion.level,
+            help="Score this item at the suggested level (you can change it after).",
         )
-        not_saved = [k for k in (value_key, note_key) if k in state.get(f"{prefix}_unsaved", ())]
-        if not_saved:
-            st.warning(
-                "Not saved: the "
-                + " and the ".join("level" if k == value_key else "note" for k in not_saved)
-                + " shown here did not reach the database.",
-                icon=":material/cloud_off:",
+        times = sorted({t for r in suggestion.reasons for t in r.get("moments", [])})
+        if times:
+            _moment_pills(
+                "Moments behind the suggestion",
+                f"{prefix}_{item.key}_why",
+                times,
+                [mmss(t) for t in times],
             )
-        chosen = state[value_key]
-        detail = [
-            item.listen_for
-            if chosen in (None, NA)
-            else f"{chosen} {rubric.scale_labels.get(chosen, '')}: {item.anchors[chosen]}"
-        ]
-        text_lines = item_text_evidence(text_evidence, item.evidence)
-        st.caption(
-            "  \n".join(
-                detail
-                + [f":material/graphic_eq: {line}" for line in evidence]
-                + [f":material/forum: {m.line}" for m in text_lines if not m.moments]
-            )
-        )
-        for m in text_lines:
-            if m.moments:
-                listed = m.moments[:MAX_MOMENT_LINKS]
-                more = len(m.moments) - len(listed)
-                _moment_pills(
-                    m.line + (f" (first {len(listed)}; all on the timeline)" if more else ""),
-                    f"{prefix}_{item.key}_{m.metric}_m",
-                    [x.t_s for x in listed],
-                    [escape_markdown(moment_label(x)) for x in listed],
-                )
-        suggestion = state.get(f"{prefix}_suggestions", {}).get(item.key)
-        if suggestion is not None and not ev.submitted:
-            reasons = [r["text"] for r in suggestion.reasons]
-            taken = " · taken" if suggestion.taken else ""
-            s1, s2 = st.columns([4, 1], vertical_alignment="center")
-            s1.caption(
-                f":material/lightbulb: Suggested: **{suggestion.level}** · "
-                f"{suggestion.confidence:.0%} confident{taken}  \n" + "  \n".join(reasons)
-            )
-            s2.button(
-                f"Take {suggestion.level}",
-                key=f"{prefix}_{item.key}_take",
-                on_click=_take,
-                args=(item.key,),
-                disabled=chosen == suggestion.level,
-                help="Score this item at the suggested level (you can change it after).",
-            )
-            times = sorted({t for r in suggestion.reasons for t in r.get("moments", [])})
-            if times:
-                _moment_pills(
-                    "Moments behind the suggestion",
-                    f"{prefix}_{item.key}_why",
-                    times,
-                    [mmss(t) for t in times],
-                )
-        st.text_area(
-            f"Note on {plain(item.title)}",
-            key=note_key,
-            height=68,
-            label_visibility="collapsed",
-            placeholder="Note (optional)",
-            disabled=ev.submitted or blocked,
-            on_change=_save_note,
-            args=(item.key,),
-            max_chars=5000,
-        )
+
+
+def draw_note(item_key: str) -> None:
+    """One rubric item's note: saved as it changes, redrawn alone (a click on the item's
+    level leaves it as typed)."""
+    item = rubric.item(item_key)
+    note_key = f"{prefix}_{item.key}_n"
+    if note_key not in state:
+        stored = state[f"{prefix}_view"].items.get(item.key)
+        state[note_key] = stored.note if stored else ""
+    st.text_area(
+        f"Note on {plain(item.title)}",
+        key=note_key,
+        height=68,
+        label_visibility="collapsed",
+        placeholder="Note (optional)",
+        disabled=ev.submitted or blocked,
+        on_change=_save_note,
+        args=(item.key,),
+        max_chars=5000,
+    )
 
 
 with right:
     st.subheader("Rubric")
     st.fragment(draw_summary, key=f"{prefix}_summary")()
+    st.fragment(draw_discard, key=f"{prefix}_discard_draft")()
     # The items scroll in a pane of their own, so the player, the comments and the total
     # stay in view while the scorer works down the rubric and listens.
     with st.container(height=RUBRIC_PANE_PX, border=False, key=f"{prefix}_items"):
         for n, item in enumerate(rubric.items, start=1):
-            st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item.key)
+            with st.container(border=True):
+                st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item.key)
+                st.fragment(draw_note, key=f"{prefix}_note_{item.key}")(item.key)
 
     if ev.submitted:
         st.success(

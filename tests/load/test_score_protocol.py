@@ -91,8 +91,13 @@ def test_the_first_score_redraws_the_rubric_not_the_page_and_the_next_joins_the_
         assert first.problem == "", first.problem
         assert all(first.fragments), "the first score reran the whole page"
         assert not any(e.WhichOneof("type") == "bidi_component" for e in first.elements)
-        # The rubric and the total redraw, under the same widget and fragment ids.
+        # The rubric (levels and notes) and the total redraw, under the same widget and
+        # fragment ids; so does Discard, now that there is a draft to discard.
         assert [(w.id, f) for w, f in tab.radios] == ids_before
+        assert len(first.widgets("text_area")) == 10
+        assert any(
+            e.WhichOneof("type") == "button" and "discard" in e.button.id for e in first.elements
+        )
         assert _total(first) != "–"
         ((draft_id, status, items),) = _stored(call.id)
         assert status == "draft" and items[item_keys[0]] == 4
@@ -100,7 +105,8 @@ def test_the_first_score_redraws_the_rubric_not_the_page_and_the_next_joins_the_
         second = _click(tab, 1, "2")
         assert second.problem == "", second.problem
         assert all(second.fragments)
-        assert len(second.widgets("radio")) == 1  # only its item (and the total) redraw
+        # Only its item and the total redraw: not its note, nor the other items.
+        assert len(second.widgets("radio")) == 1 and not second.widgets("text_area")
         ((same_id, _, items),) = _stored(call.id)  # the same draft, no second one
         assert same_id == draft_id
         assert items[item_keys[0]] == 4 and items[item_keys[1]] == 2
