@@ -5,8 +5,9 @@ Every chart reads the same filters; the numbers are grouped in the database
 the filtered evaluations with their item scores, the same numbers as the charts.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from charts import memo_figure
@@ -42,6 +43,7 @@ from scoring.errors import EarshotError
 from ui.format import plain
 from ui.intervals import show_intervals
 from ui.session import require_actor, show_denied
+from ui.times import reader_today, reader_zone, zone_id
 
 ANY = None
 DEFAULT_WEEKS = 12
@@ -54,7 +56,11 @@ except AccessDenied as exc:
     show_denied(exc)
 
 # ------------------------------------------------------------------ filters
-today = datetime.now(UTC).date()
+# Days are the reader's (their zone: Account setting, else browser's, else server's);
+# the service turns them into UTC instants.
+zone = reader_zone()
+zone_name = zone_id(zone)
+today = reader_today(zone)
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns(4)
     teams = dict(options.teams)
@@ -87,7 +93,7 @@ with st.container(border=True):
         key="trends_rubric",
     )
     period = st.date_input(
-        "Submitted between (UTC, both days included)",
+        f"Submitted between (your days, {zone_name}; both included)",
         value=(today - timedelta(weeks=DEFAULT_WEEKS), today),
         max_value=today + timedelta(days=1),
         key="trends_period",
@@ -102,6 +108,7 @@ filters = TrendFilters(
     rubric_id=rubric_id,
     since=since if isinstance(since, date) else None,
     until=until if isinstance(until, date) else None,
+    zone=zone_name,
 )
 
 
@@ -114,6 +121,14 @@ BEHIND_CONFIG = {
     "call": st.column_config.TextColumn("Call"),
     "total": st.column_config.NumberColumn("Total", format="%.1f"),
 }
+
+
+def in_reader_zone(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with "submitted_at" shown in the reader's zone (stored: UTC)."""
+    if rows.empty:
+        return rows
+    submitted = pd.to_datetime(rows["submitted_at"], utc=True).dt.tz_convert(zone_name)
+    return rows.assign(submitted_at=submitted)
 
 
 def behind(event, key: str) -> None:
@@ -130,7 +145,7 @@ def behind(event, key: str) -> None:
         return
     st.caption(f"{len(rows)} evaluation(s) behind the selected point (newest first).")
     st.dataframe(
-        rows,
+        in_reader_zone(rows),
         hide_index=True,
         key=f"{key}_behind",
         column_config=BEHIND_CONFIG,
@@ -201,7 +216,11 @@ elif view == "Agents × items":
                 "Item", list(cell_items), format_func=cell_items.get, key="trends_cell_item"
             )
             st.dataframe(
-                evaluations_behind(actor, filters, {"agent_id": cell_agent, "item_key": cell_item}),
+                in_reader_zone(
+                    evaluations_behind(
+                        actor, filters, {"agent_id": cell_agent, "item_key": cell_item}
+                    )
+                ),
                 hide_index=True,
                 key="trends_cell_behind",
                 column_config=BEHIND_CONFIG,

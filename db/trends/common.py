@@ -4,7 +4,7 @@ frame builders every trend query uses."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from db.models import (
     User,
 )
 from db.models import Rubric as RubricRow
+from scoring.days import day_bounds, zone_from_id
 from scoring.metrics import LISTENING, TEXT
 
 NA = "N/A"
@@ -53,7 +54,8 @@ MAX_BEHIND = 200
 
 @dataclass(frozen=True)
 class TrendFilters:
-    """What the trends read. None means "any". Dates are inclusive, in UTC."""
+    """What the trends read. None means "any". Dates are inclusive days in ``zone`` (the
+    reader's: an IANA name or a fixed offset such as "+05:30"; None is UTC)."""
 
     team_id: int | None = None
     agent_id: int | None = None
@@ -61,6 +63,7 @@ class TrendFilters:
     rubric_id: int | None = None
     since: date | None = None
     until: date | None = None
+    zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def _conditions(
     can widen it. An agent's team and agent filters are ignored: their scope is theirs."""
     where = trend_filter(actor)
     if actor.is_agent:
-        f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
+        f = replace(f, team_id=None, agent_id=None)
     return where + _filter_conditions(f, agent_filter=agent_filter, scorer_filter=scorer_filter)
 
 
@@ -145,10 +148,11 @@ def _filter_conditions(
         where.append(Evaluation.scorer_id == f.scorer_id)
     if f.rubric_id is not None:
         where.append(Evaluation.rubric_id == f.rubric_id)
-    if f.since is not None:
-        where.append(Evaluation.submitted_at >= _start_of(f.since))
-    if f.until is not None:
-        where.append(Evaluation.submitted_at < _start_of(f.until + timedelta(days=1)))
+    start, end = day_bounds(f.since, f.until, zone_from_id(f.zone))
+    if start is not None:
+        where.append(Evaluation.submitted_at >= start)
+    if end is not None:
+        where.append(Evaluation.submitted_at < end)
     return where
 
 
@@ -187,7 +191,7 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 # ---------------------------------------------------------------- filters
 
 
-@cached_by_data_version(shared=True)
+@cached_by_data_version
 def filter_options(actor: Actor) -> TrendOptions:
     """Teams, agents, scorers and rubric versions the actor may filter by."""
     with read_scope() as session:
@@ -249,5 +253,5 @@ def _team_average_conditions(actor: Actor, f: TrendFilters) -> list[Any] | None:
         return _conditions(actor, f, agent_filter=False)
     if actor.team_id is None:
         return None
-    f = TrendFilters(None, None, f.scorer_id, f.rubric_id, f.since, f.until)
+    f = replace(f, team_id=None, agent_id=None)
     return team_average_filter(actor, actor.team_id) + _filter_conditions(f)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -75,11 +76,7 @@ def evaluations_behind(
     item_key = target.get("item_key") or None
     level = target.get("level")
     # Team averages ignore the agent filter; their points do too.
-    where_filters = (
-        f
-        if agent_id is not None or team_id is None
-        else TrendFilters(f.team_id, None, f.scorer_id, f.rubric_id, f.since, f.until)
-    )
+    where_filters = f if agent_id is not None or team_id is None else replace(f, agent_id=None)
     with read_scope() as session:
         actor = _scope(session, actor)
         agent = aliased(User)
