@@ -556,20 +556,26 @@ def unread_notification_count(actor: Actor) -> int:
     """How many notifications of the kinds the user shows are unread (the bell's count)."""
     with read_scope() as session:
         actor = current_actor(session, actor)
-        return int(session.exec(unread_notifications_counted(session, actor)).one())
+        query = unread_notifications_counted(actor, _shown_kinds(session, actor))
+        return int(session.exec(query).one())
 
 
-def unread_notifications_counted(session: Session, actor: Actor) -> Any:
+def shown_kinds(session: Session, actor: Actor) -> list[str]:
+    """The notification kinds the user shows in the app (their preferences)."""
+    return _shown_kinds(session, actor)
+
+
+def unread_notifications_counted(actor: Actor, kinds: Any) -> Any:
     """The statement of the bell's count (one column, one row) for ``actor`` as already
-    re-read, with the kinds they show read in ``session``: a caller may count several
-    things in one round trip (the navigation)."""
+    re-read, of the notification ``kinds`` they show (a list, or an expanding bind
+    parameter): a caller may count several things in one round trip (the navigation)."""
     return (
         select(func.count())
         .select_from(Notification)
         .where(
             notification_filter(actor),
             col(Notification.read_at).is_(None),
-            col(Notification.kind).in_(_shown_kinds(session, actor)),
+            col(Notification.kind).in_(kinds),
         )
     )
 

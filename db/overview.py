@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import select
 
 from db.access import Actor
@@ -15,7 +17,7 @@ from db.disputes import open_dispute_count, open_disputes_counted
 from db.engine import read_scope
 from db.feedback import feedback_counts, unread_count
 from db.models import Call, Evaluation, Purpose, Status, User
-from db.notifications import unread_notifications_counted
+from db.notifications import shown_kinds, unread_notifications_counted
 from db.queue import scoring_queue
 from db.sampling import assignment_counts, due_assignment_count, my_assignments
 
@@ -115,15 +117,23 @@ def navigation_counts(
     by the data version; an agent's unread feedback cached by their feedback version. The
     shell runs on every page, so this is a part of every page's time."""
     with read_scope() as session:
-        bell, disputes = session.exec(
-            select(
-                unread_notifications_counted(session, actor).scalar_subquery(),
-                open_disputes_counted(actor).scalar_subquery(),
-            )
-        ).one()
+        kinds = shown_kinds(session, actor)
+        statement = _navigation_statement(actor.id, actor.role, actor.team_id)
+        bell, disputes = session.exec(statement, params={"kinds": kinds}).one()
     return NavigationCounts(
         due_assignments=due_assignment_count(actor, now, zone),
         open_disputes=int(disputes) if actor.can_score else 0,  # an agent's: My feedback's
         unread_feedback=unread_count(actor),
         unread_notifications=int(bell),
+    )
+
+
+@lru_cache(maxsize=256)
+def _navigation_statement(actor_id: int, role: str, team_id: int | None) -> Any:
+    """The bell's and the disputes' counts in one SELECT for one actor scope, built once
+    (the shown kinds are an expanding parameter): the shell reuses it on every run."""
+    actor = Actor(actor_id, "", "", role, team_id)
+    return select(
+        unread_notifications_counted(actor, bindparam("kinds", expanding=True)).scalar_subquery(),
+        open_disputes_counted(actor).scalar_subquery(),
     )

@@ -4,7 +4,7 @@ still open for an ad-hoc review."""
 
 from datetime import timedelta
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from db.queue import Drafting, scoring_queue
@@ -37,9 +37,10 @@ groups = [("Overdue", mine.overdue), ("Due today", mine.due_today), ("Upcoming",
 assigned: list[AssignmentView] = [a for _, group in groups for a in group]
 if assigned:
     when = {a.id: label for label, group in groups for a in group}
-    # One table, not a widget per row: quick with hundreds of assignments.
+    # One table, not a widget per row: quick with hundreds of assignments. An Arrow table
+    # goes to the browser as it is (a pandas frame would be built, then converted).
     picked = st.dataframe(
-        pd.DataFrame(
+        pa.table(
             {
                 "When": [when[a.id] for a in assigned],
                 "Call": [a.external_id for a in assigned],
@@ -129,7 +130,7 @@ st.caption(
     "hoc. Pick a row to open it."
 )
 picked = st.dataframe(
-    pd.DataFrame(
+    pa.table(
         {
             "Call": [r.external_id for r in rows],
             "Agent": [r.agent for r in rows],
