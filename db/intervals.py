@@ -106,18 +106,19 @@ def agent_intervals(
     since: date | None,
     until: date,
     agent_id: int | None = None,
+    zone: str | None = None,
 ) -> IntervalTrend:
     """For an agent's own page: their weekly averages and their team's (everyone), the
     agent compared with the rest of the team over the period (when it has at least
     ``MIN_COLLEAGUES`` other agents), and this period against the one before it (same length;
-    none when the period is open-ended)."""
+    none when the period is open-ended). Days are in ``zone`` (the reader's; None is UTC)."""
     with read_scope() as session:
         actor = _scope(session, actor)
         target = actor.id if actor.is_agent else agent_id
         agent = session.get(User, target) if parse_id(target) is not None else None
         if agent is None or not can_follow_agent(actor, agent):
             raise NotFound(f"Agent {target} was not found or is not yours to follow.")
-        period = TrendFilters(since=since, until=until)
+        period = TrendFilters(since=since, until=until, zone=zone)
         own = [*_conditions(actor, TrendFilters()), Evaluation.agent_id == agent.id]
         mine = own + _filter_conditions(period)
         team = session.get(Team, agent.team_id) if agent.team_id else None
@@ -138,7 +139,7 @@ def agent_intervals(
         if since is not None:
             length = (until - since).days + 1
             before = TrendFilters(
-                since=since - timedelta(days=length), until=since - timedelta(days=1)
+                since=since - timedelta(days=length), until=since - timedelta(days=1), zone=zone
             )
             previous = own + _filter_conditions(before)
             comparisons.append(

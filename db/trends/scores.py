@@ -202,8 +202,10 @@ def agent_trend(
     since: date | None = None,
     until: date | None = None,
     agent_id: int | None = None,
+    zone: str | None = None,
 ) -> AgentTrend:
-    """An agent's weekly totals and item averages beside their team's averages.
+    """An agent's weekly totals and item averages beside their team's averages, over the
+    days ``since``..``until`` in ``zone`` (the reader's; None is UTC, as in TrendFilters).
 
     Agents always get their own trend (``agent_id`` is ignored); supervisors an agent of
     their team; admins any agent. The team average includes the agent.
@@ -215,7 +217,7 @@ def agent_trend(
         if not can_follow_agent(actor, agent):
             raise NotFound(f"Agent {target} was not found or is not yours to follow.")
         team = session.get(Team, agent.team_id) if agent.team_id else None
-        period = _filter_conditions(TrendFilters(since=since, until=until))
+        period = _filter_conditions(TrendFilters(since=since, until=until, zone=zone))
         mine = [*trend_filter(actor), *period, Evaluation.agent_id == agent.id]
         team_scope = [*team_average_filter(actor, agent.team_id), *period] if team else mine
         week = _week_expr(session).label("week")

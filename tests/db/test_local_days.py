@@ -16,8 +16,9 @@ import pytest
 from sqlmodel import Session
 
 from db.browse import BrowseFilters, browse_evaluations
+from db.intervals import agent_intervals
 from db.models import Evaluation
-from db.trends import TrendFilters, export_rows, weekly_totals
+from db.trends import TrendFilters, agent_trend, export_rows, weekly_totals
 from tests.factories import make_call, make_world, submit_evaluation
 
 AUCKLAND, LOS_ANGELES = "Pacific/Auckland", "America/Los_Angeles"
@@ -91,3 +92,19 @@ def test_an_agents_trend_keeps_the_zone_when_their_filters_are_narrowed(scene):
     # An agent's team and agent filters are replaced by their own scope; the zone stays.
     assert _trend_ids(world.agent_north, NOV[25], NOV[25], AUCKLAND) == {late}
     assert _trend_ids(world.agent_north, NOV[25], NOV[25], None) == set()
+
+
+def test_an_agents_own_trend_and_intervals_read_their_days(scene):
+    world, late, early = scene
+    agent = world.agent_north
+    # The 25th in Auckland holds the late one only; in UTC the 25th is empty.
+    here = agent_trend(agent, since=NOV[25], until=NOV[25], zone=AUCKLAND)
+    assert list(here.weekly["agent_n"]) == [1]
+    assert agent_trend(agent, since=NOV[25], until=NOV[25]).weekly.empty
+    # The 24th in Los Angeles holds both.
+    both = agent_trend(agent, since=NOV[24], until=NOV[24], zone=LOS_ANGELES)
+    assert list(both.weekly["agent_n"]) == [2]
+    (label, weekly), *_ = agent_intervals(agent, NOV[25], NOV[25], zone=AUCKLAND).series
+    assert label == "You" and list(weekly["n"]) == [1]
+    (_, weekly), *_ = agent_intervals(agent, NOV[25], NOV[25]).series
+    assert weekly.empty
