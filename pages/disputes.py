@@ -20,12 +20,11 @@ from db.disputes import (
     list_disputes,
 )
 from db.disputes import resolve_dispute as decide
-from player import call_player
 from scoring.errors import EarshotError
-from scoring.evidence import player_timeline
 from scoring.ids import parse_id
-from ui.comments import comment_row, seek_request
+from ui.comments import comment_row
 from ui.format import local_date, mmss, plain
+from ui.player import read_only_player
 from ui.session import require_actor, show_denied
 
 NA = "N/A"
@@ -123,25 +122,13 @@ def draw_context(context: DisputeContext) -> None:
     every item with the disputed one marked, and the scorer's comments."""
     d = context.dispute
     prefix = f"dispute{d.id}"
-    listening = context.listening or {}
     cited = [(t, "Cited by the agent") for t in d.moments]
-    lanes, markers = player_timeline(
-        listening.get("report"),
-        listening.get("peaks"),
-        context.call.channels,
-        context.call.agent_channel,
+    read_only_player(
+        context.call,
+        context.listening,
         [(c.t_s, c.text) for c in context.comments] + cited,
-    )
-    seek_to, seek_nonce, seek_play = seek_request(prefix)
-    call_player(
         audio_url=context.audio_url,
-        duration_s=context.call.duration_s,
-        lanes=lanes,
-        markers=markers,
-        seek_to=seek_to,
-        seek_nonce=seek_nonce,
-        seek_play=seek_play,
-        allow_pin=False,
+        prefix=prefix,
         key=f"dispute_player_{d.id}",
     )
     if d.moments:
