@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
+from sqlmodel import select
 
 from db.access import Actor
 from db.auth import authenticate
 from db.calls import CallRow, import_call
+from db.engine import read_scope, session_scope
+from db.models import AssignmentRow, Call
 from db.rubrics import sync_rubrics
+from db.sampling import PlanView, run_plan, save_plan
 from db.users import create_user
 from scoring.rubric import load_rubric
+from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,3 +112,79 @@ def submit_evaluation(
     for t_s, text, item_key in comments:
         ev = add_comment(scorer, ev.id, ev.row_version, t_s, text, item_key=item_key)
     return submit(scorer, ev.id, ev.row_version)
+
+
+def submitted_call(
+    tmp_path: Path, seconds: float = 30.0, level: int = 4
+) -> tuple[World, CallRow, Any]:
+    """A world and one call of North's first agent that North's supervisor scored at
+    `level` on every item and submitted: (world, call, the submitted evaluation)."""
+    world = make_world()
+    call = make_call(world.admin, world.agent_north, tmp_path, seconds=seconds)
+    return world, call, submit_evaluation(world.sup_north, call.id, level)
+
+
+# ---------------------------------------------------------------- sampling
+
+SAMPLING_WEEK = date(2026, 11, 2)  # a Monday: the week add_calls spreads calls over
+
+
+def add_calls(agent_id: int, n: int, prefix: str, *, direction: str = "inbound") -> list[int]:
+    """``n`` calls of the agent spread over SAMPLING_WEEK (rows only: sampling never plays
+    audio)."""
+    ids = []
+    with session_scope() as session:
+        for i in range(n):
+            call = Call(
+                external_id=f"{prefix}-{i}",
+                agent_id=agent_id,
+                started_at=datetime.combine(SAMPLING_WEEK, datetime.min.time(), tzinfo=UTC)
+                + timedelta(hours=8 + i * 168 / max(n, 1) * 0.9),
+                duration_s=60.0 + 30 * i,
+                audio_path=f"{prefix}-{i}.wav",
+                audio_sha256=f"{prefix}-{i}".ljust(64, "0")[:64],
+                audio_format="wav",
+                sample_rate=8000,
+                channels=2,
+                meta={"direction": direction},
+            )
+            session.add(call)
+            session.flush()
+            ids.append(call.id)
+    return ids
+
+
+def north_plan(
+    world: World, key: str = "north-weekly", per_agent: int = 2, **kw: Any
+) -> SamplingPlan:
+    """North's agents, scored by North's supervisor and the admin; ``kw`` overrides."""
+    plan = SamplingPlan(
+        key=key,
+        rubric_key="listening",
+        period="weekly",
+        quota=FixedQuota(per_agent),
+        scorers=(Scorer(world.sup_north.id), Scorer(world.admin.id)),
+        team_ids=frozenset({world.agent_north.team_id}),
+    )
+    return dataclasses.replace(plan, **kw)
+
+
+def one_assignment(
+    world: World, prefix: str, n_calls: int
+) -> tuple[list[int], PlanView, AssignmentRow]:
+    """`n_calls` calls of North's first agent in SAMPLING_WEEK and a plan "One" that draws
+    one of them for North's supervisor, run for that week: (the call ids, the plan, its one
+    assignment)."""
+    ids = add_calls(world.agent_north.id, n_calls, prefix)
+    plan = north_plan(
+        world,
+        per_agent=1,
+        team_ids=frozenset(),
+        agent_ids=frozenset({world.agent_north.id}),
+        scorers=(Scorer(world.sup_north.id),),
+    )
+    view = save_plan(world.admin, "One", plan)
+    run_plan(view.id, SAMPLING_WEEK)
+    with read_scope() as session:
+        (row,) = session.exec(select(AssignmentRow).where(AssignmentRow.plan_id == view.id)).all()
+    return ids, view, row

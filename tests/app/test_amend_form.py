@@ -3,23 +3,16 @@ names the item by its title (issue 14, bug 6)."""
 
 import pytest
 
-from db.evaluations import get_evaluation, open_draft, rubric_for, save_item, submit
+from db.evaluations import get_evaluation, rubric_for
 from tests.app.conftest import open_page
-from tests.factories import ALL_ITEMS, make_call, make_world
+from tests.factories import submitted_call
 
 SCORE = "pages/score.py"
 
 
 @pytest.fixture
 def submitted(app_db, tmp_path):
-    world = make_world()
-    call = make_call(world.admin, world.agent_north, tmp_path, seconds=30)
-    ev = open_draft(world.sup_north, call.id)
-    for key in ALL_ITEMS:
-        if key != "eye_contact":
-            ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=4)
-    ev = submit(world.sup_north, ev.id, ev.row_version)
-    return world, call, ev
+    return submitted_call(tmp_path)
 
 
 def _amend_item(at):

@@ -7,19 +7,12 @@ from db.calibration import create_session, record_consensus, reveal
 from db.evaluations import amend, open_draft, rubric_for, save_item, submit
 from scoring.errors import Invalid
 from scoring.text import NOTE_MAX
-from tests.factories import ALL_ITEMS, make_call, make_world
+from tests.factories import ALL_ITEMS, make_call, make_world, submitted_call
 
 
 @pytest.fixture
 def submitted(database, tmp_path):
-    world = make_world()
-    call = make_call(world.admin, world.agent_north, tmp_path, seconds=30)
-    ev = open_draft(world.sup_north, call.id)
-    for key in ALL_ITEMS:
-        if key != "eye_contact":
-            ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=4)
-    ev = submit(world.sup_north, ev.id, ev.row_version)
-    return world, call, ev
+    return submitted_call(tmp_path)
 
 
 def _title(world, ev, key):

@@ -4,7 +4,6 @@ submit, progress. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -38,52 +37,23 @@ from db.users import create_user, set_active
 from scoring.errors import Conflict, Denied, Invalid, NotFound
 from scoring.sampling import (
     Condition,
-    FixedQuota,
     PercentQuota,
     SamplingPlan,
     Scorer,
     Trigger,
 )
-from tests.factories import PASSWORD, SCORED_ITEMS, make_world
+from tests.factories import (
+    PASSWORD,
+    SAMPLING_WEEK,
+    SCORED_ITEMS,
+    add_calls,
+    make_world,
+    north_plan,
+    one_assignment,
+    submit_evaluation,
+)
 
-WEEK = date(2026, 11, 2)  # a Monday
-
-
-def add_calls(agent_id: int, n: int, prefix: str, *, direction: str = "inbound") -> list[int]:
-    """``n`` calls of the agent spread over WEEK (rows only: sampling never plays audio)."""
-    ids = []
-    with session_scope() as session:
-        for i in range(n):
-            call = Call(
-                external_id=f"{prefix}-{i}",
-                agent_id=agent_id,
-                started_at=datetime.combine(WEEK, datetime.min.time(), tzinfo=UTC)
-                + timedelta(hours=8 + i * 168 / max(n, 1) * 0.9),
-                duration_s=60.0 + 30 * i,
-                audio_path=f"{prefix}-{i}.wav",
-                audio_sha256=f"{prefix}-{i}".ljust(64, "0")[:64],
-                audio_format="wav",
-                sample_rate=8000,
-                channels=2,
-                meta={"direction": direction},
-            )
-            session.add(call)
-            session.flush()
-            ids.append(call.id)
-    return ids
-
-
-def north_plan(world, key: str = "north-weekly", per_agent: int = 2, **kw) -> SamplingPlan:
-    """North's agents, scored by North's supervisor and the admin; ``kw`` overrides."""
-    plan = SamplingPlan(
-        key=key,
-        rubric_key="listening",
-        period="weekly",
-        quota=FixedQuota(per_agent),
-        scorers=(Scorer(world.sup_north.id), Scorer(world.admin.id)),
-        team_ids=frozenset({world.agent_north.team_id}),
-    )
-    return dataclasses.replace(plan, **kw)
+WEEK = SAMPLING_WEEK  # a Monday
 
 
 def active_rows(plan_id: int | None = None) -> list[AssignmentRow]:
@@ -467,20 +437,7 @@ def test_a_deactivated_scorers_open_work_is_reassigned_never_lost(world):
 
 
 def test_submitting_marks_the_assignment_done_and_unassigned_reviews_are_ad_hoc(world):
-    ids = add_calls(world.agent_north.id, 6, "A")
-    view = save_plan(
-        world.admin,
-        "One",
-        north_plan(
-            world,
-            per_agent=1,
-            team_ids=frozenset(),
-            agent_ids=frozenset({world.agent_north.id}),
-            scorers=(Scorer(world.sup_north.id),),
-        ),
-    )
-    run_plan(view.id, WEEK)
-    (row,) = active_rows(view.id)
+    ids, view, row = one_assignment(world, "A", 6)
     mine = my_assignments(world.sup_north, now=datetime(2026, 11, 8, 12, tzinfo=UTC))
     assert [a.id for a in mine.due_today] == [row.id]
     assert assignment_counts(world.sup_north, now=datetime(2026, 11, 9, 12, tzinfo=UTC)) == {
@@ -499,10 +456,7 @@ def test_submitting_marks_the_assignment_done_and_unassigned_reviews_are_ad_hoc(
         stored = session.get(AssignmentRow, row.id)
     assert (stored.status, stored.evaluation_id) == ("done", done.id)
     other = next(i for i in ids if i != row.call_id)
-    ev = open_draft(world.sup_north, other)
-    for key in SCORED_ITEMS:
-        ev = save_item(world.sup_north, ev.id, ev.row_version, key, value=5)
-    submit(world.sup_north, ev.id, ev.row_version)
+    submit_evaluation(world.sup_north, other, 5)
     with read_scope() as session:
         ad_hoc = session.exec(select(AssignmentRow).where(AssignmentRow.ad_hoc.is_(True))).one()
     assert (ad_hoc.call_id, ad_hoc.status, ad_hoc.plan_id) == (other, "done", None)
@@ -575,20 +529,7 @@ def test_the_background_job_runs_one_plan_or_every_due_plan(world):
 def test_the_queue_and_my_assignments_name_other_scorers_drafts(world):
     from db.queue import scoring_queue
 
-    ids = add_calls(world.agent_north.id, 3, "D")
-    view = save_plan(
-        world.admin,
-        "One",
-        north_plan(
-            world,
-            per_agent=1,
-            team_ids=frozenset(),
-            agent_ids=frozenset({world.agent_north.id}),
-            scorers=(Scorer(world.sup_north.id),),
-        ),
-    )
-    run_plan(view.id, WEEK)
-    (assigned,) = active_rows(view.id)
+    ids, _, assigned = one_assignment(world, "D", 3)
     free = next(i for i in ids if i != assigned.call_id)
     for scorer, call_id in ((world.admin, assigned.call_id), (world.sup_north, free)):
         ev = open_draft(scorer, call_id)
