@@ -131,6 +131,29 @@ def in_reader_zone(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(submitted_at=submitted)
 
 
+def listed_behind(rows: pd.DataFrame, key: str) -> None:
+    """The evaluations behind a point or cell; the one picked opens on Evaluations."""
+    picked = st.dataframe(
+        in_reader_zone(rows),
+        hide_index=True,
+        key=key,
+        column_config=BEHIND_CONFIG,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    chosen = [i for i in picked.selection.rows if 0 <= i < len(rows)]
+    if not chosen:
+        st.caption("Pick a row to open that evaluation.")
+        return
+    evaluation_id = int(rows.iloc[chosen[0]]["evaluation_id"])
+    st.page_link(
+        "pages/evaluations.py",
+        label=f"Open evaluation {evaluation_id}",
+        icon=":material/open_in_new:",
+        query_params={"evaluation": str(evaluation_id)},
+    )
+
+
 def behind(event, key: str) -> None:
     """Under a chart: the evaluations behind the clicked point."""
     points = ((event or {}).get("selection") or {}).get("points") or []
@@ -144,12 +167,7 @@ def behind(event, key: str) -> None:
         st.error(plain(exc))
         return
     st.caption(f"{len(rows)} evaluation(s) behind the selected point (newest first).")
-    st.dataframe(
-        in_reader_zone(rows),
-        hide_index=True,
-        key=f"{key}_behind",
-        column_config=BEHIND_CONFIG,
-    )
+    listed_behind(rows, f"{key}_behind")
 
 
 def chart(figure, key: str) -> None:
@@ -215,15 +233,9 @@ elif view == "Agents × items":
             cell_item = i.selectbox(
                 "Item", list(cell_items), format_func=cell_items.get, key="trends_cell_item"
             )
-            st.dataframe(
-                in_reader_zone(
-                    evaluations_behind(
-                        actor, filters, {"agent_id": cell_agent, "item_key": cell_item}
-                    )
-                ),
-                hide_index=True,
-                key="trends_cell_behind",
-                column_config=BEHIND_CONFIG,
+            listed_behind(
+                evaluations_behind(actor, filters, {"agent_id": cell_agent, "item_key": cell_item}),
+                "trends_cell_behind",
             )
 
 elif view == "Item scores":

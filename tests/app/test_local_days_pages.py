@@ -106,6 +106,29 @@ def test_the_evaluations_behind_a_cell_are_listed_in_the_readers_zone(scene):
     assert submitted.strftime("%Y-%m-%d %H:%M") == "2026-11-25 12:30"
 
 
+def test_a_row_behind_a_cell_opens_its_evaluation(scene):
+    """Issue 14: the Trends drill-down rows open their evaluation (on Evaluations)."""
+    world, ev = scene
+    at = open_page(world.sup_north, TRENDS)
+    at.date_input(key="trends_period").set_value((date(2026, 11, 1), date(2026, 11, 30))).run()
+    at.segmented_control(key="trends_view").set_value("Agents × items").run()
+    at.selectbox(key="trends_cell_agent").set_value(world.agent_north.id).run()
+    assert not at.get("page_link") or all(
+        "evaluations" not in link.proto.page for link in at.get("page_link")
+    )
+    at.session_state["trends_cell_behind"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception
+    (link,) = [x for x in at.get("page_link") if x.proto.label.startswith("Open evaluation")]
+    assert link.proto.label == f"Open evaluation {ev.id}"
+    assert (
+        link.proto.page.endswith("evaluations") and f"evaluation={ev.id}" in link.proto.query_string
+    )
+    # Following it opens that evaluation read-only.
+    opened = open_page(world.sup_north, EVALUATIONS, {"evaluation": str(ev.id)})
+    assert any(b.proto.label == "Download as PDF" for b in opened.get("download_button"))
+
+
 def test_decided_disputes_show_when_in_the_readers_zone(scene):
     world, ev = scene
     dispute = open_dispute(world.agent_north, ev.id, "be_patient", "I waited every time.")
