@@ -19,8 +19,8 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 # The app and, beside it, a background job worker on the embedded SQLite queue (or on
 # Redis when EARSHOT_REDIS_URL is set); stopping the app stops the worker.
 run: $(VENV)/.runtime
-	$(PY) -m db.migrate
-	$(PY) -m db.cli seed-demo
+	$(PY) -m db.operations.migrate
+	$(PY) -m db.operations.cli seed-demo
 	@echo "Demo logins (password earshot-demo): admin; supervisors sam, lee, priya;"
 	@echo "agents ana, ben, chloe, dev, eli, fatima, george, hana."
 	$(PY) -m jobs.worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

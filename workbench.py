@@ -9,16 +9,16 @@ from pathlib import Path
 import streamlit as st
 
 from db.access import Actor
-from db.auth import (
+from db.services.auth import (
     LoginFailed,
     authenticate,
     issue_session_token,
     session_from_token,
     session_idle_s,
 )
-from db.notifications import note_due_assignments
-from db.overview import NavigationCounts, navigation_counts
-from db.sso import NO_ROLE
+from db.services.notifications import note_due_assignments
+from db.services.overview import NavigationCounts, navigation_counts
+from db.services.sso import NO_ROLE
 from ui.format import plain
 from ui.outage import database_outage_shown
 from ui.password_form import change_password_form

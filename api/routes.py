@@ -7,7 +7,7 @@ them. Every answer is JSON (or CSV with ``format=csv``) and never cached. Refusa
 for a missing, unknown, revoked or expired token or a deactivated owner; 400 naming the
 malformed parameter; 403 when the owner may not read; 429 past the per-token or
 per-address rate (EARSHOT_API_REQUESTS_PER_MINUTE). Every request, answered or refused,
-is audited (db/tokens.py `record_request`: who, what, when, how many rows).
+is audited (db/services/tokens.py `record_request`: who, what, when, how many rows).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _id(params: Any, name: str) -> int | None:
 def parse_query(params: Any) -> tuple[Any, str]:
     """The ExportQuery and format the query string asks for; BadParameter names the first
     malformed parameter."""
-    from db.api import DEFAULT_LIMIT, MAX_LIMIT, ExportQuery
+    from db.services.api import DEFAULT_LIMIT, MAX_LIMIT, ExportQuery
 
     for name in params:
         if len(params.getlist(name)) > 1:
@@ -152,7 +152,7 @@ class _Exchange:
         self.rows = 0
 
     async def answer(self, response: Response) -> Response:
-        from db.tokens import record_request
+        from db.services.tokens import record_request
 
         await run_in_threadpool(
             record_request,
@@ -169,7 +169,7 @@ class _Exchange:
 
 async def _run_export(kind: str, actor: Any, request: Request, exchange: _Exchange) -> Response:
     """Parse, read, render one page for an authenticated actor."""
-    from db.api import EXPORTS, page_csv
+    from db.services.api import EXPORTS, page_csv
 
     try:
         query, fmt = parse_query(request.query_params)
@@ -204,7 +204,7 @@ def api_routes(
     def limit() -> int:
         if requests_per_minute is not None:
             return requests_per_minute()
-        from db.config import settings
+        from db.operations.config import settings
 
         return settings().api_requests_per_minute
 
@@ -214,7 +214,7 @@ def api_routes(
         return JSONResponse(openapi_document(), headers=NO_STORE)
 
     async def export(request: Request) -> Response:
-        from db.tokens import TokenRefused, actor_for_token
+        from db.services.tokens import TokenRefused, actor_for_token
 
         if client_address is not None:
             address = client_address(request)

@@ -441,7 +441,7 @@ def demo_database(tmp: Path) -> tuple[str, dict[str, str]]:
         "DATABASE_URL": url,
     }
     full = {**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)}
-    for step in (["-m", "db.migrate"], ["-m", "db.cli", "seed-demo"]):
+    for step in (["-m", "db.operations.migrate"], ["-m", "db.operations.cli", "seed-demo"]):
         subprocess.run(
             [sys.executable, *step], cwd=REPO_ROOT, env=full, check=True, capture_output=True
         )

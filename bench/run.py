@@ -281,7 +281,7 @@ def _page_rows(case: PageCase, blank: list[float], blank_s: float) -> list[dict[
 
 def _bench_pages(seeded: Any, reps: int, say: Callable[[str], None]) -> list[dict[str, Any]]:
     actors = {"admin": seeded.admin, "supervisor": seeded.supervisor, "agent": seeded.agent}
-    from db.feedback import my_evaluations
+    from db.services.feedback import my_evaluations
 
     newest = my_evaluations(seeded.agent, limit=1)
     agent_evaluation_id = newest[0].evaluation_id if newest else None
@@ -594,7 +594,7 @@ def bench_server(seeded: Any, recording: Any, log_path: Path) -> list[dict[str, 
     fast_name = f"audio: app RSS growth, {LISTENERS} listeners streaming the whole hour"
     slow_name = f"audio: app RSS growth, {LISTENERS} paced listeners (2 MB/s, 10 s)"
     mem_target = "< 50 MB (#8)"
-    from db.config import settings
+    from db.operations.config import settings
     from media.signing import sign_media_token
 
     port = _free_port()
@@ -838,8 +838,8 @@ def main(argv: list[str] | None = None) -> int:
         from sqlalchemy.engine import make_url
 
         from bench.seed import make_recording, seed
-        from db.config import settings
         from db.engine import make_engine
+        from db.operations.config import settings
 
         if hasattr(settings, "cache_clear"):
             settings.cache_clear()  # in-process callers (the test) may have read it already
@@ -917,8 +917,8 @@ def main(argv: list[str] | None = None) -> int:
         if engine is not None:
             engine.dispose()
         try:
-            from db.config import settings
             from db.engine import use_engine
+            from db.operations.config import settings
 
             use_engine(None)
             os.environ.clear()

@@ -50,7 +50,7 @@ def measured_week(now: datetime) -> date:
 
 def bench_plans(admin: Any) -> list[int]:
     """Save the plans described in the module docstring; their ids."""
-    from db.sampling import save_plan
+    from db.services.sampling import save_plan
     from scoring.sampling import (
         Condition,
         FixedQuota,
@@ -162,7 +162,7 @@ def run_week(plan_ids: list[int], week: date) -> tuple[float, float, int, int]:
     made, made by the rerun)."""
     from db.engine import read_scope
     from db.models import SamplingPlanRow
-    from db.sampling import run_plan
+    from db.services.sampling import run_plan
     from scoring.sampling import plan_from_dict
 
     with read_scope() as session:

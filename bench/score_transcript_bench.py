@@ -26,8 +26,8 @@ def attach_bench_transcript(call_id: int) -> int:
 
     from db.engine import read_scope, session_scope
     from db.models import Call, TranscriptRow
-    from db.text_evidence import compute_text_evidence
-    from db.transcripts import store_transcript
+    from db.services.text_evidence import compute_text_evidence
+    from db.services.transcripts import store_transcript
 
     with read_scope() as session:
         call = session.get(Call, call_id)

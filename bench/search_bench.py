@@ -20,7 +20,7 @@ same loop, for a supervisor (their team's calls) and the admin (every call), and
 of a common word, two words, a word that occurs once in the database and a word that
 occurs nowhere (the search must rule out everything to say so):
 
-- the answer (the target's figure): `db.transcripts.search_transcripts`, the service the
+- the answer (the target's figure): `db.services.transcripts.search_transcripts`, the service the
   Calls page calls with the search box's text, for the slowest query;
 - the Calls page's rerun after the query is typed into its search box (report only), with
   the same page's rerun without a search beside it: most of that rerun is the page's own
@@ -231,7 +231,7 @@ def _search_rerun(at: Any, query: str) -> tuple[float, int, str | None]:
 
 
 def _timed_search(actor: Any, query: str) -> tuple[float, int]:
-    from db.transcripts import search_transcripts
+    from db.services.transcripts import search_transcripts
 
     gc.collect()
     started = time.perf_counter()

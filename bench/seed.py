@@ -17,7 +17,7 @@ real listening report and waveform; every other call carries a report cut from a
 of that recording, of a realistic call length.
 
 Import this module only after EARSHOT_DATA_DIR / EARSHOT_MEDIA_DIR / DATABASE_URL are
-set: ``db.config`` reads them once.
+set: ``db.operations.config`` reads them once.
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401 - registers the tables
 from db.access import Actor
-from db.auth import hash_password
-from db.config import REPO_ROOT
 from db.engine import use_engine
-from db.migrate import upgrade_to_head
 from db.models import User
-from db.rubrics import latest_rubric_row, rubric_from_row, sync_rubrics
+from db.operations.config import REPO_ROOT
+from db.operations.migrate import upgrade_to_head
+from db.queries.rubrics import latest_rubric_row, rubric_from_row
+from db.services.auth import hash_password
+from db.services.rubrics import sync_rubrics
 from scoring.audio import read_audio
 from scoring.evaluation import score_evaluation
 from scoring.listening import ListeningReport, analyze, report_from_speech

@@ -1,9 +1,9 @@
-"""Trend charts: small functions from the DataFrames of ``db.trends`` to Plotly figures.
+"""Trend charts: small functions from the DataFrames of ``db.services.trends`` to Plotly figures.
 
 Every point carries ``customdata`` that starts with the click target, in the order of
 ``TARGET_FIELDS`` (None where a field does not apply), followed by the numbers the hover
 shows. ``click_target`` turns a Streamlit selection back into that target, which
-``db.trends.evaluations_behind`` lists.
+``db.services.trends.evaluations_behind`` lists.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def weekly_totals_chart(
 
 
 def _item_order(df: pd.DataFrame) -> list[tuple[str, str]]:
-    """(item_key, title) in the order the rows give them (db.trends sorts by rubric)."""
+    """(item_key, title) in the order the rows give them (db.services.trends sorts by rubric)."""
     return list(dict.fromkeys(zip(df["item_key"], df["item"], strict=True)))
 
 
@@ -407,7 +407,7 @@ def listening_chart(df: pd.DataFrame, metric: str) -> go.Figure:
 def agent_trend_chart(weekly: pd.DataFrame, agent: str = "You") -> go.Figure:
     """The agent's weekly mean total and their team's, as two lines.
 
-    ``weekly``: week, agent_n, agent_mean, team_n, team_mean (db.trends.agent_trend).
+    ``weekly``: week, agent_n, agent_mean, team_n, team_mean (db.services.trends.agent_trend).
     """
     figure = go.Figure()
     if weekly.empty:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
-from db.config import settings
+from db.operations.config import settings
 from scoring.ids import id_fits
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000

@@ -294,7 +294,7 @@ class Dispute(SQLModel, table=True):
 
 class EvaluationReply(SQLModel, table=True):
     """One message of the short thread on a submitted regular evaluation between its agent
-    and its scorer (the team's supervisors and admins may join): db/replies.py."""
+    and its scorer (the team's supervisors and admins may join): db/services/replies.py."""
 
     __tablename__ = "evaluation_reply"
     id: int | None = Field(default=None, primary_key=True)
@@ -588,7 +588,7 @@ class EvaluationSuggestion(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A personal access token for the export API (db/tokens.py). Only the SHA-256 of the
+    """A personal access token for the export API (db/services/tokens.py). Only the SHA-256 of the
     token is kept (it is 256 random bits, so a fast hash suffices); ``hint`` is its first
     characters, to tell tokens apart in a list."""
 
@@ -621,7 +621,7 @@ class ApiRequest(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """One thing waiting for one user (db/notifications.py): ``kind`` a NotificationKind
+    """One thing waiting for one user (db/services/notifications.py): ``kind`` a NotificationKind
     value, ``page`` the page's url path and ``params`` its query string, so a link opens
     the exact page. ``dedupe_key``: for notifications derived by query (an assignment due),
     made at most once per user. ``emailed_at``: sent alone or in a digest."""
@@ -669,7 +669,7 @@ class AppSetting(SQLModel, table=True):
 @event.listens_for(_OrmSession, "before_flush")
 def _notifications_from_flush(session: _OrmSession, _context: Any, _instances: Any) -> None:
     # The services' changes that someone should hear about become notifications in the
-    # same transaction (db/notifications.py reads the flush; no service calls it).
-    from db.notifications import notifications_from_flush
+    # same transaction (db/services/notifications.py reads the flush; no service calls it).
+    from db.services.notifications import notifications_from_flush
 
     notifications_from_flush(session)

@@ -6,7 +6,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from db.config import DATA_DIR, REPO_ROOT
+from db.operations.config import DATA_DIR, REPO_ROOT
 
 
 def _from_secrets(name: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Job kinds for e-mail (db/notifications.py): one notification, or one user's daily
+"""Job kinds for e-mail (db/services/notifications.py): one notification, or one user's daily
 digest. A server that refuses or hangs is retried with a growing pause, at most
 EMAIL_ATTEMPTS times; then the job fails with the server's answer, for an admin to read."""
 
@@ -19,7 +19,7 @@ def retry_delay_s(attempt: int) -> float:
 
 
 def _send_or_retry(context: JobContext, send: object) -> None:
-    from db.notifications import EmailFailed, smtp_settings
+    from db.services.notifications import EmailFailed, smtp_settings
 
     if not smtp_settings().configured:  # a setting to fix, not a server to wait for
         raise JobFailed("e-mail is not configured: set EARSHOT_SMTP_HOST and EARSHOT_SMTP_SENDER")
@@ -39,7 +39,7 @@ def _send_or_retry(context: JobContext, send: object) -> None:
 @handler("email")
 def email(context: JobContext) -> None:
     """E-mail one notification (subject: its id) to its recipient."""
-    from db.notifications import email_notification
+    from db.services.notifications import email_notification
 
     _send_or_retry(context, email_notification)
 
@@ -47,6 +47,6 @@ def email(context: JobContext) -> None:
 @handler("email digest")
 def email_digest(context: JobContext) -> None:
     """E-mail one user's digest (subject: the user id)."""
-    from db.notifications import email_digest as send_digest
+    from db.services.notifications import email_digest as send_digest
 
     _send_or_retry(context, send_digest)

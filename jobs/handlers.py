@@ -18,8 +18,8 @@ def _call_id(context: JobContext) -> int:
 def listen(context: JobContext) -> None:
     """Listening report and waveform peaks; then parties for a transcript whose speaker
     labels are not parties (diarised "A"/"B"), from the report's turns."""
-    from db.listening import store_listening_report
-    from db.transcripts import assign_roles_from_report
+    from db.services.listening import store_listening_report
+    from db.services.transcripts import assign_roles_from_report
 
     call_id = _call_id(context)
     row = store_listening_report(call_id)
@@ -31,7 +31,7 @@ def listen(context: JobContext) -> None:
 @handler(TRANSCRIBE)
 def transcribe(context: JobContext) -> None:
     """Recognise the call's speech offline (media.asr) unless it already has a transcript."""
-    from db.transcripts import REPLACE_SUBJECT, recognise_call
+    from db.services.transcripts import REPLACE_SUBJECT, recognise_call
 
     replace = context.subject == REPLACE_SUBJECT
     recognise_call(_call_id(context), progress=context.progress, replace=replace)
@@ -47,7 +47,7 @@ def sample(context: JobContext) -> None:
     or one plan (subject: its id) for its current period as of now."""
     from datetime import UTC, datetime
 
-    from db.sampling import run_due_plans, run_plan
+    from db.services.sampling import run_due_plans, run_plan
 
     if context.subject == DUE_PLANS:
         run_due_plans()

@@ -57,10 +57,10 @@ def make_huey(
 
     huey.sampling_task = sampling_task  # type: ignore[attr-defined]
 
-    # Daily e-mail digests for the users who chose one (db/notifications.py).
+    # Daily e-mail digests for the users who chose one (db/services/notifications.py).
     @huey.periodic_task(crontab(minute="0", hour=str(config.digest_hour())), name="digests")
     def digest_task() -> None:
-        from db.notifications import queue_digests
+        from db.services.notifications import queue_digests
 
         queue_digests()
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from db import jobs as job_rows
+from db.services import jobs as job_rows
 
 log = logging.getLogger("earshot.jobs")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.jobs import JobView, enqueue
+from db.services.jobs import JobView, enqueue
 from jobs.handlers import DUE_PLANS, SAMPLE
 
 

@@ -12,7 +12,7 @@ FIT_SUGGESTIONS = "fit suggestions"
 @handler(TEXT_EVIDENCE)
 def text_evidence(context: JobContext) -> None:
     """Analyse the call's stored transcript (scoring.text_evidence) and store the result."""
-    from db.text_evidence import compute_text_evidence
+    from db.services.text_evidence import compute_text_evidence
 
     if context.call_id is None:
         raise JobFailed("a text evidence job needs a call")
@@ -22,6 +22,6 @@ def text_evidence(context: JobContext) -> None:
 @handler(FIT_SUGGESTIONS)
 def fit_suggestions(context: JobContext) -> None:
     """Refit the suggestion model of a rubric key (the subject) on submitted evaluations."""
-    from db.suggestions import refit_model
+    from db.services.suggestions import refit_model
 
     refit_model(context.subject or "listening", progress=context.progress)

@@ -1,4 +1,4 @@
-"""A queue consumer: `python -m jobs.worker` (or `python -m db.cli worker`).
+"""A queue consumer: `python -m jobs.worker` (or `python -m db.operations.cli worker`).
 
 Runs beside the app with the same settings (database, data folder, EARSHOT_REDIS_URL).
 """
@@ -25,14 +25,14 @@ def main(argv: list[str] | None = None) -> int:
         print("EARSHOT_JOBS_IMMEDIATE is set: jobs run where they are queued", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    from db.migrate import upgrade_to_head
+    from db.operations.migrate import upgrade_to_head
 
     upgrade_to_head()
-    from db.jobs import fail_abandoned_jobs
+    from db.services.jobs import fail_abandoned_jobs
 
     if abandoned := fail_abandoned_jobs():
         logging.getLogger("earshot.jobs").info("%d abandoned job(s) marked failed", abandoned)
-    from db.text_evidence import queue_stale_text_evidence
+    from db.services.text_evidence import queue_stale_text_evidence
 
     # Text evidence made by older rules (or missing) is recomputed in the background.
     if stale := queue_stale_text_evidence():

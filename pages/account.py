@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from db.config import settings
-from db.tokens import api_requests, create_token, list_tokens, revoke_token
-from db.users import set_time_zone
+from db.operations.config import settings
+from db.services.tokens import api_requests, create_token, list_tokens, revoke_token
+from db.services.users import set_time_zone
 from scoring.errors import EarshotError
 from ui.format import local_date, plain
 from ui.password_form import change_password_form

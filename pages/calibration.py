@@ -12,7 +12,7 @@ import streamlit as st
 
 from charts import memo_figure
 from charts.calibration import ACCURACY_METRICS, calibration_heatmap, scorer_accuracy_chart
-from db.calibration import (
+from db.services.calibration import (
     BLIND_MESSAGE,
     CallResults,
     SessionResults,
@@ -26,10 +26,10 @@ from db.calibration import (
     session_results,
     submission_status,
 )
-from db.calls import audio_url_for, get_call, list_calls
-from db.listening import listening_report_for
-from db.suggestions import suggestion_agreement
-from db.trends import item_titles
+from db.services.calls import audio_url_for, get_call, list_calls
+from db.services.listening import listening_report_for
+from db.services.suggestions import suggestion_agreement
+from db.services.trends import item_titles
 from player import call_player
 from scoring.calibration import (
     CONSENSUS,

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from db.access import AccessDenied, NotFound
-from db.calls import import_call, list_calls
-from db.jobs import JobProblem, JobView, failed_jobs, latest_jobs_for_calls, retry_job
-from db.transcripts import (
+from db.services.calls import import_call, list_calls
+from db.services.jobs import JobProblem, JobView, failed_jobs, latest_jobs_for_calls, retry_job
+from db.services.transcripts import (
     SEARCH_LIMIT,
     TranscriptExists,
     attach_transcript,
@@ -19,7 +19,7 @@ from db.transcripts import (
     search_transcripts,
     transcript_sources,
 )
-from db.users import list_agents
+from db.services.users import list_agents
 from scoring.manifest import IntakeProblem
 from scoring.transcripts import TranscriptError
 from ui.format import local_date, mmss, plain
@@ -100,9 +100,10 @@ with st.expander("Upload recordings", icon=":material/upload:"):
                 )
     st.caption(
         "For many files at once use the bulk import: "
-        "`python -m db.cli import-calls FOLDER MANIFEST.csv` (an optional `transcript` "
+        "`python -m db.operations.cli import-calls FOLDER MANIFEST.csv` (an optional `transcript` "
         "column names each call's transcript file), or "
-        "`python -m db.cli attach-transcripts FOLDER MANIFEST.csv` for calls already here."
+        "`python -m db.operations.cli attach-transcripts FOLDER MANIFEST.csv` "
+        "for calls already here."
     )
 
 calls = list_calls(actor)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from db.access import AccessDenied
-from db.disputes import (
+from db.services.disputes import (
     ACCEPTED,
     PARTLY_ACCEPTED,
     REJECTED,
@@ -19,7 +19,7 @@ from db.disputes import (
     dispute_context,
     list_disputes,
 )
-from db.disputes import resolve_dispute as decide
+from db.services.disputes import resolve_dispute as decide
 from scoring.errors import EarshotError
 from scoring.ids import parse_id
 from ui.comments import comment_row

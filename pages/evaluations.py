@@ -6,15 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from db.browse import (
+from db.services.browse import (
     BrowseFilters,
     BrowseRow,
     browse_evaluations,
     evaluation_history,
 )
-from db.evaluations import get_evaluation, rubric_for
-from db.sampling import scorer_choices
-from db.users import list_agents
+from db.services.evaluations import get_evaluation, rubric_for
+from db.services.sampling import scorer_choices
+from db.services.users import list_agents
 from scoring.errors import EarshotError
 from scoring.ids import parse_id
 from ui.format import local_date, mmss, plain

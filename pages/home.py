@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db.overview import overview_for
+from db.services.overview import overview_for
 from ui.format import plain
 from ui.session import require_actor
 

@@ -17,10 +17,10 @@ import streamlit as st
 from charts import memo_figure
 from charts.trends import agent_items_chart, agent_trend_chart
 from db.access import AccessDenied
-from db.browse import evaluation_history
-from db.disputes import open_dispute
-from db.evaluations import earlier_evaluation, rubric_for
-from db.feedback import (
+from db.services.browse import evaluation_history
+from db.services.disputes import open_dispute
+from db.services.evaluations import earlier_evaluation, rubric_for
+from db.services.feedback import (
     FeedbackDetail,
     FeedbackRow,
     acknowledge,
@@ -29,10 +29,10 @@ from db.feedback import (
     mark_viewed,
     my_evaluations,
 )
-from db.intervals import agent_intervals
-from db.text_evidence import text_evidence_for
-from db.transcripts import transcript_for
-from db.trends import agent_trend
+from db.services.intervals import agent_intervals
+from db.services.text_evidence import text_evidence_for
+from db.services.transcripts import transcript_for
+from db.services.trends import agent_trend
 from player import call_player
 from scoring.cited_moments import parse_moments
 from scoring.errors import EarshotError

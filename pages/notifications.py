@@ -3,7 +3,7 @@ to hear about, in the app and by e-mail."""
 
 import streamlit as st
 
-from db.notifications import (
+from db.services.notifications import (
     EMAIL_MODES,
     KIND_LABELS,
     KINDS_FOR_ROLE,

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pyarrow as pa
 import streamlit as st
 
-from db.queue import Drafting, scoring_queue
-from db.sampling import AssignmentView, hand_over, my_assignments, replace_assignment
-from db.users import list_agents
+from db.services.queue import Drafting, scoring_queue
+from db.services.sampling import AssignmentView, hand_over, my_assignments, replace_assignment
+from db.services.users import list_agents
 from scoring.errors import EarshotError
 from ui.format import mmss, plain
 from ui.session import require_actor

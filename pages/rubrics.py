@@ -7,7 +7,7 @@ import re
 import streamlit as st
 
 from db.access import can_edit_rubric
-from db.rubrics import (
+from db.services.rubrics import (
     RubricDraftError,
     check_rubric_draft,
     list_rubric_versions,

@@ -5,8 +5,8 @@ import streamlit as st
 
 from charts import memo_figure
 from charts.sampling import plan_progress_chart, plan_totals_chart
-from db.jobs import enqueue
-from db.sampling import (
+from db.services.jobs import enqueue
+from db.services.sampling import (
     KNOWN_METRICS,
     PlanView,
     hand_over,
@@ -15,7 +15,7 @@ from db.sampling import (
     save_plan,
     scorer_choices,
 )
-from db.users import list_agents, list_teams
+from db.services.users import list_agents, list_teams
 from jobs.handlers import SAMPLE
 from scoring.errors import EarshotError
 from scoring.sampling import (

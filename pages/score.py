@@ -8,8 +8,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from db.calls import audio_url_for, get_call
-from db.evaluations import (
+from db.services.calls import audio_url_for, get_call
+from db.services.evaluations import (
     NewDraft,
     add_comment,
     amend,
@@ -22,12 +22,12 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.listening import listening_report_for, recompute_listening_report
-from db.overview import next_call_for
-from db.rubrics import load_rubric_version
-from db.suggestions import queue_refit_if_due, suggestions_for, take_suggestion
-from db.text_evidence import text_evidence_for
-from db.transcripts import transcript_for
+from db.services.listening import listening_report_for, recompute_listening_report
+from db.services.overview import next_call_for
+from db.services.rubrics import load_rubric_version
+from db.services.suggestions import queue_refit_if_due, suggestions_for, take_suggestion
+from db.services.text_evidence import text_evidence_for
+from db.services.transcripts import transcript_for
 from player import call_player
 from scoring.errors import EarshotError
 from scoring.evidence import evidence_lines, player_timeline

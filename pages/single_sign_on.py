@@ -5,8 +5,8 @@ by and notifications go to."""
 import streamlit as st
 
 from db.access import AccessDenied
-from db.sso import set_email, set_sso_policy, sso_policy, users_waiting_for_a_role
-from db.users import list_users
+from db.services.sso import set_email, set_sso_policy, sso_policy, users_waiting_for_a_role
+from db.services.users import list_users
 from ui.format import plain
 from ui.session import require_actor, show_denied
 from ui.sso import sso_configured

@@ -1,7 +1,7 @@
 """Trends: teams and scorers over time, for supervisors (their team) and admins (all).
 
 Every chart reads the same filters; the numbers are grouped in the database
-(``db.trends``). Clicking a point lists the evaluations behind it; the CSV export holds
+(``db.services.trends``). Clicking a point lists the evaluations behind it; the CSV export holds
 the filtered evaluations with their item scores, the same numbers as the charts.
 """
 
@@ -22,8 +22,8 @@ from charts.trends import (
     weekly_totals_chart,
 )
 from db.access import AccessDenied
-from db.intervals import trend_intervals
-from db.trends import (
+from db.services.intervals import trend_intervals
+from db.services.trends import (
     TEXT_METRICS,
     TrendFilters,
     agent_item_averages,

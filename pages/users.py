@@ -4,7 +4,7 @@ change asks for a confirmation and says what it did; a refused form keeps what w
 import pandas as pd
 import streamlit as st
 
-from db.users import (
+from db.services.users import (
     create_user,
     list_teams,
     list_users,

@@ -2,7 +2,7 @@
 
 Every table of metric labels is derived from METRICS: the evidence lines beside items
 (`scoring.evidence`), the text-evidence links (`scoring.text_moments`), the suggestions'
-reasons (`scoring.suggestions`), the trends' columns (`db.trends`) and the chart titles
+reasons (`scoring.suggestions`), the trends' columns (`db.services.trends`) and the chart titles
 (`charts.trends`). Units: "share" (0–1, shown as a percentage), "seconds" (a duration),
 "signed_seconds" (a gap that may be negative: overlap), "count" (events in one call).
 """

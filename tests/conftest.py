@@ -123,12 +123,12 @@ def _cheap_password_hashing():
     """Still argon2id, with test-sized cost: hashing is not what these tests measure."""
     from argon2 import PasswordHasher
 
-    import db.auth
+    import db.services.auth
 
-    real = db.auth._hasher
-    db.auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    real = db.services.auth._hasher
+    db.services.auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
-    db.auth._hasher = real
+    db.services.auth._hasher = real
 
 
 REDIS_URL = os.environ.get("EARSHOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

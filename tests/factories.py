@@ -13,13 +13,13 @@ import soundfile as sf
 from sqlmodel import select
 
 from db.access import Actor
-from db.auth import authenticate
-from db.calls import CallRow, import_call
 from db.engine import read_scope, session_scope
 from db.models import AssignmentRow, Call
-from db.rubrics import sync_rubrics
-from db.sampling import PlanView, run_plan, save_plan
-from db.users import create_user
+from db.services.auth import authenticate
+from db.services.calls import CallRow, import_call
+from db.services.rubrics import sync_rubrics
+from db.services.sampling import PlanView, run_plan, save_plan
+from db.services.users import create_user
 from scoring.rubric import load_rubric
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 
@@ -103,7 +103,7 @@ def submit_evaluation(
 ):
     """Score every item of a call at `level` (or `levels[key]`), pin `comments`
     (t_s, text, item key) and submit it."""
-    from db.evaluations import add_comment, open_draft, save_item, submit
+    from db.services.evaluations import add_comment, open_draft, save_item, submit
 
     ev = open_draft(scorer, call_id)
     for key in SCORED_ITEMS:

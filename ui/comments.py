@@ -9,7 +9,7 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from db.evaluations import CommentView
+from db.queries.comments import CommentView
 from ui.format import mmss
 
 COMMENTS_PER_PAGE = 50

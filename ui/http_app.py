@@ -17,19 +17,19 @@ from ui.remembered_login import https_configured, session_routes, trusted_proxie
 
 
 def resolve_audio(call_id: int, user_id: int) -> Path | RangedAudio | None:
-    from db.media import audio_path_for_grant  # lazy: the db layer loads on first request
+    from db.services.media import audio_path_for_grant  # lazy: the db layer loads on first request
 
     return audio_path_for_grant(call_id, user_id)
 
 
 def media_secret() -> bytes:
-    from db.config import settings
+    from db.operations.config import settings
 
     return settings().secret_key
 
 
 def audio_session_epoch(user_id: int) -> int | None:
-    from db.auth import session_epoch_of
+    from db.services.auth import session_epoch_of
 
     return session_epoch_of(user_id)
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from charts import memo_figure
 from charts.sampling import interval_frame, interval_trend_chart
-from db.intervals import IntervalTrend
+from db.services.intervals import IntervalTrend
 from scoring.uncertainty import LEVEL, MIN_N
 from ui.format import plain
 

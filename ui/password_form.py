@@ -8,9 +8,9 @@ from dataclasses import replace
 import streamlit as st
 
 from db.access import Actor
-from db.auth import issue_session_token
-from db.config import settings
-from db.users import change_password
+from db.operations.config import settings
+from db.services.auth import issue_session_token
+from db.services.users import change_password
 from scoring.errors import EarshotError
 from ui.session import ACTOR_KEY, SESSION_KEY, current_session
 

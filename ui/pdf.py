@@ -25,7 +25,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
 from db.access import Actor
-from db.browse import EvaluationRecord, evaluation_record
+from db.services.browse import EvaluationRecord, evaluation_record
 from ui.times import call_offset, local_time, reader_zone
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"

@@ -14,7 +14,7 @@ from ui.comments import seek_request
 
 
 class PlayedCall(Protocol):
-    """What the player needs of a call (``db.calls.CallRow`` has it)."""
+    """What the player needs of a call (``db.services.calls.CallRow`` has it)."""
 
     @property
     def duration_s(self) -> float: ...

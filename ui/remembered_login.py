@@ -60,13 +60,13 @@ MAX_BODY_BYTES = 2048  # a token is ~120 characters; nothing bigger is read
 
 
 def https_configured() -> bool:
-    from db.config import settings
+    from db.operations.config import settings
 
     return settings().https
 
 
 def trusted_proxies() -> tuple[IPNetwork, ...]:
-    from db.config import settings
+    from db.operations.config import settings
 
     return _networks(settings().trusted_proxies)
 
@@ -118,7 +118,7 @@ def _token_from(body: bytes) -> str | JSONResponse:
 
 
 async def _set_cookie(request: Request) -> Response:
-    from db.auth import LoginThrottled, session_from_token_at, session_max_s
+    from db.services.auth import LoginThrottled, session_from_token_at, session_max_s
 
     if request.headers.get(_HEADER) != "1":
         return _answer(400, error="The X-Earshot-Login header is missing.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from db.access import Actor
-from db.replies import MAX_REPLIES, list_replies, post_reply
+from db.services.replies import MAX_REPLIES, list_replies, post_reply
 from scoring.errors import EarshotError
 from scoring.text import REPLY_MAX
 from ui.format import local_date, plain

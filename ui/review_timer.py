@@ -5,7 +5,7 @@ reload restarted the clock. This counts, in the tab, only the seconds the page i
 use: visible, and touched (a key, click, scroll or pointer move) in the last `IDLE_S`
 seconds or playing a call. It reports the running total of this page load every
 `REPORT_S` active seconds and whenever the tab is hidden or left; the page adds what is
-new to the draft (`db.evaluations.record_review_time`), so time accumulates across
+new to the draft (`db.services.evaluations.record_review_time`), so time accumulates across
 loads and sessions. Nothing is fetched from outside the app.
 """
 

@@ -13,7 +13,13 @@ from collections.abc import Collection, Mapping
 import streamlit as st
 
 from db.access import AccessDenied, Actor
-from db.auth import SessionEnded, SessionInfo, continue_session, end_sessions, start_session
+from db.services.auth import (
+    SessionEnded,
+    SessionInfo,
+    continue_session,
+    end_sessions,
+    start_session,
+)
 from ui.format import plain
 from ui.proxy import client_address
 from ui.remembered_login import trusted_proxies

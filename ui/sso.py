@@ -1,5 +1,5 @@
 """Single sign-on in the app: the provider's button on the login page, and the identity
-st.login brings back turned into an Earshot session (db/sso.py decides who it is).
+st.login brings back turned into an Earshot session (db/services/sso.py decides who it is).
 
 After a sign-in the session is Earshot's own, like a password sign-in: the remembered-login
 cookie carries it, and Streamlit's identity cookie is dropped at once (POST
@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 from db.access import Actor
-from db.sso import SsoRefused, sso_sign_in
+from db.services.sso import SsoRefused, sso_sign_in
 from ui.format import plain
 
 SSO_FRESH_S = 300.0

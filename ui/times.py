@@ -141,7 +141,7 @@ def zone_id(zone: tzinfo) -> str:
 def saved_zone_name() -> str | None:
     """The zone saved on the signed-in user's account, read once per session (and again
     after :func:`remember_zone`); None when they have not chosen one."""
-    from db.users import time_zone_of
+    from db.services.users import time_zone_of
     from ui.session import current_actor
 
     actor = current_actor()

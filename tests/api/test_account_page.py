@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 
 from api.routes import api_routes
-from db.tokens import list_tokens
+from db.services.tokens import list_tokens
 from tests.app.conftest import (  # noqa: F401 - fixtures used by name
     app_db,
     open_page,

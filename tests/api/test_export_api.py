@@ -16,13 +16,13 @@ from sqlmodel import select
 from starlette.applications import Starlette
 
 from api.routes import api_routes
-from db.calibration import create_session, reveal
-from db.disputes import open_dispute
 from db.engine import read_scope, session_scope
-from db.evaluations import open_draft, save_item, submit
 from db.models import ApiRequest, ApiToken, utcnow
-from db.tokens import create_token, list_tokens, revoke_token
-from db.users import set_active
+from db.services.calibration import create_session, reveal
+from db.services.disputes import open_dispute
+from db.services.evaluations import open_draft, save_item, submit
+from db.services.tokens import create_token, list_tokens, revoke_token
+from db.services.users import set_active
 from scoring.errors import Invalid, NotFound
 from tests.factories import SCORED_ITEMS, make_call, make_world, submit_evaluation
 from tests.hostile.asgi import call

@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from api.routes import api_routes
 from db.engine import make_engine, use_engine
-from db.tokens import create_token
+from db.services.tokens import create_token
 from tests.factories import make_call, make_world, submit_evaluation
 from ui.http_app import app_middleware
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from db.auth import authenticate
-from db.users import reset_password
+from db.services.auth import authenticate
+from db.services.users import reset_password
 from tests.app.conftest import open_page
 from tests.factories import PASSWORD, make_world
 

@@ -3,7 +3,7 @@ names the item by its title (issue 14, bug 6)."""
 
 import pytest
 
-from db.evaluations import get_evaluation, rubric_for
+from db.services.evaluations import get_evaluation, rubric_for
 from tests.app.conftest import open_page
 from tests.factories import submitted_call
 

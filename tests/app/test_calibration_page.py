@@ -5,14 +5,14 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from db.calibration import (
+from db.services.calibration import (
     BLIND_MESSAGE,
     create_session,
     list_sessions,
     record_consensus,
     session_results,
 )
-from db.evaluations import add_comment, open_draft, save_item, submit
+from db.services.evaluations import add_comment, open_draft, save_item, submit
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world
 
@@ -113,7 +113,7 @@ def test_a_sessions_due_day_ends_in_the_facilitators_time_zone(setup):
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from db.users import set_time_zone
+    from db.services.users import set_time_zone
 
     world, calls = setup
     set_time_zone(world.sup_north, "Asia/Tokyo")

@@ -4,8 +4,8 @@ across transcripts with links that open the call at the matching moment."""
 
 from pathlib import Path
 
-from db.jobs import enqueue, job_view
-from db.transcripts import attach_transcript, transcript_for
+from db.services.jobs import enqueue, job_view
+from db.services.transcripts import attach_transcript, transcript_for
 from jobs.runner import HANDLERS, JobContext, JobFailed, handler
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world, write_speechlike_wav
@@ -168,7 +168,7 @@ def test_queued_work_shows_until_a_worker_has_done_it(app_db, tmp_path):
 
 
 def test_recognition_is_asked_for_from_the_attach_form(app_db, tmp_path):
-    from db.jobs import latest_jobs_for_calls
+    from db.services.jobs import latest_jobs_for_calls
 
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, seconds=4, external_id="R-1")
@@ -186,7 +186,7 @@ def test_calls_show_their_start_in_the_readers_time_zone(app_db, tmp_path):
     zone saved on the account (else the browser's, here absent: the server's)."""
     from datetime import UTC, datetime
 
-    from db.users import set_time_zone
+    from db.services.users import set_time_zone
     from ui.times import local_time, server_zone
 
     world = make_world()

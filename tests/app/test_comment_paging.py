@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from db.evaluations import add_comment, open_draft, submit
+from db.services.evaluations import add_comment, open_draft, submit
 from tests.app.conftest import open_page
 from tests.factories import SCORED_ITEMS, make_call, make_world
 from ui.comments import COMMENTS_PER_PAGE
@@ -17,7 +17,7 @@ COMMENTS = 120
 @pytest.fixture
 def commented(app_db, tmp_path):
     """A draft with 120 comments on a 30 s call (all items scored, so it can be submitted)."""
-    from db.evaluations import save_item
+    from db.services.evaluations import save_item
 
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, seconds=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from db.evaluations import amend
+from db.services.evaluations import amend
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world, submit_evaluation
 

@@ -6,9 +6,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from db.disputes import list_disputes, open_dispute
-from db.evaluations import get_evaluation
-from db.feedback import my_evaluations
+from db.services.disputes import list_disputes, open_dispute
+from db.services.evaluations import get_evaluation
+from db.services.feedback import my_evaluations
 from tests.app.conftest import APP, TIMEOUT, open_page
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
@@ -49,7 +49,7 @@ def _figures(at) -> list[dict]:
 
 def test_the_list_shows_when_it_was_submitted_in_the_agents_time_zone(setup):
     """Issue 14, bug 10: the list's Submitted column was in UTC, unlabelled."""
-    from db.users import set_time_zone
+    from db.services.users import set_time_zone
 
     world, *_ = setup
     set_time_zone(world.agent_north, "Asia/Tokyo")
@@ -137,7 +137,7 @@ def test_the_agent_disputes_an_item_and_later_sees_the_outcome(setup):
 def test_an_agent_editing_the_query_param_gets_a_refusal_never_data(setup, tmp_path, param):
     world, ev, other, south_ev = setup
     draft_call = make_call(world.admin, world.agent_north, tmp_path, seed=9)
-    from db.evaluations import open_draft
+    from db.services.evaluations import open_draft
 
     draft = open_draft(world.sup_north, draft_call.id)
     value = {"other": str(other.id), "south": str(south_ev.id), "draft": str(draft.id)}.get(

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from db.access import NotFound
-from db.browse import evaluation_record
+from db.services.browse import evaluation_record
 from tests.app.conftest import open_page
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world

@@ -1,6 +1,6 @@
 """The overview page: what waits for each user, each count linking to where it is done."""
 
-from db.disputes import open_dispute
+from db.services.disputes import open_dispute
 from tests.app.conftest import open_page
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from db.disputes import open_dispute, resolve_dispute
 from db.models import Evaluation
-from db.sampling import save_plan
-from db.users import set_time_zone
+from db.services.disputes import open_dispute, resolve_dispute
+from db.services.sampling import save_plan
+from db.services.users import set_time_zone
 from scoring.days import today_in
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.app.conftest import open_page

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from db.auth import LOGIN_FAILED
 from db.engine import session_scope
 from db.models import AssignmentRow
-from db.sampling import run_plan, save_plan
+from db.services.auth import LOGIN_FAILED
+from db.services.sampling import run_plan, save_plan
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.app.conftest import APP, TIMEOUT, open_page
 from tests.app.test_sampling_pages import add_calls

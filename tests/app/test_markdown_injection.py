@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from db.auth import authenticate
-from db.calls import import_call
-from db.rubrics import sync_rubrics
-from db.users import create_user
+from db.services.auth import authenticate
+from db.services.calls import import_call
+from db.services.rubrics import sync_rubrics
+from db.services.users import create_user
 from tests.app.conftest import open_page
 from tests.factories import PASSWORD, submit_evaluation, write_speechlike_wav
 from ui.format import plain
@@ -132,7 +132,7 @@ def test_plain_escapes_what_markdown_would_draw_and_nothing_else(typed, escaped)
 
 
 def test_disputes_page_shows_a_hostile_item_title_as_text(hostile_world):
-    from db.disputes import open_dispute
+    from db.services.disputes import open_dispute
 
     _, sup, agent, call = hostile_world
     ev = submit_evaluation(sup, call.id)

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from db.engine import session_scope
 from db.models import AssignmentRow, Call
-from db.sampling import end_of_today
-from db.users import set_time_zone
+from db.services.sampling import end_of_today
+from db.services.users import set_time_zone
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world
 

@@ -1,8 +1,8 @@
 """The queue page: the team's waiting calls in one table, drafts first, filters, and who
 else is drafting a call (issue 14, bug 2)."""
 
-from db.evaluations import open_draft, save_item
-from db.sampling import run_plan, save_plan
+from db.services.evaluations import open_draft, save_item
+from db.services.sampling import run_plan, save_plan
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.app.conftest import open_page
 from tests.factories import SCORED_ITEMS, make_call, make_world

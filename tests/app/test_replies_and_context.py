@@ -4,9 +4,9 @@ dispute, and the dispute card that opens the evaluation in context."""
 
 import pytest
 
-from db.disputes import list_disputes, open_dispute
-from db.feedback import my_evaluations
-from db.replies import list_replies, post_reply
+from db.services.disputes import list_disputes, open_dispute
+from db.services.feedback import my_evaluations
+from db.services.replies import list_replies, post_reply
 from tests.app.conftest import open_page
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
@@ -197,7 +197,7 @@ def test_the_cited_moments_stay_with_the_dispute_for_both_sides(setup):
     dispute = open_dispute(world.agent_north, evs[0].id, "be_patient", "I waited.", [5, 20])
     at = open_page(world.agent_north, FEEDBACK, {"evaluation": str(evs[0].id)})
     assert "Moments you cite: 0:05, 0:20" in _texts(at)
-    from db.disputes import resolve_dispute
+    from db.services.disputes import resolve_dispute
 
     resolve_dispute(world.sup_north, dispute.id, "rejected", "Re-listened: you spoke over them.")
     sup = open_page(world.sup_north, DISPUTES)
@@ -208,7 +208,7 @@ def test_the_cited_moments_stay_with_the_dispute_for_both_sides(setup):
 def test_the_scorers_notification_link_opens_the_thread(setup):
     world, evs = setup
     post_reply(world.agent_north, evs[1].id, "A question about the second call")
-    from db.notifications import list_notifications
+    from db.services.notifications import list_notifications
 
     (note,) = [n for n in list_notifications(world.sup_north) if n.kind == "reply"]
     at = open_page(world.sup_north, f"pages/{note.page}.py", note.params)

@@ -2,7 +2,7 @@
 file loader's validation (problems named by item title and field) and a preview as
 scorers see it; supervisors only read."""
 
-from db.rubrics import list_rubric_versions, load_rubric_version
+from db.services.rubrics import list_rubric_versions, load_rubric_version
 from tests.app.conftest import open_page
 from tests.factories import make_world
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from db.engine import read_scope, session_scope
 from db.models import AssignmentRow, Call
-from db.sampling import list_plans, run_plan, save_plan
+from db.services.sampling import list_plans, run_plan, save_plan
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.app.conftest import open_page
 from tests.factories import make_world
@@ -173,8 +173,8 @@ def test_trends_and_my_feedback_show_intervals_and_the_comparison(app_db):
 
 
 def test_a_departed_scorers_work_waits_for_a_manager_to_hand_it_over(app_db):
-    from db.auth import authenticate
-    from db.users import create_user, set_active
+    from db.services.auth import authenticate
+    from db.services.users import create_user, set_active
     from tests.factories import PASSWORD
 
     world = make_world()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from db.evaluations import get_evaluation, open_draft, save_item, submit
-from db.suggestions import refit_model, suggestion_records
-from db.transcripts import attach_transcript
+from db.services.evaluations import get_evaluation, open_draft, save_item, submit
+from db.services.suggestions import refit_model, suggestion_records
+from db.services.transcripts import attach_transcript
 from tests.app.conftest import open_page
 from tests.factories import SCORED_ITEMS, make_call, make_world
 

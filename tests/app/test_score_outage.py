@@ -13,7 +13,7 @@ import socket
 import pytest
 
 from db.engine import make_engine, use_engine
-from db.evaluations import get_evaluation, open_draft
+from db.services.evaluations import get_evaluation, open_draft
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world
 from ui import retry

@@ -3,8 +3,8 @@ and a stale save from a second tab is refused without losing the stored values."
 
 import pytest
 
-from db.audit import audit_trail
-from db.evaluations import get_evaluation, open_draft, save_item
+from db.services.audit import audit_trail
+from db.services.evaluations import get_evaluation, open_draft, save_item
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world
 
@@ -143,8 +143,8 @@ def test_a_colleagues_evaluation_is_named_and_a_second_needs_a_choice(setup):
 
 
 def test_a_blind_calibration_draft_is_never_named(setup):
-    from db.calibration import create_session
-    from db.evaluations import NewDraft
+    from db.services.calibration import create_session
+    from db.services.evaluations import NewDraft
 
     world, call = setup
     session_id = create_session(

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-import db.auth
+import db.services.auth
 import ui.session
-from db.config import settings
+from db.operations.config import settings
 from tests.app.conftest import open_page
 from tests.factories import PASSWORD, make_world
 
@@ -34,8 +34,8 @@ def _notices(at) -> list[str]:
 @pytest.fixture
 def clock(monkeypatch):
     """The sessions' wall clock, moved by the test (Unix seconds)."""
-    now = [db.auth._wall()]
-    monkeypatch.setattr(db.auth, "_wall", lambda: now[0])
+    now = [db.services.auth._wall()]
+    monkeypatch.setattr(db.services.auth, "_wall", lambda: now[0])
     return now
 
 
@@ -89,12 +89,14 @@ def test_an_active_session_ends_after_the_absolute_lifetime(app_db, clock):
 def test_the_login_form_counts_failures_per_browser_address(app_db, monkeypatch):
     """Through the page: the browser's address reaches the per-address limit."""
     make_world()
-    real = db.auth.settings
+    real = db.services.auth.settings
     from dataclasses import replace
 
-    monkeypatch.setattr(db.auth, "settings", lambda: replace(real(), login_address_failures=2))
+    monkeypatch.setattr(
+        db.services.auth, "settings", lambda: replace(real(), login_address_failures=2)
+    )
     monkeypatch.setattr(ui.session, "_peer_and_headers", lambda: ("203.0.113.9", {}))
-    db.auth.reset_throttles()
+    db.services.auth.reset_throttles()
     for username in ("sup.north", "sup.south"):
         at = _log_in(username, "not-the-password")
         assert not _logged_in(at)
@@ -105,4 +107,4 @@ def test_the_login_form_counts_failures_per_browser_address(app_db, monkeypatch)
     ]
     monkeypatch.setattr(ui.session, "_peer_and_headers", lambda: ("198.51.100.7", {}))
     assert _logged_in(_log_in("admin"))
-    db.auth.reset_throttles()
+    db.services.auth.reset_throttles()

@@ -1,8 +1,8 @@
 """The Users page: readable headers, confirmations and success messages for every change,
 a temporary password shown once, and the add-user form keeping what was typed (bug 8)."""
 
-from db.auth import authenticate
-from db.users import list_users
+from db.services.auth import authenticate
+from db.services.users import list_users
 from tests.app.conftest import open_page
 from tests.factories import PASSWORD, make_world
 

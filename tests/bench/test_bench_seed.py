@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from bench import run as bench_run
 from bench.seed import make_recording, seed
-from db.calls import get_call
 from db.engine import make_engine, use_engine
-from db.evaluations import get_evaluation, open_draft
-from db.listening import listening_report_for
 from db.models import Call, Evaluation, ItemScore, ListeningReportRow
-from db.queue import scoring_queue
+from db.services.calls import get_call
+from db.services.evaluations import get_evaluation, open_draft
+from db.services.listening import listening_report_for
+from db.services.queue import scoring_queue
 
 SCALE = 0.002  # 200 calls, 200 evaluations, 2,000 item scores
 

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from bench.search_bench import RARE_EVERY, UTTERANCES_PER_CALL, queries, seed_transcripts
 from bench.seed import make_recording, seed
 from db.access import AccessDenied, NotFound
-from db.calls import get_call
 from db.engine import make_engine, use_engine
 from db.models import TranscriptRow, TranscriptUtterance
-from db.transcripts import search_transcripts
+from db.services.calls import get_call
+from db.services.transcripts import search_transcripts
 
 SCALE = 0.002  # 200 calls, so 200 transcripts and 4,000 utterances
 

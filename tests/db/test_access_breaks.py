@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from db.access import AccessDenied, NotFound
-from db.audit import audit_trail
-from db.auth import authenticate
-from db.calibration import create_session, reveal
-from db.disputes import get_dispute, open_dispute, resolve_dispute
-from db.evaluations import (
+from db.services.audit import audit_trail
+from db.services.auth import authenticate
+from db.services.calibration import create_session, reveal
+from db.services.disputes import get_dispute, open_dispute, resolve_dispute
+from db.services.evaluations import (
     EvaluationLocked,
     add_comment,
     amend,
@@ -21,8 +21,8 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.feedback import feedback_detail
-from db.users import create_user, set_active, set_role
+from db.services.feedback import feedback_detail
+from db.services.users import create_user, set_active, set_role
 from scoring.errors import EarshotError, Invalid
 from tests.factories import PASSWORD, SCORED_ITEMS, make_call, make_world, submit_evaluation
 
@@ -73,7 +73,7 @@ def test_a_deactivated_scorer_cannot_save_comment_or_submit_from_an_open_page(wo
 
 def test_logging_out_everywhere_stops_an_open_page_at_its_next_action(world, north_call):
     """Fragment reruns skip workbench.py's session check: the services refuse instead."""
-    from db.auth import end_sessions
+    from db.services.auth import end_sessions
 
     ev = open_draft(world.sup_north, north_call.id)
     ev = save_item(world.sup_north, ev.id, ev.row_version, "be_patient", value=4)
@@ -185,11 +185,11 @@ def test_a_dispute_with_a_reason_of_2000_characters_can_be_accepted(world, north
 
 
 def test_comments_per_evaluation_are_capped_with_a_clear_message(world, north_call, monkeypatch):
-    import db.evaluations
+    import db.services.evaluations
 
-    real = db.evaluations.settings()
+    real = db.services.evaluations.settings()
     monkeypatch.setattr(
-        db.evaluations,
+        db.services.evaluations,
         "settings",
         lambda: type(real)(**{**real.__dict__, "max_comments_per_evaluation": 3}),
     )

@@ -3,10 +3,10 @@
 import pytest
 
 from db.access import AccessDenied
-from db.auth import LOGIN_FAILED, MAX_FAILED_LOGINS, LoginFailed, authenticate
 from db.engine import session_scope
 from db.models import User
-from db.users import create_user, list_users, set_active, set_role
+from db.services.auth import LOGIN_FAILED, MAX_FAILED_LOGINS, LoginFailed, authenticate
+from db.services.users import create_user, list_users, set_active, set_role
 from tests.factories import PASSWORD, make_world
 
 
@@ -72,7 +72,7 @@ def test_users_listing_is_scoped_to_the_asker(database):
 
 
 def test_remembered_login_survives_until_logout_or_deactivation(database):
-    from db.auth import actor_from_session_token, end_sessions, issue_session_token
+    from db.services.auth import actor_from_session_token, end_sessions, issue_session_token
 
     world = make_world()
     token = issue_session_token(world.sup_north)
@@ -174,7 +174,7 @@ def test_good_passwords_are_accepted_and_sign_in(database, password):
 
 
 def test_the_common_password_list_ships_thousands_of_entries():
-    from db.auth import common_passwords
+    from db.services.auth import common_passwords
 
     listed = common_passwords()
     assert len(listed) >= 4000

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session, select
 
 from db.access import NotFound
-from db.audit import ACKNOWLEDGE, audit_trail
-from db.browse import evaluation_history, evaluation_record
-from db.feedback import acknowledge, acknowledge_many
 from db.models import AuditEvent
+from db.services.audit import ACKNOWLEDGE, audit_trail
+from db.services.browse import evaluation_history, evaluation_record
+from db.services.feedback import acknowledge, acknowledge_many
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
 

@@ -1,4 +1,4 @@
-"""`python -m db.backup`: backup → damage → restore gives back identical data and media,
+"""`python -m db.operations.backup`: backup → damage → restore gives back identical data and media,
 on SQLite (online backup API) and PostgreSQL (pg_dump/pg_restore)."""
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlmodel import SQLModel
 
-import db.config
-from db.backup import BackupError, Target, create_backup, restore_backup, verify_backup
+import db.operations.config
 from db.engine import make_engine, session_scope, use_engine
-from db.evaluations import (
+from db.models import Comment, ItemScore, User
+from db.operations.backup import BackupError, Target, create_backup, restore_backup, verify_backup
+from db.services.evaluations import (
     add_comment,
     get_evaluation,
     open_draft,
@@ -27,8 +28,7 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.models import Comment, ItemScore, User
-from db.users import create_user
+from db.services.users import create_user
 from scoring.evaluation import score_evaluation
 from tests.conftest import missing_service
 from tests.factories import SCORED_ITEMS, make_call, make_world
@@ -41,8 +41,8 @@ ITEMS = SCORED_ITEMS  # the default rubric's items (eye contact is N/A on audio)
 def media_dir(tmp_path, monkeypatch) -> Path:
     """A media folder of this test's own (the session's shared one holds other tests' files)."""
     folder = tmp_path / "media"
-    real = db.config.settings
-    monkeypatch.setattr("db.media.settings", lambda: replace(real(), media_dir=folder))
+    real = db.operations.config.settings
+    monkeypatch.setattr("db.services.media.settings", lambda: replace(real(), media_dir=folder))
     return folder
 
 
@@ -225,7 +225,7 @@ def test_sqlite_backup_while_scoring_is_one_consistent_snapshot(
 
 
 def test_postgres_backup_without_pg_dump_says_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr("db.backup.shutil.which", lambda name: None)
+    monkeypatch.setattr("db.operations.backup.shutil.which", lambda name: None)
     target = Target("postgresql+psycopg://postgres@127.0.0.1:9/none", tmp_path / "media")
     with pytest.raises(BackupError, match="pg_dump was not found.*postgresql-client"):
         create_backup(tmp_path / "backup", target)
@@ -244,7 +244,7 @@ def test_command_line_create_verify_restore(tmp_path):
 
     def cli(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "db.backup", *args],
+            [sys.executable, "-m", "db.operations.backup", *args],
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,
@@ -256,7 +256,7 @@ def test_command_line_create_verify_restore(tmp_path):
         [
             sys.executable,
             "-m",
-            "db.cli",
+            "db.operations.cli",
             "create-user",
             "boss",
             "--role",

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from db.access import NotFound
-from db.browse import BrowseFilters, browse_evaluations, evaluation_history
-from db.disputes import open_dispute, resolve_dispute
-from db.evaluations import amend, open_draft, save_item
+from db.services.browse import BrowseFilters, browse_evaluations, evaluation_history
+from db.services.disputes import open_dispute, resolve_dispute
+from db.services.evaluations import amend, open_draft, save_item
 from tests.factories import make_call, make_world, submit_evaluation
 
 

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from db.access import NotFound
-from db.audit import audit_trail
-from db.disputes import DisputeProblem, dispute_context, get_dispute, open_dispute
-from db.feedback import acknowledge, acknowledge_many, feedback_detail, my_evaluations
-from db.listening import store_listening_report
+from db.services.audit import audit_trail
+from db.services.disputes import DisputeProblem, dispute_context, get_dispute, open_dispute
+from db.services.feedback import acknowledge, acknowledge_many, feedback_detail, my_evaluations
+from db.services.listening import store_listening_report
 from scoring.errors import Invalid
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world

@@ -4,7 +4,7 @@ import pytest
 
 from db.cache import bump_data_version, data_version
 from db.engine import session_scope
-from db.trends import TrendFilters, weekly_totals
+from db.services.trends import TrendFilters, weekly_totals
 from tests.factories import make_call, make_world, submit_evaluation
 
 
@@ -41,8 +41,8 @@ def test_a_version_read_while_a_bump_commits_is_not_kept(database):
 def test_the_flush_listener_moves_the_version_for_what_aggregates_read_only(database, tmp_path):
     """Draft saves and logins leave cached trends alone; a team move made through any
     session (no bump written by hand) makes them stale."""
-    from db.evaluations import open_draft, save_item
     from db.models import User
+    from db.services.evaluations import open_draft, save_item
 
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, seed=1)

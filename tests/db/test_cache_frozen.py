@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from db.cache import ReadOnlyFrame, cached_by_versions, freeze
-from db.calibration import scorer_accuracy
-from db.feedback import feedback_counts, feedback_detail, my_evaluations
-from db.listening import store_listening_report
-from db.trends import TrendFilters, agent_trend, filter_options, weekly_totals
+from db.services.calibration import scorer_accuracy
+from db.services.feedback import feedback_counts, feedback_detail, my_evaluations
+from db.services.listening import store_listening_report
+from db.services.trends import TrendFilters, agent_trend, filter_options, weekly_totals
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
 

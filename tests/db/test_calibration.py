@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from db.access import AccessDenied
-from db.audit import audit_trail
-from db.auth import authenticate
-from db.calibration import (
+from db.engine import get_engine
+from db.services.audit import audit_trail
+from db.services.auth import authenticate
+from db.services.calibration import (
     create_session,
     get_session,
     list_sessions,
@@ -21,12 +22,17 @@ from db.calibration import (
     session_results,
     submission_status,
 )
-from db.engine import get_engine
-from db.evaluations import EvaluationLocked, add_comment, get_evaluation, open_draft, save_item
-from db.evaluations import submit as submit_evaluation
-from db.overview import overview_for
-from db.queue import scoring_queue
-from db.users import create_user
+from db.services.evaluations import (
+    EvaluationLocked,
+    add_comment,
+    get_evaluation,
+    open_draft,
+    save_item,
+)
+from db.services.evaluations import submit as submit_evaluation
+from db.services.overview import overview_for
+from db.services.queue import scoring_queue
+from db.services.users import create_user
 from scoring.evaluation import ScoreOutOfRange
 from tests.db.test_feedback_cache import statements
 from tests.factories import ALL_ITEMS, PASSWORD, make_call, make_world

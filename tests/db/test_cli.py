@@ -4,9 +4,9 @@ import io
 
 import pytest
 
-from db.auth import authenticate
-from db.cli import main
 from db.engine import make_engine, use_engine
+from db.operations.cli import main
+from db.services.auth import authenticate
 from tests.factories import write_speechlike_wav
 
 

@@ -4,10 +4,10 @@ from collections import Counter
 
 from sqlmodel import select
 
-from db.auth import authenticate
-from db.demo import DEMO_PASSWORD, seed_demo
 from db.engine import session_scope
 from db.models import Call, Comment, Evaluation, ListeningReportRow, User
+from db.operations.demo import DEMO_PASSWORD, seed_demo
+from db.services.auth import authenticate
 
 
 def test_demo_loads_teams_people_calls_and_twelve_weeks_of_history(database):

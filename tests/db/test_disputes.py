@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import Session
 
 from db.access import AccessDenied, NotFound
-from db.audit import audit_trail
-from db.disputes import (
+from db.models import Evaluation
+from db.services.audit import audit_trail
+from db.services.disputes import (
     DisputeProblem,
     DisputeWindowClosed,
     get_dispute,
@@ -17,9 +18,8 @@ from db.disputes import (
     open_dispute_count,
     resolve_dispute,
 )
-from db.evaluations import StaleEvaluation, amend, get_evaluation, open_draft
-from db.feedback import feedback_detail
-from db.models import Evaluation
+from db.services.evaluations import StaleEvaluation, amend, get_evaluation, open_draft
+from db.services.feedback import feedback_detail
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
 
@@ -198,12 +198,12 @@ def test_a_failed_amend_leaves_the_dispute_open(setup, monkeypatch):
     def stale(*args, **kwargs):
         raise StaleEvaluation("changed elsewhere")
 
-    monkeypatch.setattr("db.disputes.amend", stale)
+    monkeypatch.setattr("db.services.disputes.amend", stale)
     with pytest.raises(StaleEvaluation):
         resolve_dispute(world.sup_north, dispute.id, "accepted", "", new_value=5)
     row = get_dispute(world.admin, dispute.id)
     assert row.is_open and row.resolver is None and row.current_value == 2
-    monkeypatch.setattr("db.disputes.amend", amend)
+    monkeypatch.setattr("db.services.disputes.amend", amend)
     assert resolve_dispute(world.sup_north, dispute.id, "accepted", "", new_value=5).status == (
         "accepted"
     )

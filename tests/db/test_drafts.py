@@ -6,9 +6,10 @@ colleague's evaluation of the call is shown and a second one needs an explicit c
 import pytest
 from sqlmodel import func, select
 
-from db.calibration import create_session
 from db.engine import read_scope
-from db.evaluations import (
+from db.models import AuditEvent, Comment, Evaluation, ItemScore
+from db.services.calibration import create_session
+from db.services.evaluations import (
     EvaluationLocked,
     NewDraft,
     StaleEvaluation,
@@ -22,8 +23,7 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.models import AuditEvent, Comment, Evaluation, ItemScore
-from db.overview import next_call_for, overview_for
+from db.services.overview import next_call_for, overview_for
 from scoring.errors import Conflict, Denied, Invalid, NotFound
 from tests.factories import SCORED_ITEMS, make_call, make_world, submit_evaluation
 
@@ -204,7 +204,7 @@ def test_the_migration_removes_only_the_untouched_drafts_already_stored(world_ca
     from alembic import command
     from sqlalchemy import text
 
-    from db.migrate import alembic_config
+    from db.operations.migrate import alembic_config
 
     world, (empty_call, noted_call, done_call) = world_calls
     empty = open_draft(world.sup_north, empty_call.id)  # what opening a call used to leave

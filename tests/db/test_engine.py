@@ -9,10 +9,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from db.access import NotFound
-from db.auth import current_actor_state
 from db.engine import read_scope, server_closed, session_scope, statement_scope
-from db.evaluations import get_evaluation
 from db.models import Team
+from db.services.auth import current_actor_state
+from db.services.evaluations import get_evaluation
 from tests.factories import make_world
 
 

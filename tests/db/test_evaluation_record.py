@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from db.access import NotFound
-from db.browse import evaluation_record
-from db.evaluations import amend, open_draft, rubric_for
-from db.listening import store_listening_report
+from db.services.browse import evaluation_record
+from db.services.evaluations import amend, open_draft, rubric_for
+from db.services.listening import store_listening_report
 from tests.factories import make_call, make_world, submit_evaluation
 
 

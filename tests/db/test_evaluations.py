@@ -3,8 +3,8 @@
 import pytest
 
 from db.access import AccessDenied
-from db.audit import audit_trail
-from db.evaluations import (
+from db.services.audit import audit_trail
+from db.services.evaluations import (
     EvaluationLocked,
     StaleEvaluation,
     add_comment,
@@ -17,7 +17,7 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.queue import scoring_queue
+from db.services.queue import scoring_queue
 from scoring.evaluation import ScoreOutOfRange, score_evaluation
 from tests.factories import ALL_ITEMS, make_call, make_world
 

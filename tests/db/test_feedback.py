@@ -7,11 +7,17 @@ import pytest
 from sqlmodel import Session
 
 from db.access import AccessDenied, NotFound
-from db.calibration import create_session
-from db.evaluations import add_comment, open_draft, save_item, submit
-from db.feedback import acknowledge, feedback_detail, mark_viewed, my_evaluations, unread_count
-from db.listening import store_listening_report
 from db.models import Evaluation
+from db.services.calibration import create_session
+from db.services.evaluations import add_comment, open_draft, save_item, submit
+from db.services.feedback import (
+    acknowledge,
+    feedback_detail,
+    mark_viewed,
+    my_evaluations,
+    unread_count,
+)
+from db.services.listening import store_listening_report
 from tests.factories import SCORED_ITEMS, make_call, make_world
 
 ITEMS = SCORED_ITEMS  # the default rubric's items (eye contact is N/A on audio)

@@ -9,17 +9,23 @@ import pytest
 from sqlalchemy import event, update
 from sqlmodel import Session
 
-import db.disputes
-import db.feedback
+import db.services.disputes
+import db.services.feedback
 from db.access import AccessDenied, NotFound
-from db.config import settings
-from db.disputes import open_dispute, resolve_dispute
 from db.engine import get_engine
-from db.evaluations import StaleEvaluation, amend
-from db.feedback import acknowledge, feedback_detail, mark_viewed, my_evaluations, unread_count
-from db.listening import store_listening_report
 from db.models import DataVersion, Evaluation, EvaluationView, User
-from db.users import set_active, set_role
+from db.operations.config import settings
+from db.services.disputes import open_dispute, resolve_dispute
+from db.services.evaluations import StaleEvaluation, amend
+from db.services.feedback import (
+    acknowledge,
+    feedback_detail,
+    mark_viewed,
+    my_evaluations,
+    unread_count,
+)
+from db.services.listening import store_listening_report
+from db.services.users import set_active, set_role
 from media.signing import verify_media_token
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
@@ -32,10 +38,10 @@ class Seen:
     """Everything the My feedback page reads about one evaluation."""
 
     unread: int
-    row: db.feedback.FeedbackRow
-    detail: db.feedback.FeedbackDetail
+    row: db.services.feedback.FeedbackRow
+    detail: db.services.feedback.FeedbackDetail
 
-    def item(self, key: str) -> db.feedback.ItemFeedback:
+    def item(self, key: str) -> db.services.feedback.ItemFeedback:
         return next(i for i in self.detail.items if i.key == key)
 
 
@@ -52,7 +58,9 @@ def seen(agent, evaluation_id: int) -> Seen:
     return Seen(unread_count(agent), rows[evaluation_id], without_link(detail))
 
 
-def without_link(detail: db.feedback.FeedbackDetail) -> db.feedback.FeedbackDetail:
+def without_link(
+    detail: db.services.feedback.FeedbackDetail,
+) -> db.services.feedback.FeedbackDetail:
     """The detail with its freshly signed audio link blanked, for comparing two reads."""
     return replace(detail, audio_url="<signed>")
 
@@ -162,7 +170,7 @@ def test_a_decision_whose_amend_fails_shows_the_dispute_open_again(setup, monkey
         decided_meanwhile.append(seen(agent, ev.id).item("be_patient").dispute.status)
         raise StaleEvaluation("changed elsewhere")
 
-    monkeypatch.setattr(db.disputes, "amend", failing_amend)
+    monkeypatch.setattr(db.services.disputes, "amend", failing_amend)
     with pytest.raises(StaleEvaluation):
         resolve_dispute(world.sup_north, dispute.id, "accepted", "", new_value=5)
     assert decided_meanwhile == ["open"]
@@ -289,7 +297,7 @@ def test_the_audio_link_is_signed_on_every_call(setup, monkeypatch):
         signed.append((call_id, user_id))
         return f"/audio/token-{len(signed)}"
 
-    monkeypatch.setattr(db.feedback, "signed_audio_url", sign)
+    monkeypatch.setattr(db.services.feedback, "signed_audio_url", sign)
     first = feedback_detail(world.agent_north, ev.id)
     second = feedback_detail(world.agent_north, ev.id)
     assert (first.audio_url, second.audio_url) == ("/audio/token-1", "/audio/token-2")

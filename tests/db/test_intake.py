@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from db.access import AccessDenied
-from db.calls import (
+from db.services.calls import (
     IntakeProblem,
     bulk_import,
     external_id_from_name,
@@ -14,7 +14,7 @@ from db.calls import (
     import_call,
     list_calls,
 )
-from db.media import media_root
+from db.services.media import media_root
 from tests.factories import make_call, make_world, write_speechlike_wav
 
 WHEN = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
@@ -193,7 +193,7 @@ def test_manifest_missing_columns_or_bad_encoding_is_refused_whole(database, tmp
 
 
 def test_listening_evidence_is_computed_at_import_and_on_demand(database, tmp_path):
-    from db.listening import listening_report_for, recompute_listening_report
+    from db.services.listening import listening_report_for, recompute_listening_report
 
     world = make_world()
     path = write_speechlike_wav(tmp_path / "talk.wav", 12)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from db.intervals import agent_intervals, trend_intervals
-from db.trends import TrendFilters
+from db.services.intervals import agent_intervals, trend_intervals
+from db.services.trends import TrendFilters
 from scoring.errors import NotFound
 from tests.db.test_sampling_db import add_calls
 from tests.factories import SCORED_ITEMS, make_world, submit_evaluation

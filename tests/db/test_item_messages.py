@@ -3,8 +3,8 @@
 
 import pytest
 
-from db.calibration import create_session, record_consensus, reveal
-from db.evaluations import amend, open_draft, rubric_for, save_item, submit
+from db.services.calibration import create_session, record_consensus, reveal
+from db.services.evaluations import amend, open_draft, rubric_for, save_item, submit
 from scoring.errors import Invalid
 from scoring.text import NOTE_MAX
 from tests.factories import ALL_ITEMS, make_call, make_world, submitted_call
@@ -66,7 +66,7 @@ def test_a_consensus_refusal_names_the_title(database, tmp_path):
 
 
 def test_taking_a_suggestion_that_was_not_shown_names_the_title(database, tmp_path):
-    from db.suggestions import take_suggestion
+    from db.services.suggestions import take_suggestion
     from scoring.errors import NotFound
 
     world = make_world()

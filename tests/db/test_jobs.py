@@ -20,8 +20,15 @@ from pathlib import Path
 import pytest
 
 from db.access import AccessDenied, NotFound
-from db.jobs import JobProblem, enqueue, failed_jobs, job_view, latest_jobs_for_calls, retry_job
-from db.listening import listening_report_for
+from db.services.jobs import (
+    JobProblem,
+    enqueue,
+    failed_jobs,
+    job_view,
+    latest_jobs_for_calls,
+    retry_job,
+)
+from db.services.listening import listening_report_for
 from jobs.queue import make_huey, use_huey
 from jobs.runner import HANDLERS, JobContext, JobFailed, handler
 from tests.factories import REPO_ROOT, make_call, make_world
@@ -128,7 +135,7 @@ def test_importing_a_call_queues_its_listening_analysis(database, tmp_path):
     world = make_world()
     from datetime import UTC, datetime
 
-    from db.calls import import_call
+    from db.services.calls import import_call
     from tests.factories import write_speechlike_wav
 
     path = write_speechlike_wav(tmp_path / "a.wav", 6, seed=3)
@@ -203,7 +210,7 @@ def test_the_worker_command_runs_queued_jobs(tmp_path):
     """`python -m jobs.worker` as `make run` starts it: a separate process on the
     embedded SQLite queue and database analyses a call queued by this process."""
     from db.engine import make_engine, use_engine
-    from db.migrate import upgrade_to_head
+    from db.operations.migrate import upgrade_to_head
 
     url = f"sqlite:///{tmp_path / 'app.db'}"
     engine = make_engine(url)
@@ -249,7 +256,7 @@ def test_the_worker_command_runs_queued_jobs(tmp_path):
 
 
 def test_recomputing_listening_evidence_is_queued_for_scorers_who_see_the_call(database, tmp_path):
-    from db.listening import queue_listening_analysis
+    from db.services.listening import queue_listening_analysis
 
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path)
@@ -263,9 +270,9 @@ def test_recomputing_listening_evidence_is_queued_for_scorers_who_see_the_call(d
 
 
 def test_analyse_calls_cli_runs_here_or_queues(tmp_path, capsys):
-    from db.cli import main
     from db.engine import make_engine, use_engine
-    from db.migrate import upgrade_to_head
+    from db.operations.cli import main
+    from db.operations.migrate import upgrade_to_head
 
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     upgrade_to_head(engine)
@@ -292,8 +299,8 @@ def test_jobs_a_stopped_worker_left_running_become_failed_and_retryable(database
     from datetime import timedelta
 
     from db.engine import session_scope
-    from db.jobs import fail_abandoned_jobs, start_job
     from db.models import Job, utcnow
+    from db.services.jobs import fail_abandoned_jobs, start_job
 
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path)
@@ -318,7 +325,7 @@ def test_jobs_a_stopped_worker_left_running_become_failed_and_retryable(database
 def test_a_job_is_started_once_however_many_workers_are_given_it(database, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from db.jobs import start_job
+    from db.services.jobs import start_job
 
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path)

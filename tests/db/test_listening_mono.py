@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from db.calls import import_call
-from db.listening import listening_report_for, store_listening_report
-from db.transcripts import attach_transcript
+from db.services.calls import import_call
+from db.services.listening import listening_report_for, store_listening_report
+from db.services.transcripts import attach_transcript
 from tests.factories import make_world, write_speechlike_wav
 
 VTT = b"""WEBVTT

@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
-from db.browse import BrowseFilters, browse_evaluations
-from db.intervals import agent_intervals
 from db.models import Evaluation
-from db.trends import TrendFilters, agent_trend, export_rows, weekly_totals
+from db.services.browse import BrowseFilters, browse_evaluations
+from db.services.intervals import agent_intervals
+from db.services.trends import TrendFilters, agent_trend, export_rows, weekly_totals
 from tests.factories import make_call, make_world, submit_evaluation
 
 AUCKLAND, LOS_ANGELES = "Pacific/Auckland", "America/Los_Angeles"

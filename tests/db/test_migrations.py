@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 import db.models
 from db.engine import make_engine
-from db.migrate import upgrade_to_head
+from db.operations.migrate import upgrade_to_head
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from db.disputes import open_dispute, open_dispute_count
 from db.engine import session_scope
 from db.models import AssignmentRow
-from db.notifications import unread_notification_count
-from db.overview import navigation_counts
-from db.sampling import (
+from db.services.disputes import open_dispute, open_dispute_count
+from db.services.notifications import unread_notification_count
+from db.services.overview import navigation_counts
+from db.services.sampling import (
     assignment_counts,
     due_assignment_count,
     end_of_today,

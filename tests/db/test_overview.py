@@ -3,11 +3,11 @@
 import pytest
 
 from db.access import AccessDenied
-from db.calibration import create_session, reveal
-from db.disputes import open_dispute, resolve_dispute
-from db.evaluations import open_draft
-from db.feedback import FeedbackCounts, acknowledge, feedback_counts, mark_viewed
-from db.overview import overview_for
+from db.services.calibration import create_session, reveal
+from db.services.disputes import open_dispute, resolve_dispute
+from db.services.evaluations import open_draft
+from db.services.feedback import FeedbackCounts, acknowledge, feedback_counts, mark_viewed
+from db.services.overview import overview_for
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
 

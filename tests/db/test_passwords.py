@@ -7,7 +7,9 @@ import pytest
 from sqlmodel import select
 
 from db.access import AccessDenied
-from db.auth import (
+from db.engine import read_scope
+from db.models import AuditEvent, User, utcnow
+from db.services.auth import (
     LOCKOUT,
     LOGIN_FAILED,
     MAX_FAILED_LOGINS,
@@ -19,9 +21,7 @@ from db.auth import (
     session_from_token,
     start_session,
 )
-from db.engine import read_scope
-from db.models import AuditEvent, User, utcnow
-from db.users import change_password, create_user, list_users, reset_password
+from db.services.users import change_password, create_user, list_users, reset_password
 from scoring.errors import EarshotError, Invalid
 from tests.factories import PASSWORD, make_world
 
@@ -57,7 +57,7 @@ def test_a_user_changes_their_own_password_and_other_sessions_end(database):
         ("not-my-password", NEW, NEW, "current password is not right"),
         (PASSWORD, NEW, NEW + "x", "differ"),
         (PASSWORD, PASSWORD, PASSWORD, "same as the current"),
-        (PASSWORD, "short", "short", "at least 10"),  # the policy of db/auth.py
+        (PASSWORD, "short", "short", "at least 10"),  # the policy of db/services/auth.py
         (PASSWORD, "agent.north-2026", "agent.north-2026", "username"),
     ],
 )
@@ -138,7 +138,7 @@ def test_the_paused_answer_counts_down(database, monkeypatch):
     for _ in range(MAX_FAILED_LOGINS):
         _refusal("sup.north", "guess-123")
     later = utcnow() + LOCKOUT - timedelta(seconds=90)
-    monkeypatch.setattr("db.auth.utcnow", lambda: later)
+    monkeypatch.setattr("db.services.auth.utcnow", lambda: later)
     assert "Try again in 2 minutes" in str(_refusal("sup.north", PASSWORD))
 
 

@@ -31,33 +31,7 @@ from sqlmodel import select
 
 from db import access
 from db.access import Actor
-from db.api import (
-    ExportQuery,
-    export_calibration,
-    export_comments,
-    export_disputes,
-    export_evaluations,
-    export_trends,
-)
-from db.audit import audit_trail
-from db.auth import authenticate
-from db.browse import browse_evaluations, evaluation_history
-from db.calibration import create_session, get_session, reveal, session_results
-from db.calls import audio_url_for, get_call
-from db.disputes import get_dispute, list_disputes, open_dispute, resolve_dispute
 from db.engine import read_scope, session_scope
-from db.evaluations import (
-    add_comment,
-    amend,
-    discard_draft,
-    edit_comment,
-    get_evaluation,
-    open_draft,
-    save_item,
-    submit,
-)
-from db.feedback import feedback_detail
-from db.media import audio_path_for_grant
 from db.models import (
     ApiToken,
     AssignmentRow,
@@ -70,8 +44,34 @@ from db.models import (
     SuggestionModelRow,
     User,
 )
-from db.replies import list_replies, post_reply
-from db.sampling import (
+from db.services.api import (
+    ExportQuery,
+    export_calibration,
+    export_comments,
+    export_disputes,
+    export_evaluations,
+    export_trends,
+)
+from db.services.audit import audit_trail
+from db.services.auth import authenticate
+from db.services.browse import browse_evaluations, evaluation_history
+from db.services.calibration import create_session, get_session, reveal, session_results
+from db.services.calls import audio_url_for, get_call
+from db.services.disputes import get_dispute, list_disputes, open_dispute, resolve_dispute
+from db.services.evaluations import (
+    add_comment,
+    amend,
+    discard_draft,
+    edit_comment,
+    get_evaluation,
+    open_draft,
+    save_item,
+    submit,
+)
+from db.services.feedback import feedback_detail
+from db.services.media import audio_path_for_grant
+from db.services.replies import list_replies, post_reply
+from db.services.sampling import (
     get_plan,
     hand_over,
     list_plans,
@@ -80,13 +80,13 @@ from db.sampling import (
     run_plan,
     save_plan,
 )
-from db.sso import set_email, set_sso_policy
-from db.suggestions import suggestion_agreement, suggestions_for, take_suggestion
-from db.text_evidence import text_evidence_for
-from db.tokens import create_token, revoke_token
-from db.transcripts import attach_transcript, search_transcripts, transcript_for
-from db.trends import TrendFilters, agent_trend, weekly_totals
-from db.users import create_user, set_active
+from db.services.sso import set_email, set_sso_policy
+from db.services.suggestions import suggestion_agreement, suggestions_for, take_suggestion
+from db.services.text_evidence import text_evidence_for
+from db.services.tokens import create_token, revoke_token
+from db.services.transcripts import attach_transcript, search_transcripts, transcript_for
+from db.services.trends import TrendFilters, agent_trend, weekly_totals
+from db.services.users import create_user, set_active
 from scoring.errors import Denied, Invalid, NotFound
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.factories import PASSWORD, SCORED_ITEMS, make_call, make_world, submit_evaluation
@@ -277,14 +277,14 @@ def _agent_notification(s: Scene) -> int:
 
 
 def _opened(s: Scene, who: Actor) -> bool:
-    from db.notifications import open_notification
+    from db.services.notifications import open_notification
 
     open_notification(who, _agent_notification(s))
     return True
 
 
 def _marked_read(s: Scene, who: Actor) -> bool:
-    from db.notifications import mark_read
+    from db.services.notifications import mark_read
 
     note_id = _agent_notification(s)
     changed = mark_read(who, [note_id]) == 1

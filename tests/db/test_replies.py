@@ -5,10 +5,10 @@ a calibration evaluation; text limits from scoring/text.py."""
 import pytest
 
 from db.access import NotFound
-from db.calibration import create_session, reveal
-from db.evaluations import open_draft
-from db.replies import MAX_REPLIES, ReplyProblem, list_replies, post_reply
-from db.users import set_active
+from db.services.calibration import create_session, reveal
+from db.services.evaluations import open_draft
+from db.services.replies import MAX_REPLIES, ReplyProblem, list_replies, post_reply
+from db.services.users import set_active
 from scoring.errors import Denied
 from scoring.text import REPLY_MAX
 from tests.db.test_feedback import scored

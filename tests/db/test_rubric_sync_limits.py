@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from db.engine import read_scope
 from db.models import Rubric
-from db.rubrics import sync_rubrics
+from db.services.rubrics import sync_rubrics
 from scoring.rubric import RubricError
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"

@@ -6,11 +6,11 @@ from sqlmodel import select
 
 from db.access import AccessDenied
 from db.engine import read_scope, session_scope
-from db.evaluations import open_draft
 from db.models import AuditEvent
-from db.rubrics import (
+from db.queries.rubrics import latest_rubric_row
+from db.services.evaluations import open_draft
+from db.services.rubrics import (
     RubricDraftError,
-    latest_rubric_row,
     list_rubric_versions,
     load_rubric_version,
     save_rubric_version,

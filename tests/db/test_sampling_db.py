@@ -12,7 +12,6 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from db.engine import read_scope, session_scope
-from db.evaluations import open_draft, save_item, submit
 from db.models import (
     AssignmentRow,
     AuditEvent,
@@ -22,7 +21,8 @@ from db.models import (
     SamplingRun,
     TextEvidenceRow,
 )
-from db.sampling import (
+from db.services.evaluations import open_draft, save_item, submit
+from db.services.sampling import (
     assignment_counts,
     hand_over,
     list_plans,
@@ -33,7 +33,7 @@ from db.sampling import (
     run_plan,
     save_plan,
 )
-from db.users import create_user, set_active
+from db.services.users import create_user, set_active
 from scoring.errors import Conflict, Denied, Invalid, NotFound
 from scoring.sampling import (
     Condition,
@@ -499,7 +499,7 @@ def test_a_new_plan_starts_with_the_current_period(world):
 
 
 def test_the_background_job_runs_one_plan_or_every_due_plan(world):
-    from db.jobs import enqueue
+    from db.services.jobs import enqueue
     from jobs.handlers import SAMPLE
     from jobs.queue import make_huey
     from jobs.scheduler import queue_due_sampling
@@ -527,7 +527,7 @@ def test_the_background_job_runs_one_plan_or_every_due_plan(world):
 
 
 def test_the_queue_and_my_assignments_name_other_scorers_drafts(world):
-    from db.queue import scoring_queue
+    from db.services.queue import scoring_queue
 
     ids, _, assigned = one_assignment(world, "D", 3)
     free = next(i for i in ids if i != assigned.call_id)

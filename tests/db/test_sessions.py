@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-import db.auth
-from db.auth import (
+import db.services.auth
+from db.operations.config import settings
+from db.services.auth import (
     SessionEnded,
     continue_session,
     end_sessions,
@@ -15,8 +16,7 @@ from db.auth import (
     session_from_token,
     start_session,
 )
-from db.config import settings
-from db.users import set_active
+from db.services.users import set_active
 from tests.factories import make_world
 
 IDLE = settings().session_idle_minutes * 60
@@ -27,7 +27,7 @@ LONGEST = settings().session_max_hours * 3600
 def clock(monkeypatch):
     """The sessions' wall clock and the token signer's, moved together (Unix seconds)."""
     now = [1_900_000_000.0]
-    monkeypatch.setattr(db.auth, "_wall", lambda: now[0])
+    monkeypatch.setattr(db.services.auth, "_wall", lambda: now[0])
     monkeypatch.setattr(
         "itsdangerous.timed.TimestampSigner.get_timestamp", lambda _signer: int(now[0])
     )
@@ -100,5 +100,5 @@ def test_a_remembered_login_ends_at_the_longest_lifetime(database, clock):
 )
 def test_a_forged_but_signed_token_shape_logs_no_one_in(database, clock, payload):
     make_world()
-    token = db.auth._session_serializer().dumps(payload)
+    token = db.services.auth._session_serializer().dumps(payload)
     assert session_from_token(token) is None

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from db import suggestions as suggestions_db
 from db.access import AccessDenied, can_see_suggestions
-from db.calibration import create_session
 from db.engine import read_scope
-from db.evaluations import StaleEvaluation, get_evaluation, open_draft, save_item, submit
 from db.models import Evaluation, EvaluationSuggestion, Job, SuggestionModelRow
-from db.suggestions import (
+from db.services import suggestions as suggestions_db
+from db.services.calibration import create_session
+from db.services.evaluations import StaleEvaluation, get_evaluation, open_draft, save_item, submit
+from db.services.suggestions import (
     queue_refit_if_due,
     refit_model,
     suggestion_agreement,
@@ -23,7 +23,7 @@ from db.suggestions import (
     take_suggestion,
     withheld_items,
 )
-from db.transcripts import attach_transcript
+from db.services.transcripts import attach_transcript
 from jobs.text_tasks import FIT_SUGGESTIONS
 from tests.factories import SCORED_ITEMS, make_call, make_world
 

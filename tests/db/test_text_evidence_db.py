@@ -9,15 +9,15 @@ from sqlmodel import select
 
 from db.access import NotFound
 from db.engine import read_scope, session_scope
-from db.jobs import latest_jobs_for_calls
 from db.models import Job, TextEvidenceRow
-from db.text_evidence import (
+from db.services.jobs import latest_jobs_for_calls
+from db.services.text_evidence import (
     compute_text_evidence,
     queue_stale_text_evidence,
     stale_call_ids,
     text_evidence_for,
 )
-from db.transcripts import attach_transcript, transcript_for
+from db.services.transcripts import attach_transcript, transcript_for
 from jobs.text_tasks import TEXT_EVIDENCE
 from scoring.text_evidence import RULES_VERSION, analyze_text
 from tests.factories import make_call, make_world
@@ -124,7 +124,7 @@ def test_text_evidence_is_read_like_its_call(database, tmp_path):
 
 
 def test_trends_gain_the_text_metrics_per_agent_and_team(database, tmp_path):
-    from db.trends import TrendFilters, team_text_weekly, text_weekly
+    from db.services.trends import TrendFilters, team_text_weekly, text_weekly
     from tests.factories import submit_evaluation
 
     world = make_world()

@@ -10,13 +10,13 @@ import pytest
 from sqlmodel import select
 
 from db.access import AccessDenied, NotFound
-from db.audit import audit_trail
-from db.calibration import create_session
-from db.calls import bulk_import, list_calls
 from db.engine import read_scope
-from db.listening import store_listening_report
 from db.models import ListeningReportRow, TranscriptUtterance
-from db.transcripts import (
+from db.services.audit import audit_trail
+from db.services.calibration import create_session
+from db.services.calls import bulk_import, list_calls
+from db.services.listening import store_listening_report
+from db.services.transcripts import (
     TranscriptExists,
     attach_transcript,
     search_transcripts,
@@ -183,8 +183,8 @@ def test_diarised_labels_get_parties_when_the_analysis_comes_later(database, tmp
     assert {u.speaker for u in transcript_for(world.admin, call.id).transcript.utterances} == {
         "unknown"
     }
-    from db.jobs import enqueue
     from db.models import Job
+    from db.services.jobs import enqueue
     from jobs.text_tasks import TEXT_EVIDENCE
 
     def text_evidence_jobs() -> int:
@@ -324,7 +324,7 @@ def migrated_sqlite(tmp_path):
     """A database made by the migrations (as the CLI finds it on a server), so the search
     index the migration creates is the one searched."""
     from db.engine import make_engine, use_engine
-    from db.migrate import upgrade_to_head
+    from db.operations.migrate import upgrade_to_head
 
     engine = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     upgrade_to_head(engine)
@@ -335,7 +335,7 @@ def migrated_sqlite(tmp_path):
 
 
 def test_cli_attaches_transcripts_to_existing_calls(migrated_sqlite, tmp_path, capsys):
-    from db.cli import main
+    from db.operations.cli import main
 
     world = make_world()
     first = make_call(world.admin, world.agent_north, tmp_path, seed=1, external_id="C-1")
@@ -366,8 +366,8 @@ def test_cli_attaches_transcripts_to_existing_calls(migrated_sqlite, tmp_path, c
 
 
 def test_the_demo_calls_come_with_their_scripts_as_transcripts(database):
-    from db.auth import authenticate
-    from db.demo import DEMO_PASSWORD, seed_demo
+    from db.operations.demo import DEMO_PASSWORD, seed_demo
+    from db.services.auth import authenticate
 
     seed_demo(history=False)
     admin = authenticate("admin", DEMO_PASSWORD)
@@ -410,8 +410,8 @@ def test_recognition_is_a_job_that_fails_with_its_reason_and_retries(
     is not there fails the job with the reason; once it is there, Retry recognises."""
     from datetime import UTC, datetime
 
-    from db.calls import import_call
-    from db.jobs import latest_jobs_for_calls, retry_job
+    from db.services.calls import import_call
+    from db.services.jobs import latest_jobs_for_calls, retry_job
 
     world = make_world()
     monkeypatch.setenv("EARSHOT_ASR_ENABLED", "1")
@@ -443,8 +443,8 @@ def test_recognition_is_a_job_that_fails_with_its_reason_and_retries(
 def test_a_call_with_a_transcript_is_not_recognised(database, tmp_path, monkeypatch):
     from datetime import UTC, datetime
 
-    from db.calls import import_call
-    from db.jobs import enqueue, latest_jobs_for_calls
+    from db.services.calls import import_call
+    from db.services.jobs import enqueue, latest_jobs_for_calls
 
     world = make_world()
     monkeypatch.setenv("EARSHOT_ASR_ENABLED", "1")
@@ -467,8 +467,8 @@ def test_a_call_with_a_transcript_is_not_recognised(database, tmp_path, monkeypa
 def test_recognition_asked_for_replaces_an_import_only_when_told(database, spoken_call):
     from datetime import UTC, datetime
 
-    from db.calls import import_call
-    from db.transcripts import queue_recognition
+    from db.services.calls import import_call
+    from db.services.transcripts import queue_recognition
 
     world = make_world()
     row = import_call(

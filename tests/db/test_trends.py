@@ -36,7 +36,7 @@ from db.models import (
     Status,
 )
 from db.models import Rubric as RubricRow
-from db.trends import (
+from db.services.trends import (
     TrendFilters,
     agent_item_averages,
     agent_trend,

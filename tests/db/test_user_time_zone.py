@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import AuditEvent
-from db.users import set_time_zone, time_zone_of
+from db.services.users import set_time_zone, time_zone_of
 from scoring.errors import Invalid
 from tests.factories import make_world
 

@@ -118,10 +118,10 @@ def earshot_app(streamlit_server, tmp_path_factory):
     the test seeds through the services and checks results in the same database."""
     from datetime import UTC, datetime
 
-    from db.calls import import_call
-    from db.config import settings
     from db.engine import make_engine, use_engine
-    from db.migrate import upgrade_to_head
+    from db.operations.config import settings
+    from db.operations.migrate import upgrade_to_head
+    from db.services.calls import import_call
     from tests.factories import make_world
 
     folder = tmp_path_factory.mktemp("earshot-app")

@@ -6,10 +6,10 @@ import urllib.request
 
 import pytest
 
-from db.auth import authenticate
-from db.calls import audio_url_for
 from db.engine import use_engine
-from db.evaluations import open_draft
+from db.services.auth import authenticate
+from db.services.calls import audio_url_for
+from db.services.evaluations import open_draft
 from tests.e2e.conftest import log_in, score_item, wait_for_app
 from tests.factories import PASSWORD
 from ui.format import mmss

@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from db.calibration import create_session, reveal
 from db.engine import use_engine
-from db.evaluations import add_comment, amend, open_draft, rubric_for, save_item, submit
+from db.services.calibration import create_session, reveal
+from db.services.evaluations import add_comment, amend, open_draft, rubric_for, save_item, submit
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import ALL_ITEMS, PASSWORD
 

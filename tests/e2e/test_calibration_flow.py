@@ -3,8 +3,8 @@ reveals, and only then does anyone see the comparison."""
 
 import pytest
 
-from db.calibration import create_session, session_results
 from db.engine import use_engine
+from db.services.calibration import create_session, session_results
 from tests.e2e.conftest import log_in, score_item, wait_for_app
 from tests.factories import PASSWORD
 

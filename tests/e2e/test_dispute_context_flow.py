@@ -5,10 +5,10 @@ supervisor opens the dispute in context and a cited moment seeks the player ther
 import pytest
 from playwright.sync_api import expect
 
-from db.disputes import list_disputes
 from db.engine import use_engine
-from db.feedback import my_evaluations
-from db.replies import list_replies
+from db.services.disputes import list_disputes
+from db.services.feedback import my_evaluations
+from db.services.replies import list_replies
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD, submit_evaluation
 

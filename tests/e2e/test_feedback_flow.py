@@ -3,9 +3,9 @@ moment, acknowledges and disputes an item; the supervisor resolves the dispute."
 
 import pytest
 
-from db.disputes import list_disputes
 from db.engine import use_engine
-from db.evaluations import get_evaluation
+from db.services.disputes import list_disputes
+from db.services.evaluations import get_evaluation
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD, submit_evaluation
 from ui.format import mmss

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from db.engine import use_engine
-from db.users import create_user
+from db.services.users import create_user
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD
 

@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from db.browse import evaluation_record
 from db.engine import use_engine
 from db.models import Evaluation
+from db.services.browse import evaluation_record
 from scoring.days import today_in
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD, submit_evaluation

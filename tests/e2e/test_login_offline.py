@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from db.auth import LOCKOUT, MAX_FAILED_LOGINS
 from db.engine import use_engine
+from db.services.auth import LOCKOUT, MAX_FAILED_LOGINS
 from tests.e2e.conftest import wait_for_app
 from tests.factories import PASSWORD
 

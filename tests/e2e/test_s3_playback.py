@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from db.config import settings
-from db.media import S3Store, media_store
+from db.operations.config import settings
+from db.services.media import S3Store, media_store
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD
 from tests.s3.conftest import create_bucket, s3_endpoint, s3_environment  # noqa: F401
@@ -24,9 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def s3_app(streamlit_server, tmp_path_factory, request):
-    from db.calls import import_call
     from db.engine import make_engine, use_engine
-    from db.migrate import upgrade_to_head
+    from db.operations.migrate import upgrade_to_head
+    from db.services.calls import import_call
     from tests.factories import make_world
 
     endpoint = request.getfixturevalue("s3_endpoint")  # the SeaweedFS of tests/s3

@@ -7,10 +7,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from db.calls import import_call
 from db.engine import read_scope, use_engine
 from db.models import AssignmentRow
-from db.sampling import run_plan, save_plan
+from db.services.calls import import_call
+from db.services.sampling import run_plan, save_plan
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.e2e.conftest import REPO_ROOT, log_in, score_item, wait_for_app
 from tests.factories import PASSWORD

@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from db.auth import authenticate
 from db.engine import use_engine
-from db.evaluations import add_comment, open_draft, save_item
+from db.services.auth import authenticate
+from db.services.evaluations import add_comment, open_draft, save_item
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD, submit_evaluation
 

@@ -11,11 +11,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from db.auth import authenticate
-from db.calls import import_call
 from db.engine import read_scope, use_engine
-from db.evaluations import NewDraft, open_draft, open_evaluation, save_item, submit
 from db.models import AuditEvent, Evaluation
+from db.services.auth import authenticate
+from db.services.calls import import_call
+from db.services.evaluations import NewDraft, open_draft, open_evaluation, save_item, submit
 from tests.e2e.conftest import REPO_ROOT, log_in, score_item, wait_for_app
 from tests.factories import PASSWORD, SCORED_ITEMS, submit_evaluation
 

@@ -62,7 +62,7 @@ def provider():
 def start_app(folder: Path, database_url: str, metadata_url: str) -> AppServer:
     """server.py with st.login's [auth] pointing at `metadata_url` (a secrets file of its
     own in `folder`), roles mapped from the ``groups`` claim."""
-    from db.config import settings
+    from db.operations.config import settings
 
     secrets_file = folder / f"secrets-{secrets.token_hex(4)}.toml"
     secrets_file.write_text(
@@ -98,8 +98,8 @@ def sso_app(tmp_path_factory, provider):
     """server.py on a migrated SQLite file shared with this process, st.login configured
     for the provider, roles mapped from its ``groups`` claim."""
     from db.engine import make_engine, use_engine
-    from db.migrate import upgrade_to_head
     from db.models import User
+    from db.operations.migrate import upgrade_to_head
     from tests.factories import make_world
 
     folder = tmp_path_factory.mktemp("earshot-sso")
@@ -192,7 +192,7 @@ def test_the_bell_shows_the_unread_count(page, sso_app, tmp_path):
 
 
 def test_a_deactivated_user_is_refused_though_the_provider_says_yes(page, sso_app):
-    from db.users import set_active
+    from db.services.users import set_active
 
     server, world, _ = sso_app
     set_active(world.admin, world.sup_north.id, False)
@@ -263,9 +263,9 @@ def test_an_id_token_with_a_wrong_signature_signs_nobody_in(
 
 
 def test_an_email_link_opens_the_exact_evaluation(page, sso_app, tmp_path):
-    """The link a feedback e-mail carries (db.notifications.link_for), opened in a new
+    """The link a feedback e-mail carries (db.services.notifications.link_for), opened in a new
     browser session of a signed-in agent (the remembered login): that evaluation opens."""
-    from db.notifications import link_for
+    from db.services.notifications import link_for
     from tests.db.test_feedback import scored
     from tests.factories import make_call
 
@@ -287,7 +287,7 @@ def test_an_email_link_opens_the_exact_evaluation(page, sso_app, tmp_path):
 
 
 def test_an_email_link_opened_signed_out_opens_after_the_sign_in(page, sso_app, tmp_path):
-    from db.notifications import link_for
+    from db.services.notifications import link_for
     from tests.db.test_feedback import scored
     from tests.factories import PASSWORD, make_call
 

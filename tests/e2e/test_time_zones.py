@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from db.auth import authenticate
 from db.engine import use_engine
-from db.users import time_zone_of
+from db.services.auth import authenticate
+from db.services.users import time_zone_of
 from tests.e2e.conftest import log_in, wait_for_app
 from tests.factories import PASSWORD
 

@@ -136,7 +136,7 @@ def test_a_line_pins_a_comment_at_its_start(page, server):
 
 @pytest.mark.browser
 def test_score_page_moment_link_seeks_the_player_and_highlights_the_line(page, earshot_app):
-    from db.transcripts import attach_transcript
+    from db.services.transcripts import attach_transcript
     from tests.e2e.conftest import REPO_ROOT, log_in, wait_for_app
     from tests.factories import PASSWORD
 

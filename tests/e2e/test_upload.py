@@ -3,8 +3,8 @@ corrupt one is refused with its name and reason, and nothing else changes."""
 
 import pytest
 
-from db.calls import list_calls
 from db.engine import use_engine
+from db.services.calls import list_calls
 from tests.e2e.conftest import REPO_ROOT, log_in, wait_for_app
 from tests.factories import PASSWORD
 

@@ -9,7 +9,7 @@ import pytest
 def _fresh_login_throttles():
     """Per-address counts and hashing turns live in the process: each test starts clean,
     as if the server had just started."""
-    from db.auth import reset_throttles
+    from db.services.auth import reset_throttles
 
     reset_throttles()
     yield

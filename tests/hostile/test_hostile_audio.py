@@ -17,13 +17,13 @@ import pytest
 import soundfile as sf
 from starlette.applications import Starlette
 
-import db.config
-from db.calls import IntakeProblem, get_call, import_call, list_calls
+import db.operations.config
 from db.engine import session_scope
-from db.evaluations import get_evaluation, open_draft, save_item
-from db.listening import listening_report_for
-from db.media import audio_path_for_grant, sha256_of
 from db.models import Call
+from db.services.calls import IntakeProblem, get_call, import_call, list_calls
+from db.services.evaluations import get_evaluation, open_draft, save_item
+from db.services.listening import listening_report_for
+from db.services.media import audio_path_for_grant, sha256_of
 from media.signing import sign_media_token
 from player.routes import media_routes
 from tests.factories import make_call, make_world, write_speechlike_wav
@@ -36,8 +36,8 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 @pytest.fixture
 def media_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "media"
-    real = db.config.settings
-    monkeypatch.setattr("db.media.settings", lambda: replace(real(), media_dir=folder))
+    real = db.operations.config.settings
+    monkeypatch.setattr("db.services.media.settings", lambda: replace(real(), media_dir=folder))
     return folder
 
 
@@ -135,8 +135,8 @@ def test_a_file_over_the_configured_limit_is_refused_before_it_is_read(
     saved, media_dir, tmp_path, monkeypatch
 ):
     world, call, ev = saved
-    real = db.config.settings
-    monkeypatch.setattr("db.calls.settings", lambda: replace(real(), max_upload_mb=1))
+    real = db.operations.config.settings
+    monkeypatch.setattr("db.services.calls.settings", lambda: replace(real(), max_upload_mb=1))
     big = write_speechlike_wav(tmp_path / "long.wav", seconds=40)  # 1.28 MB of real audio
     assert big.stat().st_size > 1024 * 1024
     before = _files(media_dir)
@@ -158,7 +158,7 @@ def test_a_directory_or_a_missing_file_is_refused(saved, media_dir, tmp_path):
 
 
 def _content_type(call_id: int, user_id: int) -> str:
-    secret = db.config.settings().secret_key
+    secret = db.operations.config.settings().secret_key
     app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
     status, headers, _ = asgi_request(app, f"/audio/{sign_media_token(call_id, user_id, secret)}")
     assert status == 200

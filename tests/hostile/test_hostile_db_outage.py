@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from db.engine import make_engine, use_engine
-from db.evaluations import StaleEvaluation, get_evaluation, open_draft, save_item
+from db.services.evaluations import StaleEvaluation, get_evaluation, open_draft, save_item
 from tests.app.conftest import open_page
 from tests.factories import make_call, make_world
 from tests.support.apptest import server_like_script_cache

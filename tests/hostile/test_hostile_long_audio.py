@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-import db.config
-from db.calls import IntakeProblem, import_call, list_calls
-from db.listening import store_listening_report
+import db.operations.config
+from db.services.calls import IntakeProblem, import_call, list_calls
+from db.services.listening import store_listening_report
 from scoring.audio import AudioProblem, _decode_in_blocks, probe_audio, read_audio
 from scoring.listening import analyze_file
 from tests.factories import make_world, write_speechlike_wav
@@ -32,16 +32,16 @@ MB = 1_000_000
 @pytest.fixture
 def media_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "media"
-    real = db.config.settings
-    monkeypatch.setattr("db.media.settings", lambda: replace(real(), media_dir=folder))
+    real = db.operations.config.settings
+    monkeypatch.setattr("db.services.media.settings", lambda: replace(real(), media_dir=folder))
     return folder
 
 
 def _cap_hours(monkeypatch, hours: float) -> None:
-    real = db.config.settings
+    real = db.operations.config.settings
     capped = lambda: replace(real(), max_call_hours=hours)  # noqa: E731
-    monkeypatch.setattr("db.calls.settings", capped)
-    monkeypatch.setattr("db.listening.settings", capped)
+    monkeypatch.setattr("db.services.calls.settings", capped)
+    monkeypatch.setattr("db.services.listening.settings", capped)
 
 
 def _silent_flac(path: Path, hours: float, rate: int = 8000) -> Path:

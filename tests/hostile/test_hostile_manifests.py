@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import db.config
-from db.calls import IntakeProblem, bulk_import, list_calls, parse_manifest
+import db.operations.config
+from db.services.calls import IntakeProblem, bulk_import, list_calls, parse_manifest
 from tests.factories import make_call, make_world, write_speechlike_wav
 
 HEADER = "file,agent,started_at,external_id,agent_channel\n"
@@ -23,8 +23,10 @@ HEADER = "file,agent,started_at,external_id,agent_channel\n"
 @pytest.fixture
 def batch(database, tmp_path, monkeypatch):
     """A folder with two good recordings, a secret outside it, and one call imported before."""
-    real = db.config.settings
-    monkeypatch.setattr("db.media.settings", lambda: replace(real(), media_dir=tmp_path / "media"))
+    real = db.operations.config.settings
+    monkeypatch.setattr(
+        "db.services.media.settings", lambda: replace(real(), media_dir=tmp_path / "media")
+    )
     world = make_world()
     before = make_call(world.admin, world.agent_north, tmp_path, seconds=3, seed=50)
     folder = tmp_path / "batch"

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from db.rubrics import RUBRIC_DIR, RubricVersionConflict, list_rubric_versions, sync_rubrics
+from db.services.rubrics import (
+    RUBRIC_DIR,
+    RubricVersionConflict,
+    list_rubric_versions,
+    sync_rubrics,
+)
 from scoring.rubric import RubricError, load_rubric, load_rubric_dir
 from tests.factories import make_world
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from starlette.applications import Starlette
 
-import db.config
+import db.operations.config
 from db.access import AccessDenied, NotFound
-from db.audit import audit_trail
-from db.calls import audio_url_for, get_call
-from db.evaluations import (
+from db.services.audit import audit_trail
+from db.services.calls import audio_url_for, get_call
+from db.services.evaluations import (
     MAX_TEXT,
     add_comment,
     amend,
@@ -33,8 +33,8 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.media import audio_path_for_grant
-from db.users import create_user, list_users, set_active, set_role
+from db.services.media import audio_path_for_grant
+from db.services.users import create_user, list_users, set_active, set_role
 from media.signing import sign_media_token
 from player.routes import media_routes
 from tests.factories import SCORED_ITEMS, make_call, make_world
@@ -47,8 +47,8 @@ DURATION = 12.0
 @pytest.fixture
 def media_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "media"
-    real = db.config.settings
-    monkeypatch.setattr("db.media.settings", lambda: replace(real(), media_dir=folder))
+    real = db.operations.config.settings
+    monkeypatch.setattr("db.services.media.settings", lambda: replace(real(), media_dir=folder))
     return folder
 
 
@@ -351,7 +351,7 @@ def _tampered_tokens(call_id: int, other_call: int, user_id: int, secret: bytes)
 
 def test_forged_expired_and_altered_audio_tokens_are_refused(scored, media_dir):
     world, call, ev = scored
-    secret = db.config.settings().secret_key
+    secret = db.operations.config.settings().secret_key
     app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
     good = sign_media_token(call.id, world.sup_north.id, secret, ttl_s=600)
     status, headers, body = asgi_request(app, f"/audio/{good}", headers={"Range": "bytes=0-99"})
@@ -371,7 +371,7 @@ def test_a_signed_link_stops_working_once_its_user_may_no_longer_hear_the_call(s
     """The signature proves who was allowed when the link was made; each request asks
     again, so deactivating a user or moving them off the team ends their links at once."""
     world, call, ev = scored
-    secret = db.config.settings().secret_key
+    secret = db.operations.config.settings().secret_key
     app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
     links = {
         user.username: f"/audio/{sign_media_token(call.id, user.id, secret, ttl_s=600)}"
@@ -400,7 +400,7 @@ def test_a_signed_link_stops_working_once_its_user_may_no_longer_hear_the_call(s
 
 def test_a_valid_token_for_a_call_whose_file_is_gone_is_not_found(scored, media_dir):
     world, call, ev = scored
-    secret = db.config.settings().secret_key
+    secret = db.operations.config.settings().secret_key
     app = Starlette(routes=media_routes(audio_path_for_grant, lambda: secret))
     for path in media_dir.rglob("*.wav"):
         path.unlink()

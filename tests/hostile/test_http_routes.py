@@ -14,12 +14,12 @@ from types import SimpleNamespace
 import pytest
 from starlette.applications import Starlette
 
-import db.config
+import db.operations.config
 import media.signing
 from db.access import AccessDenied
-from db.auth import authenticate, end_sessions, issue_session_token
-from db.calls import audio_url_for
-from db.config import settings
+from db.operations.config import settings
+from db.services.auth import authenticate, end_sessions, issue_session_token
+from db.services.calls import audio_url_for
 from media.signing import verify_media_token
 from tests.factories import PASSWORD, make_call, make_world
 from tests.hostile.asgi import call
@@ -54,8 +54,8 @@ def app():
 @pytest.fixture
 def media_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "media"
-    real = db.config.settings
-    monkeypatch.setattr("db.media.settings", lambda: replace(real(), media_dir=folder))
+    real = db.operations.config.settings
+    monkeypatch.setattr("db.services.media.settings", lambda: replace(real(), media_dir=folder))
     return folder
 
 

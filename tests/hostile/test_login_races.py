@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-import db.auth
-import db.config
-from db.auth import MAX_FAILED_LOGINS, LoginFailed, LoginThrottled, authenticate
+import db.operations.config
+import db.services.auth
 from db.models import utcnow
+from db.services.auth import MAX_FAILED_LOGINS, LoginFailed, LoginThrottled, authenticate
 from tests.factories import PASSWORD, make_world
 
 WRONG_GUESSES = MAX_FAILED_LOGINS + 7
@@ -44,9 +44,11 @@ def test_the_right_password_amid_parallel_wrong_guesses_waits_out_the_lock(datab
     make_world()
     # Enough hashing turns for every guess: this test is about the account's count, not
     # the global cap (raising=False: the name did not exist before the fix).
-    monkeypatch.setattr(db.auth, "_hash_slots", threading.BoundedSemaphore(64), raising=False)
-    held = HeldChecks(db.auth.verify_password)
-    monkeypatch.setattr(db.auth, "verify_password", held)
+    monkeypatch.setattr(
+        db.services.auth, "_hash_slots", threading.BoundedSemaphore(64), raising=False
+    )
+    held = HeldChecks(db.services.auth.verify_password)
+    monkeypatch.setattr(db.services.auth, "verify_password", held)
     finished: list[str] = []
     lock = threading.Lock()
 
@@ -92,8 +94,8 @@ COLLEAGUE = "198.51.100.7"
 
 
 def _limits(monkeypatch, **changes) -> None:
-    real = db.config.settings
-    monkeypatch.setattr(db.auth, "settings", lambda: replace(real(), **changes))
+    real = db.operations.config.settings
+    monkeypatch.setattr(db.services.auth, "settings", lambda: replace(real(), **changes))
 
 
 def test_one_address_spraying_guesses_across_accounts_is_paused_and_others_are_not(
@@ -111,15 +113,15 @@ def test_one_address_spraying_guesses_across_accounts_is_paused_and_others_are_n
             LoginFailed,
             label=name,
         )
-        assert str(refused) == db.auth.LOGIN_FAILED
+        assert str(refused) == db.services.auth.LOGIN_FAILED
     refused = hostile.attempt(
         lambda: authenticate("sup.north", PASSWORD, client_address=ATTACKER), LoginFailed
     )
     assert isinstance(refused, LoginThrottled)
     assert str(refused) == "Too many failed sign-ins from your network. Try again in 15 minutes."
     assert authenticate("sup.north", PASSWORD, client_address=COLLEAGUE).username == "sup.north"
-    start = db.auth._clock()
-    monkeypatch.setattr(db.auth, "_clock", lambda: start + 15 * 60 + 1)
+    start = db.services.auth._clock()
+    monkeypatch.setattr(db.services.auth, "_clock", lambda: start + 15 * 60 + 1)
     assert authenticate("sup.north", PASSWORD, client_address=ATTACKER).username == "sup.north"
 
 
@@ -139,9 +141,9 @@ def test_a_burst_from_one_address_is_counted_before_any_hashing(database, monkey
     checked; the rest are refused before hashing, though none had finished."""
     _limits(monkeypatch, login_address_failures=6)
     make_world()
-    monkeypatch.setattr(db.auth, "_hash_slots", threading.BoundedSemaphore(64))
-    held = HeldChecks(db.auth.verify_password)
-    monkeypatch.setattr(db.auth, "verify_password", held)
+    monkeypatch.setattr(db.services.auth, "_hash_slots", threading.BoundedSemaphore(64))
+    held = HeldChecks(db.services.auth.verify_password)
+    monkeypatch.setattr(db.services.auth, "verify_password", held)
     users = ["admin", "sup.north", "sup.south", "agent.north", "agent.north2", "agent.south"]
     answers: list[str] = []
     lock = threading.Lock()
@@ -175,11 +177,11 @@ def test_password_checks_at_once_are_capped_and_the_rest_are_told_to_retry(datab
     """With 2 hashing turns, 2 checks run at once; others wait for a turn and, if none
     frees up in time, get a clear 'busy' answer instead of piling up 64 MiB each."""
     _limits(monkeypatch, login_concurrent_hashes=2)
-    db.auth.reset_throttles()  # the turns are made from the setting
-    monkeypatch.setattr(db.auth, "HASH_WAIT_S", 0.2)
+    db.services.auth.reset_throttles()  # the turns are made from the setting
+    monkeypatch.setattr(db.services.auth, "HASH_WAIT_S", 0.2)
     make_world()
-    held = HeldChecks(db.auth.verify_password)
-    monkeypatch.setattr(db.auth, "verify_password", held)
+    held = HeldChecks(db.services.auth.verify_password)
+    monkeypatch.setattr(db.services.auth, "verify_password", held)
     users = ["admin", "sup.north", "sup.south", "agent.north", "agent.north2"]
     answers: list[str] = []
     lock = threading.Lock()
@@ -203,7 +205,9 @@ def test_password_checks_at_once_are_capped_and_the_rest_are_told_to_retry(datab
     for t in threads:
         t.join(timeout=60)
     assert held.entered == 2
-    assert sorted(answers) == sorted([db.auth.LOGIN_BUSY] * 3 + [db.auth.LOGIN_FAILED] * 2)
+    assert sorted(answers) == sorted(
+        [db.services.auth.LOGIN_BUSY] * 3 + [db.services.auth.LOGIN_FAILED] * 2
+    )
     assert authenticate("sup.north", PASSWORD).username == "sup.north"  # turns came back
 
 
@@ -212,18 +216,20 @@ def test_repeated_pauses_double_up_to_the_cap(database, monkeypatch):
     (30 minutes by default). A success ends it all."""
     make_world()
     now = utcnow()
-    monkeypatch.setattr(db.auth, "utcnow", lambda: now)
+    monkeypatch.setattr(db.services.auth, "utcnow", lambda: now)
     expected = [5, 10, 20, 30, 30]
     for minutes in expected:
         for _ in range(MAX_FAILED_LOGINS):
             with pytest.raises(LoginFailed):
                 authenticate("sup.north", "guess-again-1")
         paused_until = now + timedelta(minutes=minutes)
-        monkeypatch.setattr(db.auth, "utcnow", lambda t=paused_until: t - timedelta(seconds=1))
+        monkeypatch.setattr(
+            db.services.auth, "utcnow", lambda t=paused_until: t - timedelta(seconds=1)
+        )
         with pytest.raises(LoginFailed):
             authenticate("sup.north", PASSWORD)  # still paused a second before the end
         now = paused_until
-        monkeypatch.setattr(db.auth, "utcnow", lambda t=now: t)
+        monkeypatch.setattr(db.services.auth, "utcnow", lambda t=now: t)
     assert authenticate("sup.north", PASSWORD).username == "sup.north"
     for _ in range(MAX_FAILED_LOGINS - 1):  # the count started again
         with pytest.raises(LoginFailed):

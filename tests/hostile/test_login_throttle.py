@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from db.auth import LOCKOUT, LOGIN_FAILED, MAX_FAILED_LOGINS, LoginFailed, authenticate
 from db.models import utcnow
-from db.users import set_active
+from db.services.auth import LOCKOUT, LOGIN_FAILED, MAX_FAILED_LOGINS, LoginFailed, authenticate
+from db.services.users import set_active
 from tests.factories import PASSWORD, make_world
 
 LOCKED = "Too many failed attempts"  # today's wording; one shared message would do too
@@ -31,9 +31,11 @@ def _locked_out(username: str) -> bool:
 def _cheap_dummy_hash(monkeypatch):
     """Unknown usernames are checked against a dummy hash made at import with production
     cost; make it test-sized like every other hash in the suite (same code path)."""
-    import db.auth
+    import db.services.auth
 
-    monkeypatch.setattr(db.auth, "_dummy_hash", db.auth._hasher.hash("timing-equaliser"))
+    monkeypatch.setattr(
+        db.services.auth, "_dummy_hash", db.services.auth._hasher.hash("timing-equaliser")
+    )
 
 
 def _message(username: str, password: str) -> str:
@@ -55,7 +57,7 @@ def test_the_lock_lifts_after_the_lockout_and_the_count_starts_again(database, m
     for _ in range(MAX_FAILED_LOGINS):
         _message("sup.north", "guess-123")
     later = utcnow() + LOCKOUT + timedelta(seconds=1)
-    monkeypatch.setattr("db.auth.utcnow", lambda: later)
+    monkeypatch.setattr("db.services.auth.utcnow", lambda: later)
     assert authenticate("sup.north", PASSWORD).username == "sup.north"
     for _ in range(MAX_FAILED_LOGINS - 1):  # a fresh count: not locked again at once
         _message("sup.north", "guess-123")

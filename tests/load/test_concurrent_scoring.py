@@ -27,9 +27,10 @@ import pytest
 from sqlmodel import select
 
 from db.access import Actor
-from db.auth import authenticate
 from db.engine import session_scope
-from db.evaluations import (
+from db.models import Evaluation, ItemScore
+from db.services.auth import authenticate
+from db.services.evaluations import (
     StaleEvaluation,
     get_evaluation,
     open_draft,
@@ -37,8 +38,7 @@ from db.evaluations import (
     save_item,
     submit,
 )
-from db.models import Evaluation, ItemScore
-from db.users import create_user
+from db.services.users import create_user
 from scoring.evaluation import score_evaluation
 from tests.factories import PASSWORD, SCORED_ITEMS, make_call, make_world
 

@@ -18,10 +18,10 @@ import sys
 
 import pytest
 
-from db.config import settings
 from db.engine import make_engine, use_engine
-from db.evaluations import get_evaluation, open_draft, rubric_for, save_item, submit
-from db.migrate import upgrade_to_head
+from db.operations.config import settings
+from db.operations.migrate import upgrade_to_head
+from db.services.evaluations import get_evaluation, open_draft, rubric_for, save_item, submit
 from media.signing import sign_media_token
 from scoring.evaluation import score_evaluation
 from tests.factories import SCORED_ITEMS, make_call, make_world
@@ -36,7 +36,7 @@ SCORER = """
 import sys, time
 from db.access import Actor
 from db.engine import make_engine, use_engine
-from db.evaluations import save_item
+from db.services.evaluations import save_item
 items = sys.argv[4].split(",")
 use_engine(make_engine(sys.argv[1]))
 actor = Actor(int(sys.argv[2]), "scorer", "Scorer", "supervisor", int(sys.argv[5]))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from db.config import settings
 from db.engine import make_engine, read_scope, use_engine
-from db.migrate import upgrade_to_head
 from db.models import Evaluation, ItemScore
+from db.operations.config import settings
+from db.operations.migrate import upgrade_to_head
 from tests.factories import PASSWORD, make_call, make_world
 from tests.support.protocol import Run, Scorer, ScoringTab
 from tests.support.server import AppServer

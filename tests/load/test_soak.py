@@ -21,10 +21,10 @@ import time
 
 import pytest
 
-from db.config import settings
 from db.engine import make_engine, use_engine
-from db.migrate import upgrade_to_head
-from db.users import create_user
+from db.operations.config import settings
+from db.operations.migrate import upgrade_to_head
+from db.services.users import create_user
 from tests.factories import PASSWORD, make_call, make_world
 from tests.support.protocol import Scorer, ScoringTab
 from tests.support.server import AppServer

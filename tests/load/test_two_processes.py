@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import db.config
-from db.auth import LOGIN_FAILED, MAX_FAILED_LOGINS
+import db.operations.config
 from db.engine import use_engine
+from db.services.auth import LOGIN_FAILED, MAX_FAILED_LOGINS
 from media.signing import sign_media_token
 from tests.conftest import _empty_pg
 from tests.factories import PASSWORD, make_call, make_world
@@ -60,8 +60,10 @@ def shared_db(pg_engine, shared_media, monkeypatch):
     """This test process writes to the same database and media folder as the apps."""
     _empty_pg(pg_engine)
     use_engine(pg_engine)
-    real = db.config.settings
-    monkeypatch.setattr("db.media.settings", lambda: replace(real(), media_dir=shared_media))
+    real = db.operations.config.settings
+    monkeypatch.setattr(
+        "db.services.media.settings", lambda: replace(real(), media_dir=shared_media)
+    )
     yield pg_engine
     use_engine(None)
 

@@ -16,9 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
-from db.jobs import job_view
 from db.models import Job, User
-from db.notifications import queue_digests, save_preferences
+from db.services.jobs import job_view
+from db.services.notifications import queue_digests, save_preferences
 from jobs.email_tasks import EMAIL_ATTEMPTS
 from jobs.queue import make_huey, use_huey
 from tests.db.test_feedback import scored

@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from db.notifications import list_notifications, preferences
+from db.services.notifications import list_notifications, preferences
 from tests.app.conftest import (  # noqa: F401 - the page-test fixtures
     open_page,
     pages_run_as_the_server_runs_them,
@@ -45,7 +45,7 @@ def test_preferences_are_saved_from_the_form(sqlite_database):
 
 
 def test_an_admin_requires_sso_with_a_break_glass_admin(sqlite_database):
-    from db.sso import sso_policy
+    from db.services.sso import sso_policy
 
     world = make_world()
     at = open_page(world.admin, "pages/single_sign_on.py")

@@ -7,11 +7,11 @@ import pytest
 from sqlmodel import Session, select
 
 from db.access import NotFound
-from db.calibration import create_session, reveal
-from db.disputes import open_dispute, resolve_dispute
-from db.evaluations import open_draft, save_item, submit
 from db.models import AssignmentRow, Job, Notification, User, utcnow
-from db.notifications import (
+from db.services.calibration import create_session, reveal
+from db.services.disputes import open_dispute, resolve_dispute
+from db.services.evaluations import open_draft, save_item, submit
+from db.services.notifications import (
     list_notifications,
     mark_read,
     note_due_assignments,

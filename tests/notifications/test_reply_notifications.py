@@ -4,8 +4,8 @@ supervisor's or an admin's to both; nobody else hears of it."""
 
 import pytest
 
-from db.notifications import KINDS_FOR_ROLE, list_notifications, mark_read
-from db.replies import post_reply
+from db.services.notifications import KINDS_FOR_ROLE, list_notifications, mark_read
+from db.services.replies import post_reply
 from tests.db.test_feedback import scored
 from tests.factories import make_call, make_world
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from db.config import settings
-from db.media import S3Store, media_store
+from db.operations.config import settings
+from db.services.media import S3Store, media_store
 from tests.conftest import missing_service
 
 # Each xdist worker runs a server of its own (ports moved by 100 per worker), so no worker

@@ -13,12 +13,12 @@ from sqlalchemy import delete
 from sqlmodel import select
 from starlette.applications import Starlette
 
-from db.backup import BackupError, configured_target, create_backup, restore_backup
-from db.calls import IntakeProblem, audio_url_for, list_calls
 from db.engine import read_scope, session_scope
-from db.listening import store_listening_report
-from db.media import S3Store, local_audio_file
 from db.models import Call, ListeningReportRow
+from db.operations.backup import BackupError, configured_target, create_backup, restore_backup
+from db.services.calls import IntakeProblem, audio_url_for, list_calls
+from db.services.listening import store_listening_report
+from db.services.media import S3Store, local_audio_file
 from tests.factories import make_call, make_world, write_speechlike_wav
 from tests.hostile.asgi import call
 from ui.http_app import app_middleware, app_routes
@@ -84,7 +84,7 @@ def test_audio_route_plays_ranges_from_the_bucket_with_the_access_check(s3_media
     assert head.headers["content-length"] == str(len(source))
 
     # Checked on every request: a supervisor moved to another team loses the call at once.
-    from db.users import set_role
+    from db.services.users import set_role
 
     set_role(world.admin, world.sup_north.id, "supervisor", "South")
     assert call(app, url, headers={"range": "bytes=0-99"}).status == 403
@@ -104,7 +104,7 @@ def test_listening_job_and_local_reads_come_from_the_bucket(s3_media, tmp_path):
 def test_import_with_analysis_queues_a_job_that_reads_the_bucket(s3_media, tmp_path):
     from datetime import UTC, datetime
 
-    from db.calls import import_call
+    from db.services.calls import import_call
 
     world = make_world()
     path = write_speechlike_wav(tmp_path / "analysed.wav", 5.0, seed=4)

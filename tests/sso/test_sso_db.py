@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import Session
 
 from db.access import AccessDenied
-from db.auth import LoginFailed, authenticate
 from db.models import User
-from db.sso import (
+from db.services.auth import LoginFailed, authenticate
+from db.services.sso import (
     NO_ROLE,
     SsoRefused,
     set_email,
@@ -17,7 +17,7 @@ from db.sso import (
     sso_sign_in,
     users_waiting_for_a_role,
 )
-from db.users import set_active, set_role
+from db.services.users import set_active, set_role
 from tests.factories import PASSWORD, make_world
 
 ISSUER = "http://127.0.0.1:9/"

@@ -23,7 +23,7 @@ from charts.trends import (
     target,
     weekly_totals_chart,
 )
-from db.trends import (
+from db.services.trends import (
     AGENT_ITEM_COLUMNS,
     AGENT_WEEKLY_COLUMNS,
     DISTRIBUTION_COLUMNS,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
-from db.browse import EvaluationRecord, HistoryEntry, RecordComment, RecordItem
+from db.services.browse import EvaluationRecord, HistoryEntry, RecordComment, RecordItem
 from ui.pdf import REPLACED_NOTE, evaluation_pdf, printable
 
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)

@@ -3,6 +3,9 @@
 - `scoring/` and `charts/` are pure: no Streamlit, no database, no other layer of ours.
 - `db/` never imports the UI (`pages/`, `ui/`, `player/`, Streamlit).
 - `media/` is shared by services and workers: no UI, no database.
+- Inside `db/`: `db/queries/` imports no service and no operation; the core (`models`,
+  `access`, `engine`, `cache`) imports no operation but configuration, and no service at
+  import time.
 - Tests never import `bench/` (shared test support lives in `tests/support/`), except the
   benchmark's own tests in `tests/bench/`.
 - No import cycles between our top-level packages at import time (module-level imports).
@@ -74,6 +77,42 @@ def test_layer_imports_nothing_it_must_not(layer):
     broken = {
         str(path.relative_to(ROOT)): sorted(imports_of(path) & FORBIDDEN[layer])
         for path in python_files(layer)
+    }
+    assert not {k: v for k, v in broken.items() if v}
+
+
+def dotted_imports_of(path: Path, module_level_only: bool = False) -> set[str]:
+    """Full dotted names of the modules `path` imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    names: set[str] = set()
+    for node in tree.body if module_level_only else ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_queries_import_no_service_and_no_operation():
+    broken = {
+        str(path.relative_to(ROOT)): sorted(
+            n for n in dotted_imports_of(path) if n.startswith(("db.services", "db.operations"))
+        )
+        for path in python_files("db/queries")
+    }
+    assert python_files("db/queries"), "db/queries/ holds the read-only queries"
+    assert not {k: v for k, v in broken.items() if v}
+
+
+def test_the_db_core_imports_no_operation_but_configuration():
+    core = [ROOT / "db" / f"{name}.py" for name in ("models", "access", "engine", "cache")]
+    broken = {
+        str(path.relative_to(ROOT)): sorted(
+            n
+            for n in dotted_imports_of(path, module_level_only=True)
+            if n.startswith(("db.services", "db.operations")) and n != "db.operations.config"
+        )
+        for path in core
     }
     assert not {k: v for k, v in broken.items() if v}
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from db.browse import EvaluationRecord, HistoryEntry, RecordComment, RecordItem
+from db.services.browse import EvaluationRecord, HistoryEntry, RecordComment, RecordItem
 from ui.pdf import FONT_DIR, FONT_FILES, REPLACED_NOTE, evaluation_pdf
 
 AT = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)

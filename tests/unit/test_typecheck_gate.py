@@ -21,8 +21,8 @@ def test_a_strict_module_may_have_no_error_at_all():
 
 def test_other_files_may_not_go_above_their_recorded_count():
     failures, improvements = typecheck.judge(
-        Counter({"db/trends.py": 4, "db/calls.py": 1, "db/new.py": 1}),
-        {"db/trends.py": 4, "db/calls.py": 3},
+        Counter({"db/services/trends.py": 4, "db/services/calls.py": 1, "db/new.py": 1}),
+        {"db/services/trends.py": 4, "db/services/calls.py": 3},
     )
     assert failures == ["db/new.py: 1 type errors, more than the 0 recorded"]
-    assert improvements == ["db/calls.py: 1 (recorded 3)"]
+    assert improvements == ["db/services/calls.py: 1 (recorded 3)"]
