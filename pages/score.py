@@ -105,19 +105,20 @@ def _draft_id() -> int:
     return int(state[f"{prefix}_view"].id)
 
 
-def _created_by_this_write() -> None:
+def _created_by_this_write(item_key: str) -> None:
     """The first write created the draft: its review time is stored and its suggestions
-    are computed now. The total and the rubric redraw with them, not the whole page (the
-    player, transcript and comments show the same call; every widget is keyed by the
-    call, not the draft). A second evaluation of a colleague's call redraws the whole
-    page, whose heading then says so."""
+    are computed now. The total, Discard and the items' levels redraw with them, and the
+    note of the item written; not the whole page (the player, transcript, comments and
+    other notes show the same call: every widget is keyed by the call, not the draft). A
+    second evaluation of a colleague's call redraws the whole page, whose heading then
+    says so."""
     state.pop(UNSTORED_KEY, None)
     if ev.others:
         state.pop(f"{prefix}_suggestions", None)  # the full run reads them
         st.rerun()
     state[f"{prefix}_suggestions"] = suggestions_for(actor, _draft_id())
-    parts = [f"{prefix}_{part}_{k}" for k in rubric.item_keys for part in ("item", "note")]
-    st.rerun([f"{prefix}_summary", f"{prefix}_discard_draft", *parts])
+    items = [f"{prefix}_item_{k}" for k in rubric.item_keys]
+    st.rerun([f"{prefix}_summary", f"{prefix}_discard_draft", *items, f"{prefix}_note_{item_key}"])
 
 
 def _report_error(exc: Exception) -> None:
@@ -160,7 +161,7 @@ def _save_value(item_key: str) -> None:
         st.rerun()  # the whole page, so the message shows at the top
     _remember(view)
     if first:
-        _created_by_this_write()
+        _created_by_this_write(item_key)
     st.rerun([f"{prefix}_summary", f"{prefix}_item_{item_key}"])
 
 
@@ -188,7 +189,7 @@ def _save_note(item_key: str) -> None:
         _report_error(exc)
         st.rerun()
     if first:
-        _created_by_this_write()
+        _created_by_this_write(item_key)
     if marked:
         st.rerun([f"{prefix}_item_{item_key}", f"{prefix}_note_{item_key}"])
 

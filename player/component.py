@@ -75,8 +75,33 @@ def _finite(value: Any, what: str) -> float:
     return float(value)
 
 
+def _clamped_peaks(raw: Sequence[Any]) -> list[float]:
+    return [min(1.0, max(0.0, round(_finite(p, "peak"), 3))) for p in raw]
+
+
+# The same call's peaks arrive on every rerun of its page: checked and rounded once per
+# process (a few thousand floats per lane), by their values.
+_PEAKS_SEEN: dict[tuple[tuple[Any, ...], tuple[type, ...]], list[float]] = {}
+_PEAKS_SEEN_MAX = 64
+
+
+def _peaks(raw: Sequence[Any]) -> list[float]:
+    try:
+        values = tuple(raw)
+        key = (values, tuple(map(type, values)))  # True is not 1 here: _finite refuses it
+        done = _PEAKS_SEEN.get(key)
+    except TypeError:  # an unhashable value: _finite names it
+        return _clamped_peaks(raw)
+    if done is None:
+        done = _clamped_peaks(values)
+        if len(_PEAKS_SEEN) >= _PEAKS_SEEN_MAX:
+            _PEAKS_SEEN.clear()
+        _PEAKS_SEEN[key] = done
+    return list(done)
+
+
 def _lane(lane: dict[str, Any], i: int) -> dict[str, Any]:
-    peaks = [min(1.0, max(0.0, round(_finite(p, "peak"), 3))) for p in lane.get("peaks", [])]
+    peaks = _peaks(lane.get("peaks", []))
     out: dict[str, Any] = {"label": str(lane.get("label", f"Channel {i + 1}")), "peaks": peaks}
     turns = []
     for turn in lane.get("turns") or []:

@@ -91,10 +91,10 @@ def test_the_first_score_redraws_the_rubric_not_the_page_and_the_next_joins_the_
         assert first.problem == "", first.problem
         assert all(first.fragments), "the first score reran the whole page"
         assert not any(e.WhichOneof("type") == "bidi_component" for e in first.elements)
-        # The rubric (levels and notes) and the total redraw, under the same widget and
-        # fragment ids; so does Discard, now that there is a draft to discard.
+        # The rubric's levels, the note of the item scored and the total redraw, under the
+        # same widget and fragment ids; so does Discard, now that there is a draft.
         assert [(w.id, f) for w, f in tab.radios] == ids_before
-        assert len(first.widgets("text_area")) == 10
+        assert len(first.widgets("text_area")) == 1
         assert any(
             e.WhichOneof("type") == "button" and "discard" in e.button.id for e in first.elements
         )

@@ -216,16 +216,23 @@ class ScoringTab:
         return "click", self._follow(self.session.act([state], fragment_id=fragment))
 
     def _follow(self, run: Run) -> Run:
-        """Take the widgets a full-app rerun drew, as the browser does: the first score
-        creates the draft and reruns the page, whose fragments then get new ids (a
-        fragment's id follows its place on the page). A fragment's own rerun draws only
-        its part, so fewer widgets than the page's: those keep the ones known."""
-        radios = [(w, f) for w, f in run.widgets("radio") if not w.disabled]
-        if len(radios) >= len(self.radios):
-            self.radios = radios
-            self.notes = [(w, f) for w, f in run.widgets("text_area") if not w.disabled]
+        """Take the widgets a run drew, as the browser does: each widget drawn again
+        replaces the one known by its id, with the fragment it is in now (a fragment's id
+        follows its place on the page, which a full-app rerun can change); a fragment's
+        own rerun draws only its part, so the widgets it did not draw keep theirs."""
+        self.radios = _merged(self.radios, run.widgets("radio"))
+        self.notes = _merged(self.notes, run.widgets("text_area"))
         return run
 
     def close(self) -> None:
         if self.session.ws is not None:
             self.session.__exit__(None, None, None)
+
+
+def _merged(known: list[tuple[Any, str]], drawn: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    """The widgets known, each replaced by its redrawn self (by id), then any new ones;
+    disabled ones left out (a scorer cannot change them)."""
+    fresh = {w.id: (w, f) for w, f in drawn}
+    out = [fresh.pop(w.id, (w, f)) for w, f in known]
+    out.extend(fresh.values())
+    return [(w, f) for w, f in out if not w.disabled]
