@@ -33,10 +33,9 @@ from db.services.intervals import agent_intervals
 from db.services.text_evidence import text_evidence_for
 from db.services.transcripts import transcript_for
 from db.services.trends import agent_trend
-from player import call_player
 from scoring.cited_moments import parse_moments
 from scoring.errors import EarshotError
-from scoring.evidence import METRIC_LABELS, evidence_lines, player_timeline
+from scoring.evidence import METRIC_LABELS, evidence_lines
 from scoring.ids import parse_id
 from scoring.text_moments import (
     MAX_MOMENT_LINKS,
@@ -47,10 +46,11 @@ from scoring.text_moments import (
     player_utterances,
     text_markers,
 )
-from ui.comments import comment_page, comment_row, seek_request
+from ui.comments import comment_page, comment_row
 from ui.format import local_date, mmss, plain
 from ui.intervals import show_intervals
 from ui.pdf import pdf_download_button
+from ui.player import read_only_player
 from ui.replies import reply_thread
 from ui.session import require_actor, show_denied
 from ui.times import day_label, reader_today, reader_zone, zone_id
@@ -153,27 +153,16 @@ def draw_header(detail: FeedbackDetail) -> None:
 
 def draw_player_and_evidence(detail: FeedbackDetail, prefix: str, words: dict) -> None:
     listening = detail.listening or {}
-    lanes, markers = player_timeline(
-        listening.get("report"),
-        listening.get("peaks"),
-        detail.call.channels,
-        detail.call.agent_channel,
-        [(c.t_s, c.text) for c in detail.comments],
-    )
-    markers = sorted(markers + words["markers"], key=lambda m: float(m["t_s"]))
-    seek_to, seek_nonce, seek_play = seek_request(prefix)
     if detail.audio_url:
-        call_player(
+        read_only_player(
+            detail.call,
+            detail.listening,
+            [(c.t_s, c.text) for c in detail.comments],
             audio_url=detail.audio_url,
-            duration_s=detail.call.duration_s,
-            lanes=lanes,
-            markers=markers,
-            seek_to=seek_to,
-            seek_nonce=seek_nonce,
-            seek_play=seek_play,
-            allow_pin=False,
-            utterances=words["utterances"],
+            prefix=prefix,
             key=f"player_{detail.call.id}",
+            extra_markers=words["markers"],
+            utterances=words["utterances"],
         )
     st.subheader("Comments")
     if not detail.comments:
@@ -248,15 +237,22 @@ def draw_dispute_form(detail: FeedbackDetail, prefix: str) -> None:
             "Your supervisor reads your reason and decides."
         )
         choices = {i.key: i.title for i in detail.disputable_items}
-        with st.form(f"{prefix}_dispute", clear_on_submit=True):
+        # A refused dispute keeps what was typed (issue 14, bug 8); a sent one empties the
+        # form, before its widgets are drawn on the next run.
+        fields = (f"{prefix}_dispute_reason", f"{prefix}_dispute_moments")
+        if state.pop(f"{prefix}_dispute_sent", False):
+            for field in fields:
+                state.pop(field, None)
+        with st.form(f"{prefix}_dispute", clear_on_submit=False):
             item_key = st.selectbox("Item", list(choices), format_func=choices.get)
-            reason = st.text_area("Why is this score wrong?", max_chars=2000)
+            reason = st.text_area("Why is this score wrong?", max_chars=2000, key=fields[0])
             cited = st.text_input(
                 "Moments you cite (optional)",
                 max_chars=200,
                 placeholder="e.g. 0:12, 1:05",
                 help="Times in the call, as minutes:seconds, separated by commas. Your "
                 "supervisor can play each one.",
+                key=fields[1],
             )
             sent = st.form_submit_button("Send dispute", icon=":material/gavel:")
         if sent:
@@ -265,10 +261,8 @@ def draw_dispute_form(detail: FeedbackDetail, prefix: str) -> None:
                 open_dispute(actor, detail.evaluation_id, item_key, reason, moments)
             except EarshotError as exc:
                 st.error(plain(exc))
-                st.text(reason)  # the form cleared: give the text back
-                if cited:
-                    st.text(f"Moments: {cited}")
             else:
+                state[f"{prefix}_dispute_sent"] = True
                 state["feedback_flash"] = "Dispute sent. You will see the outcome here."
                 st.rerun()
 
@@ -494,17 +488,16 @@ else:
     st.subheader("My trend")
     period = st.selectbox("Period", list(PERIODS), index=1, key="feedback_period")
     days = PERIODS[period]
-    today = reader_today()  # the agent's date, not UTC's
-    trend = agent_trend(
-        actor, since=None if days is None else today - timedelta(days=days), until=today
-    )
+    # The agent's days, not UTC's: today where they are, and the period's bounds there.
+    zone = reader_zone()
+    today = reader_today(zone)
+    since = None if days is None else today - timedelta(days=days)
+    trend = agent_trend(actor, since=since, until=today, zone=zone_id(zone))
     st.caption("Your weekly average total against your team's average (the team includes you).")
     st.plotly_chart(memo_figure(agent_trend_chart, trend.weekly), key="feedback_trend")
     st.caption("Your average level per item against your team's.")
     st.plotly_chart(memo_figure(agent_items_chart, trend.items), key="feedback_items")
     show_intervals(
-        agent_intervals(
-            actor, since=None if days is None else today - timedelta(days=days), until=today
-        ),
+        agent_intervals(actor, since=since, until=today, zone=zone_id(zone)),
         key="feedback_intervals",
     )
