@@ -622,10 +622,10 @@ with right:
     # The items scroll in a pane of their own, so the player, the comments and the total
     # stay in view while the scorer works down the rubric and listens.
     with st.container(height=RUBRIC_PANE_PX, border=False, key=f"{prefix}_items"):
-        for n, item in enumerate(rubric.items, start=1):
+        for n, key in enumerate(rubric.item_keys, start=1):
             with st.container(border=True):
-                st.fragment(draw_item, key=f"{prefix}_item_{item.key}")(n, item.key)
-                st.fragment(draw_note, key=f"{prefix}_note_{item.key}")(item.key)
+                st.fragment(draw_item, key=f"{prefix}_item_{key}")(n, key)
+                st.fragment(draw_note, key=f"{prefix}_note_{key}")(key)
 
     if ev.submitted:
         st.success(
