@@ -77,7 +77,7 @@ def test_a_moment_outside_the_call_is_refused_and_nothing_is_opened(setup):
     world, mine, _ = setup
     with pytest.raises(Invalid, match=r"0:45 is outside the call \(0:00–0:30\)"):
         open_dispute(world.agent_north, mine[0].id, "be_patient", REASON, [12, 45])
-    assert feedback_detail(world.agent_north, mine[0].id).disputes == []
+    assert not feedback_detail(world.agent_north, mine[0].id).disputes
 
 
 def test_the_decider_sees_the_evaluation_in_context(setup):
