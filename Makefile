@@ -41,10 +41,10 @@ test: $(VENV)/.dev
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 # The inner loop: the pure core and the SQLite half of the database tests; no browser,
-# no PostgreSQL, no Redis.
+# no PostgreSQL, no Redis, and none of the heavy end-to-end tests marked slow.
 test-fast: $(VENV)/.dev
 	$(VENV)/bin/pytest -n 2 -q tests/unit tests/db tests/support \
-		-m "not postgres and not browser" -k "not redis"
+		-m "not postgres and not browser and not slow" -k "not redis"
 
 types: $(VENV)/.dev
 	$(PY) tools/typecheck.py

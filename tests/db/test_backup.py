@@ -233,6 +233,7 @@ def test_postgres_backup_without_pg_dump_says_what_to_install(tmp_path, monkeypa
     assert not list(tmp_path.glob("backup.partial-*"))
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_command_line_create_verify_restore(tmp_path):
     env = {
         **os.environ,

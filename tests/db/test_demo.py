@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
@@ -10,6 +11,7 @@ from db.operations.demo import DEMO_PASSWORD, seed_demo
 from db.services.auth import authenticate
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_demo_loads_teams_people_calls_and_twelve_weeks_of_history(database):
     message = seed_demo()
     assert "demo data loaded" in message

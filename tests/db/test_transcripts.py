@@ -365,6 +365,7 @@ def test_cli_attaches_transcripts_to_existing_calls(migrated_sqlite, tmp_path, c
     assert [h.external_id for h in search_transcripts(world.admin, "paper jam tray")] == ["C-1"]
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_the_demo_calls_come_with_their_scripts_as_transcripts(database):
     from db.operations.demo import DEMO_PASSWORD, seed_demo
     from db.services.auth import authenticate

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from listening_conditions import CONDITIONS, FIXTURES, check, load  # noqa: E402
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 @pytest.mark.parametrize("name", sorted(CONDITIONS))
 def test_condition_keeps_the_accuracy_rules(name, condition_results):
     case = CONDITIONS[name]()
@@ -42,6 +43,7 @@ def test_the_conditions_are_what_they_claim():
     assert np.sqrt(np.mean(chatter**2)) > 1e-3  # the background is really there
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 @pytest.mark.parametrize(
     ("name", "low", "high"),
     [("mp3_32k", 31, 40), ("mp3_64k", 56, 65), ("opus_16k", 31, 34), ("opus_24k", 46, 50),
@@ -54,6 +56,7 @@ def test_lossy_codecs_run_at_the_rates_the_issue_names(name, low, high):
     assert low <= case.kbps <= high, case.name
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 @pytest.mark.parametrize("name", ["opus_16k", "opus_24k", "opus_24k_stream"])
 def test_the_opus_conditions_are_one_stereo_file(name, monkeypatch):
     """One stereo Ogg Opus file, read back as two channels that still differ."""
@@ -73,6 +76,7 @@ def test_the_opus_conditions_are_one_stereo_file(name, monkeypatch):
     assert analyze(case.samples, case.rate).channels == 2
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_stereo_opus_at_16_kbits_in_all_is_folded_by_the_encoder_and_read_as_mono():
     """At 16 kbit/s for the whole stereo stream the Opus encoder folds the two channels
     into one: no analysis can tell the parties apart any more, and the report says the

@@ -71,7 +71,7 @@ def test_block_wise_equals_whole_under_real_room_conditions(name, tmp_path):
 
 
 @pytest.mark.parametrize("rate", [11025, 22050, 44100])
-@pytest.mark.parametrize("block", [997, 1 << 16])
+@pytest.mark.parametrize("block", [pytest.param(997, marks=pytest.mark.slow), 1 << 16])
 def test_rates_webrtc_does_not_take_are_resampled_block_by_block(tmp_path, rate, block):
     """Not decoded whole: resampled a block at a time, sample for sample as the whole."""
     from scipy.signal import resample_poly
@@ -99,7 +99,7 @@ def test_on_block_sees_every_decoded_frame_once(tmp_path):
     assert np.array_equal(np.concatenate(seen), samples)
 
 
-@pytest.mark.parametrize("block", [1, 97, 4001, 1 << 16])
+@pytest.mark.parametrize("block", [pytest.param(1, marks=pytest.mark.slow), 97, 4001, 1 << 16])
 def test_peak_envelope_from_blocks_equals_waveform_peaks(block):
     samples, _ = read_audio(FIXTURES / "interruption.opus")
     stream = AudioStream(FIXTURES / "interruption.opus", block_frames=max(block, 997))
