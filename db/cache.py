@@ -257,12 +257,9 @@ def data_version() -> int:
     return version
 
 
-def cached_by_data_version(fn: F | None = None, *, shared: bool = True) -> F:
+def cached_by_data_version(fn: F) -> F:
     """Cache `fn(actor, *args)` per actor scope (id, role, team) and arguments, until the
-    data version moves. Every caller gets the one frozen answer (`freeze`); `shared` is
-    accepted while callers still pass it, and changes nothing."""
-    if fn is None:
-        return functools.partial(cached_by_data_version, shared=shared)  # type: ignore[return-value]
+    data version moves. Every caller gets the one frozen answer (`freeze`)."""
 
     @functools.wraps(fn)
     def wrapper(actor, *args, **kwargs):
