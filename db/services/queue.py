@@ -11,13 +11,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists
+from sqlalchemy import and_, bindparam, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from db.access import Actor, evaluation_filter, require_role, team_scope
 from db.engine import read_scope
-from db.models import Call, Evaluation, Purpose, Role, Status, User
+from db.models import AssignmentRow, AssignmentStatus, Call, Evaluation, Purpose, Role, Status, User
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,62 @@ def _others_drafting_statement(actor_id: int, role: str, team_id: int | None) ->
             Evaluation.status == Status.draft,
             Evaluation.scorer_id != actor_id,
             evaluation_filter(actor),
+        )
+        .order_by(col(Evaluation.started_at), col(Evaluation.id))
+    )
+
+
+def drafts_and_others(
+    session: Session, actor: Actor
+) -> tuple[list[tuple[int, int, str]], dict[int, list[Drafting]]]:
+    """For My assignments, in one statement: the actor's own regular drafts (evaluation
+    id, call id, call external id; last changed first), and call id → the regular drafts
+    of the calls of the actor's open assignments by other scorers that the policy lets
+    the actor read (as ``others_drafting``, oldest first)."""
+    rows = session.exec(
+        _drafts_statement(actor.id, actor.role, actor.team_id), params={"me": actor.id}
+    ).all()
+    own = [row for row in rows if row[3] == actor.id]
+    own.sort(key=lambda row: row[6], reverse=True)  # last changed first
+    mine = [(int(ev_id), int(call_id), str(ext)) for ev_id, call_id, ext, *_ in own]
+    found: dict[int, list[Drafting]] = defaultdict(list)
+    for _, call_id, _, scorer_id, name, since, _ in rows:
+        if scorer_id != actor.id:
+            found[int(call_id)].append(Drafting(str(name), since))
+    return mine, dict(found)
+
+
+@lru_cache(maxsize=256)
+def _drafts_statement(actor_id: int, role: str, team_id: int | None) -> Any:
+    """``drafts_and_others``' statement for one actor scope, built once (the actor's id is
+    also a parameter, ``me``): others' drafts first by start, then id."""
+    actor = Actor(actor_id, "", "", role, team_id)
+    assigned = select(AssignmentRow.call_id).where(
+        AssignmentRow.scorer_id == bindparam("me"),
+        AssignmentRow.status == AssignmentStatus.open,
+    )
+    return (
+        select(  # type: ignore[call-overload]
+            col(Evaluation.id),
+            col(Evaluation.call_id),
+            col(Call.external_id),
+            col(Evaluation.scorer_id),
+            col(User.display_name),
+            col(Evaluation.started_at),
+            col(Evaluation.updated_at),
+        )
+        .join(User, col(User.id) == col(Evaluation.scorer_id))
+        .join(Call, col(Call.id) == col(Evaluation.call_id))
+        .where(
+            Evaluation.purpose == Purpose.regular,
+            Evaluation.status == Status.draft,
+            or_(
+                col(Evaluation.scorer_id) == bindparam("me"),
+                and_(
+                    col(Evaluation.call_id).in_(assigned),
+                    evaluation_filter(actor),
+                ),
+            ),
         )
         .order_by(col(Evaluation.started_at), col(Evaluation.id))
     )

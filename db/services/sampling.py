@@ -64,7 +64,7 @@ from db.models import (
 from db.models import Rubric as RubricRow
 from db.queries.calls import known_fields
 from db.services.audit import record_audit
-from db.services.queue import Drafting, others_drafting
+from db.services.queue import Drafting, drafts_and_others
 from scoring.days import day_start, today_in
 from scoring.errors import Conflict, Invalid
 from scoring.sampling import (
@@ -788,16 +788,6 @@ _MY_OPEN = (
     )
     .order_by(col(AssignmentRow.due_at), col(AssignmentRow.id))
 )
-_MY_DRAFTS = (
-    select(Evaluation.id, Evaluation.call_id, Call.external_id)
-    .join(Call, Call.id == Evaluation.call_id)
-    .where(
-        Evaluation.scorer_id == bindparam("scorer"),
-        Evaluation.purpose == Purpose.regular,
-        Evaluation.status == Status.draft,
-    )
-    .order_by(col(Evaluation.updated_at).desc())
-)
 
 
 def end_of_today(now: datetime, zone: tzinfo = UTC) -> datetime:
@@ -817,8 +807,7 @@ def my_assignments(actor: Actor, now: datetime | None = None, zone: tzinfo = UTC
     with read_scope() as session:
         actor = current_actor(session, actor)
         views = _views_of(session.exec(_MY_OPEN, params={"scorer": actor.id}).all())
-        drafts = session.exec(_MY_DRAFTS, params={"scorer": actor.id}).all()
-        others = others_drafting(session, actor, {v.call_id for v in views})
+        drafts, others = drafts_and_others(session, actor)  # one statement for both
         scorers = _scorer_choices(session, actor)
     by_call = {int(call_id): int(ev_id) for ev_id, call_id, _ in drafts}
     views = [

@@ -117,3 +117,27 @@ def test_the_navigation_counts_match_each_count_read_alone(world, tmp_path):
     assert navigation_counts(world.sup_south, UTC, NOW).open_disputes == 0
     agent = navigation_counts(world.agent_north, UTC, NOW)
     assert agent.unread_notifications >= 1 and agent.due_assignments == 0
+
+
+def test_own_drafts_and_others_drafts_come_from_one_read(world, tmp_path):
+    from db.services.evaluations import open_draft
+
+    assigned = [a for group in _groups(world) for a in group]
+    first, second = assigned[0].call_id, assigned[1].call_id
+    elsewhere = make_call(world.admin, world.agent_north, tmp_path).id  # not assigned
+    mine_first = open_draft(world.sup_north, first)
+    mine_elsewhere = open_draft(world.sup_north, elsewhere)
+    open_draft(world.admin, second)  # someone else's draft of an assigned call
+    mine = my_assignments(world.sup_north, NOW)
+    assert {d[0] for d in mine.drafts} == {mine_first.id, mine_elsewhere.id}
+    by_call = {a.call_id: a for group in _groups(world, mine) for a in group}
+    assert by_call[first].draft_id == mine_first.id and not by_call[first].others
+    assert by_call[second].draft_id is None
+    assert [d.scorer for d in by_call[second].others] == ["Admin"]
+    # The admin's own list: their draft is theirs, not someone else's.
+    assert not any(a.others for g in _groups(world, my_assignments(world.admin, NOW)) for a in g)
+
+
+def _groups(world, mine=None):
+    mine = mine or my_assignments(world.sup_north, NOW)
+    return (mine.overdue, mine.due_today, mine.upcoming)
