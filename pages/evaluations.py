@@ -144,6 +144,19 @@ def draw_evaluation(row: BrowseRow) -> None:
         )
 
 
+def linked_row(rows: list[BrowseRow]) -> BrowseRow | None:
+    """The evaluation the link names: from the list, else looked up alone (through the
+    same policy); None when it is not one this user may read."""
+    wanted = parse_id(linked)
+    if wanted is None:
+        return None
+    listed = next((r for r in rows if r.evaluation_id == wanted), None)
+    if listed is not None:
+        return listed
+    found = browse_evaluations(actor, BrowseFilters(evaluation_id=wanted))
+    return found[0] if found else None
+
+
 try:
     filters = read_filters()
     rows = browse_evaluations(actor, filters)
@@ -153,11 +166,17 @@ except EarshotError as exc:
 st.caption(f"{len(rows)} evaluation(s), newest first.")
 if not rows:
     st.info("No evaluation you may read matches these filters.")
-# "Read it" on the Score page links here with ?evaluation=ID: that one opens below.
-elif (
-    chosen := draw_table(rows)
-    or next((r for r in rows if r.evaluation_id == parse_id(linked)), None)
-) is not None:
+chosen = draw_table(rows) if rows else None
+# "Read it" on the Score page and the Trends drill-down link here with ?evaluation=ID:
+# that one opens below, even when the filters (or the newest-first limit) leave it out.
+if chosen is None and linked:
+    try:
+        chosen = linked_row(rows)
+    except EarshotError as exc:
+        st.error(plain(exc))
+    if chosen is None:
+        st.warning(f"Evaluation {plain(linked)} was not found or is not yours to open.")
+if chosen is not None:
     with st.container(border=True):
         try:
             draw_evaluation(chosen)

@@ -57,6 +57,7 @@ class BrowseFilters:
     amended: bool | None = None
     text: str = ""  # words in an item note or a comment
     zone: str | None = None
+    evaluation_id: int | None = None  # just this one (a link to it), if the reader may
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ def _filter_conditions(f: BrowseFilters) -> list:  # type: ignore[type-arg]
         if f.status not in (Status.draft, Status.submitted):
             raise Invalid(f"Status must be draft or submitted, not {f.status!r}.")
         where.append(col(Evaluation.status) == f.status)
+    if f.evaluation_id is not None:
+        where.append(col(Evaluation.id) == f.evaluation_id)
     if f.agent_id is not None:
         where.append(col(Evaluation.agent_id) == f.agent_id)
     if f.scorer_id is not None:
