@@ -26,7 +26,7 @@ import logging
 import os
 import smtplib
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -560,9 +560,23 @@ def unread_notification_count(actor: Actor) -> int:
         return int(session.exec(query).one())
 
 
-def shown_kinds(session: Session, actor: Actor) -> list[str]:
-    """The notification kinds the user shows in the app (their preferences)."""
-    return _shown_kinds(session, actor)
+def unread_by_kind_counted(actor: Actor) -> list[Any]:
+    """Scalar subqueries for a caller that counts several things in one round trip (the
+    navigation): the kinds the user shows (their preferences' list; NULL when they have
+    none, meaning every kind), then the unread count of each ``NotificationKind`` in
+    order. ``bell_from`` turns their values into the bell's count."""
+    shown = select(NotificationPreference.in_app).where(NotificationPreference.user_id == actor.id)
+    unread = (unread_notifications_counted(actor, [k.value]) for k in NotificationKind)
+    return [shown.scalar_subquery(), *(count.scalar_subquery() for count in unread)]
+
+
+def bell_from(values: Sequence[Any]) -> int:
+    """The bell's count (unread, of the kinds shown) from the values of
+    ``unread_by_kind_counted``, in order."""
+    in_app, *counts = values
+    shown = {k.value for k in NotificationKind} if in_app is None else set(in_app)
+    kinds = zip(NotificationKind, counts, strict=True)
+    return sum(int(n) for kind, n in kinds if kind.value in shown)
 
 
 def unread_notifications_counted(actor: Actor, kinds: Any) -> Any:

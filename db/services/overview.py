@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import func
 from sqlmodel import select
 
 from db.access import Actor
@@ -17,9 +17,14 @@ from db.models import Call, Evaluation, Purpose, Status, User
 from db.services.calibration import calls_to_score_blind
 from db.services.disputes import open_dispute_count, open_disputes_counted
 from db.services.feedback import feedback_counts, unread_count
-from db.services.notifications import shown_kinds, unread_notifications_counted
+from db.services.notifications import bell_from, unread_by_kind_counted
 from db.services.queue import scoring_queue
-from db.services.sampling import assignment_counts, due_assignment_count, my_assignments
+from db.services.sampling import (
+    assignment_counts,
+    due_assignments_counted,
+    end_of_today,
+    my_assignments,
+)
 
 MY_FEEDBACK = "pages/my_feedback.py"
 
@@ -112,28 +117,31 @@ def navigation_counts(
     actor: Actor, zone: tzinfo = UTC, now: datetime | None = None
 ) -> NavigationCounts:
     """The navigation's counts for ``actor`` as the shell re-read them this run
-    (``ui.session.check_session``; no second read of the user here): the bell and the
-    disputes in one statement, after the user's shown kinds; the due assignments cached
-    by the data version; an agent's unread feedback cached by their feedback version. The
-    shell runs on every page, so this is a part of every page's time."""
+    (``ui.session.check_session``; no second read of the user here), in one round trip:
+    open assignments due by the end of the reader's today (overdue included), disputes
+    waiting, and the bell (unread notifications of the kinds the user shows); plus an
+    agent's unread feedback, cached by their feedback version. The shell runs on every
+    page, so this is a part of every page's time."""
+    due_by = end_of_today(now or datetime.now(UTC), zone)
     with read_scope() as session:
-        kinds = shown_kinds(session, actor)
         statement = _navigation_statement(actor.id, actor.role, actor.team_id)
-        bell, disputes = session.exec(statement, params={"kinds": kinds}).one()
+        disputes, due, *bell = session.exec(statement, params={"due_by": due_by}).one()
     return NavigationCounts(
-        due_assignments=due_assignment_count(actor, now, zone),
+        due_assignments=int(due) if actor.can_score else 0,
         open_disputes=int(disputes) if actor.can_score else 0,  # an agent's: My feedback's
         unread_feedback=unread_count(actor),
-        unread_notifications=int(bell),
+        unread_notifications=bell_from(bell),
     )
 
 
 @lru_cache(maxsize=256)
 def _navigation_statement(actor_id: int, role: str, team_id: int | None) -> Any:
-    """The bell's and the disputes' counts in one SELECT for one actor scope, built once
-    (the shown kinds are an expanding parameter): the shell reuses it on every run."""
+    """Every count of ``navigation_counts`` as scalar subqueries of one SELECT for one
+    actor scope, built once (the end of today is a parameter): the shell reuses it, and
+    its cache key, on every run."""
     actor = Actor(actor_id, "", "", role, team_id)
     return select(
-        unread_notifications_counted(actor, bindparam("kinds", expanding=True)).scalar_subquery(),
         open_disputes_counted(actor).scalar_subquery(),
+        due_assignments_counted(actor).scalar_subquery(),
+        *unread_by_kind_counted(actor),
     )

@@ -859,6 +859,17 @@ def due_assignment_count(actor: Actor, now: datetime | None = None, zone: tzinfo
     return _due_by(actor, end_of_today(now or utcnow(), zone))
 
 
+def due_assignments_counted(actor: Actor) -> Any:
+    """The statement of ``due_assignment_count`` (one column, one row) with the end of the
+    reader's today as the bind parameter ``due_by``, for a caller that counts several
+    things in one round trip (the navigation)."""
+    return select(func.count(col(AssignmentRow.id))).where(
+        AssignmentRow.scorer_id == actor.id,
+        AssignmentRow.status == AssignmentStatus.open,
+        col(AssignmentRow.due_at) <= bindparam("due_by"),
+    )
+
+
 def _count_due_by(actor: Actor, by: datetime) -> int:
     with read_scope() as session:
         return int(

@@ -141,3 +141,17 @@ def test_own_drafts_and_others_drafts_come_from_one_read(world, tmp_path):
 def _groups(world, mine=None):
     mine = mine or my_assignments(world.sup_north, NOW)
     return (mine.overdue, mine.due_today, mine.upcoming)
+
+
+def test_the_navigations_bell_counts_only_the_kinds_shown(world, tmp_path):
+    from db.services.notifications import save_preferences
+
+    call = make_call(world.admin, world.agent_north, tmp_path)
+    ev = scored(world.sup_north, call.id, value=2)  # "feedback" for the agent
+    open_dispute(world.agent_north, ev.id, "be_patient", "I had waited for the customer.")
+    assert navigation_counts(world.sup_north, UTC, NOW).unread_notifications == 1
+    save_preferences(world.sup_north, in_app=["feedback"], emailed=[], email_mode="each")
+    assert navigation_counts(world.sup_north, UTC, NOW).unread_notifications == 0
+    assert unread_notification_count(world.sup_north) == 0
+    save_preferences(world.agent_north, in_app=["feedback", "reply"], emailed=[], email_mode="each")
+    assert navigation_counts(world.agent_north, UTC, NOW).unread_notifications == 1
