@@ -3,7 +3,7 @@ frame builders every trend query uses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -186,6 +186,28 @@ def _item_titles(session: Session) -> tuple[dict[str, str], list[str]]:
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
+
+
+def _weekly(
+    session: Session,
+    by: Any,
+    aggregates: Sequence[Any],
+    where: Sequence[Any],
+    joins: Sequence[tuple[Any, Any]] = (),
+) -> list[Any]:
+    """The weekly grouped read every per-week trend makes: rows of ``(by, week,
+    *aggregates)`` over the evaluations matching ``where``, grouped by ``by`` and the
+    Monday of submission (``_week_expr``), after ``joins`` ((table, on clause) pairs)."""
+    week = _week_expr(session).label("week")
+    query = select(by, week, *aggregates)
+    for table, on in joins:
+        query = query.join(table, on)
+    return list(session.exec(query.where(*where).group_by(by, week)).all())
+
+
+def _by_week(rows: list[dict[str, Any]], columns: list[str], who: str) -> pd.DataFrame:
+    """The frame of per-week rows, ordered by `who` (agent, team, scorer) then week."""
+    return _frame(rows, columns).sort_values([who, "week"], ignore_index=True)
 
 
 # ---------------------------------------------------------------- filters

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import col
 
 from db.access import (
     Actor,
@@ -25,13 +25,14 @@ from db.services.trends.common import (
     TEXT_COLUMNS,
     TEXT_METRICS,
     TrendFilters,
+    _by_week,
     _conditions,
     _frame,
     _names,
     _scope,
     _team_average_conditions,
     _team_names,
-    _week_expr,
+    _weekly,
     _weekly_means,
 )
 
@@ -44,21 +45,16 @@ def listening_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     metrics = [getattr(ListeningReportRow, m) for m in LISTENING_METRICS]
     with read_scope() as session:
         actor = _scope(session, actor)
-        week = _week_expr(session).label("week")
-        rows = session.exec(
-            select(
-                Evaluation.agent_id,
-                week,
-                func.count(ListeningReportRow.call_id),
-                *(func.avg(m) for m in metrics),
-            )
-            .join(ListeningReportRow, ListeningReportRow.call_id == Evaluation.call_id)
-            .where(*_conditions(actor, f), ListeningReportRow.error.is_(None))
-            .group_by(Evaluation.agent_id, week)
-        ).all()
+        rows = _weekly(
+            session,
+            Evaluation.agent_id,
+            [func.count(ListeningReportRow.call_id), *(func.avg(m) for m in metrics)],
+            [*_conditions(actor, f), ListeningReportRow.error.is_(None)],
+            joins=[(ListeningReportRow, ListeningReportRow.call_id == Evaluation.call_id)],
+        )
         names = _names(session, (r[0] for r in rows))
     out = _weekly_means(rows, "agent", names, LISTENING_METRICS)
-    return _frame(out, LISTENING_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
+    return _by_week(out, LISTENING_COLUMNS, "agent")
 
 
 # ---------------------------------------------------------------- text evidence
@@ -72,21 +68,16 @@ def text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     metrics = [getattr(TextEvidenceRow, m) for m in TEXT_METRICS]
     with read_scope() as session:
         actor = _scope(session, actor)
-        week = _week_expr(session).label("week")
-        rows = session.exec(
-            select(
-                Evaluation.agent_id,
-                week,
-                func.count(col(TextEvidenceRow.call_id)),
-                *(func.avg(m) for m in metrics),
-            )
-            .join(TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id))
-            .where(*_conditions(actor, f))
-            .group_by(col(Evaluation.agent_id), week)
-        ).all()
+        rows = _weekly(
+            session,
+            col(Evaluation.agent_id),
+            [func.count(col(TextEvidenceRow.call_id)), *(func.avg(m) for m in metrics)],
+            _conditions(actor, f),
+            joins=[(TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id))],
+        )
         names = _names(session, (r[0] for r in rows))
     out = _weekly_means(rows, "agent", names, TEXT_METRICS)
-    return _frame(out, TEXT_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
+    return _by_week(out, TEXT_COLUMNS, "agent")
 
 
 @cached_by_data_version
@@ -99,19 +90,16 @@ def team_text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         where = _team_average_conditions(actor, f)
         if where is None:
             return _frame([], TEAM_TEXT_COLUMNS)
-        week = _week_expr(session).label("week")
-        rows = session.exec(
-            select(
-                User.team_id,
-                week,
-                func.count(col(TextEvidenceRow.call_id)),
-                *(func.avg(m) for m in metrics),
-            )
-            .join(User, col(User.id) == col(Evaluation.agent_id))
-            .join(TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id))
-            .where(*where, col(User.team_id).is_not(None))
-            .group_by(col(User.team_id), week)
-        ).all()
+        rows = _weekly(
+            session,
+            col(User.team_id),
+            [func.count(col(TextEvidenceRow.call_id)), *(func.avg(m) for m in metrics)],
+            [*where, col(User.team_id).is_not(None)],
+            joins=[
+                (User, col(User.id) == col(Evaluation.agent_id)),
+                (TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id)),
+            ],
+        )
         names = _team_names(session, (r[0] for r in rows))
     out = _weekly_means(rows, "team", names, TEXT_METRICS)
-    return _frame(out, TEAM_TEXT_COLUMNS).sort_values(["team", "week"], ignore_index=True)
+    return _by_week(out, TEAM_TEXT_COLUMNS, "team")

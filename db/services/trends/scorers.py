@@ -20,11 +20,13 @@ from db.services.trends.common import (
     SCORER_VOLUME_COLUMNS,
     TrendFilters,
     _as_date,
+    _by_week,
     _conditions,
     _frame,
     _names,
     _scope,
     _week_expr,
+    _weekly,
 )
 from scoring.calibration import leniency_from_cells
 
@@ -36,18 +38,14 @@ def scorer_weekly_volume(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Evaluations submitted per scorer per week (SCORER_VOLUME_COLUMNS)."""
     with read_scope() as session:
         actor = _scope(session, actor)
-        week = _week_expr(session).label("week")
-        rows = session.exec(
-            select(Evaluation.scorer_id, week, func.count(Evaluation.id))
-            .where(*_conditions(actor, f))
-            .group_by(Evaluation.scorer_id, week)
-        ).all()
+        count = [func.count(Evaluation.id)]
+        rows = _weekly(session, Evaluation.scorer_id, count, _conditions(actor, f))
         names = _names(session, (r[0] for r in rows))
     out = [
         {"scorer_id": s, "scorer": names.get(s, "?"), "week": _as_date(w), "n": int(n)}
         for s, w, n in rows
     ]
-    return _frame(out, SCORER_VOLUME_COLUMNS).sort_values(["scorer", "week"], ignore_index=True)
+    return _by_week(out, SCORER_VOLUME_COLUMNS, "scorer")
 
 
 @cached_by_data_version

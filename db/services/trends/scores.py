@@ -36,6 +36,7 @@ from db.services.trends.common import (
     WEEKLY_COLUMNS,
     TrendFilters,
     _as_date,
+    _by_week,
     _conditions,
     _filter_conditions,
     _float,
@@ -46,6 +47,7 @@ from db.services.trends.common import (
     _team_average_conditions,
     _team_names,
     _week_expr,
+    _weekly,
 )
 from scoring.ids import parse_id
 
@@ -57,17 +59,8 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Mean total per agent per week (WEEKLY_COLUMNS), by agent then week."""
     with read_scope() as session:
         actor = _scope(session, actor)
-        week = _week_expr(session).label("week")
-        rows = session.exec(
-            select(
-                Evaluation.agent_id,
-                week,
-                func.count(Evaluation.total),
-                func.avg(Evaluation.total),
-            )
-            .where(*_conditions(actor, f))
-            .group_by(Evaluation.agent_id, week)
-        ).all()
+        totals = [func.count(Evaluation.total), func.avg(Evaluation.total)]
+        rows = _weekly(session, Evaluation.agent_id, totals, _conditions(actor, f))
         names = _names(session, (r[0] for r in rows))
     out = [
         {
@@ -79,7 +72,7 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         }
         for a, w, n, m in rows
     ]
-    return _frame(out, WEEKLY_COLUMNS).sort_values(["agent", "week"], ignore_index=True)
+    return _by_week(out, WEEKLY_COLUMNS, "agent")
 
 
 @cached_by_data_version
@@ -91,13 +84,13 @@ def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         where = _team_average_conditions(actor, f)
         if where is None:
             return _frame([], TEAM_WEEKLY_COLUMNS)
-        week = _week_expr(session).label("week")
-        rows = session.exec(
-            select(User.team_id, week, func.count(Evaluation.total), func.avg(Evaluation.total))
-            .join(User, User.id == Evaluation.agent_id)
-            .where(*where, User.team_id.is_not(None))
-            .group_by(User.team_id, week)
-        ).all()
+        rows = _weekly(
+            session,
+            User.team_id,
+            [func.count(Evaluation.total), func.avg(Evaluation.total)],
+            [*where, User.team_id.is_not(None)],
+            joins=[(User, User.id == Evaluation.agent_id)],
+        )
         names = _team_names(session, (r[0] for r in rows))
     out = [
         {
@@ -109,7 +102,7 @@ def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         }
         for t, w, n, m in rows
     ]
-    return _frame(out, TEAM_WEEKLY_COLUMNS).sort_values(["team", "week"], ignore_index=True)
+    return _by_week(out, TEAM_WEEKLY_COLUMNS, "team")
 
 
 # ---------------------------------------------------------------- items
