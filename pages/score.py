@@ -101,8 +101,9 @@ def _new_draft() -> NewDraft:
 
 def _draft_id() -> int:
     """The draft's id as last saved (0 until the first write creates it). Read from the
-    session, not from `ev`: a fragment's rerun keeps the `ev` of the last full run."""
-    return int(state[f"{prefix}_view"].id)
+    session, not from `ev`: a fragment's rerun keeps the `ev` of the last full run (a
+    full run that has not stored its view yet, the review timer's, has the fresh `ev`)."""
+    return int(state.get(f"{prefix}_view", ev).id)
 
 
 def _created_by_this_write(item_key: str) -> None:
