@@ -39,9 +39,12 @@ class Figure:
     action: str = ""
 
 
-def overview_for(actor: Actor) -> dict[str, Figure]:
-    """The actor's headline figures by label, in the order the page shows them."""
-    figures = _agent_figures(actor) if actor.is_agent else _scorer_figures(actor)
+def overview_for(
+    actor: Actor, zone: tzinfo = UTC, now: datetime | None = None
+) -> dict[str, Figure]:
+    """The actor's headline figures by label, in the order the page shows them; "due
+    today" is the reader's today (``zone``), as in the navigation and My assignments."""
+    figures = _agent_figures(actor) if actor.is_agent else _scorer_figures(actor, zone, now)
     return {f.label: f for f in figures}
 
 
@@ -56,7 +59,7 @@ def _agent_figures(actor: Actor) -> list[Figure]:
     ]
 
 
-def _scorer_figures(actor: Actor) -> list[Figure]:
+def _scorer_figures(actor: Actor, zone: tzinfo, now: datetime | None) -> list[Figure]:
     with read_scope() as session:
         drafts = select(func.count(Evaluation.id)).where(
             Evaluation.scorer_id == actor.id,
@@ -72,7 +75,7 @@ def _scorer_figures(actor: Actor) -> list[Figure]:
         if actor.is_supervisor:
             calls = calls.where(User.team_id == actor.team_id)
         n_drafts, n_submitted, n_calls = (session.exec(q).one() for q in (drafts, submitted, calls))
-    due = assignment_counts(actor)
+    due = assignment_counts(actor, now, zone)
     return [
         Figure("Assignments overdue", due["overdue"], "pages/queue.py", "Review overdue calls"),
         Figure("Assignments due today", due["due_today"], "pages/queue.py", "Review today's calls"),

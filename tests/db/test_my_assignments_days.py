@@ -155,3 +155,12 @@ def test_the_navigations_bell_counts_only_the_kinds_shown(world, tmp_path):
     assert unread_notification_count(world.sup_north) == 0
     save_preferences(world.agent_north, in_app=["feedback", "reply"], emailed=[], email_mode="each")
     assert navigation_counts(world.agent_north, UTC, NOW).unread_notifications == 1
+
+
+def test_the_overview_counts_the_readers_today(world):
+    from db.services.overview import overview_for
+
+    for zone, today in ((UTC, 1), (LOS_ANGELES, 2), (AUCKLAND, 3)):
+        figures = overview_for(world.sup_north, zone, NOW)
+        assert figures["Assignments overdue"].value == 1
+        assert figures["Assignments due today"].value == today
