@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import case, func
@@ -62,17 +63,7 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
         totals = [func.count(Evaluation.total), func.avg(Evaluation.total)]
         rows = _weekly(session, Evaluation.agent_id, totals, _conditions(actor, f))
         names = _names(session, (r[0] for r in rows))
-    out = [
-        {
-            "agent_id": a,
-            "agent": names.get(a, "?"),
-            "week": _as_date(w),
-            "n": int(n),
-            "mean_total": _float(m),
-        }
-        for a, w, n, m in rows
-    ]
-    return _by_week(out, WEEKLY_COLUMNS, "agent")
+    return _by_week(_total_rows(rows, "agent", names), WEEKLY_COLUMNS, "agent")
 
 
 @cached_by_data_version
@@ -92,17 +83,22 @@ def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             joins=[(User, User.id == Evaluation.agent_id)],
         )
         names = _team_names(session, (r[0] for r in rows))
-    out = [
+    return _by_week(_total_rows(rows, "team", names), TEAM_WEEKLY_COLUMNS, "team")
+
+
+def _total_rows(rows: list[Any], who: str, names: dict[int, str]) -> list[dict[str, Any]]:
+    """Frame rows from grouped ``(id, week, n, mean total)`` rows, `who` being "agent" or
+    "team" (its id and name columns)."""
+    return [
         {
-            "team_id": t,
-            "team": names.get(t, "?"),
+            f"{who}_id": ident,
+            who: names.get(ident, "?"),
             "week": _as_date(w),
             "n": int(n),
             "mean_total": _float(m),
         }
-        for t, w, n, m in rows
+        for ident, w, n, m in rows
     ]
-    return _by_week(out, TEAM_WEEKLY_COLUMNS, "team")
 
 
 # ---------------------------------------------------------------- items
