@@ -20,6 +20,7 @@ def fresh_sqlite(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_create_the_first_admin_then_an_agent_and_import_calls(
     fresh_sqlite, tmp_path, monkeypatch, capsys
 ):

@@ -206,6 +206,7 @@ def test_who_sees_and_retries_failed_jobs(database, tmp_path):
 # ---------------------------------------------------------------- the worker process
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_the_worker_command_runs_queued_jobs(tmp_path):
     """`python -m jobs.worker` as `make run` starts it: a separate process on the
     embedded SQLite queue and database analyses a call queued by this process."""

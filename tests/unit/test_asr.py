@@ -63,6 +63,7 @@ def party_text(transcript, party: str) -> str:
     return " ".join(u.text for u in transcript.utterances if u.speaker == party)
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_stereo_file_each_channel_is_its_party(call_8k, recognizer, tmp_path):
     path = tmp_path / "call.wav"
     sf.write(str(path), call_8k, 8000, subtype="PCM_16")
@@ -86,6 +87,7 @@ def test_stereo_file_each_channel_is_its_party(call_8k, recognizer, tmp_path):
     assert starts == sorted(starts)
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_agent_on_the_right_channel(call_8k, recognizer):
     swapped = call_8k[:, ::-1]
     t = recognize(swapped, 8000, 2, agent_channel=1, recognizer=recognizer)
@@ -93,6 +95,7 @@ def test_agent_on_the_right_channel(call_8k, recognizer):
     assert word_error_rate(CUSTOMER_LINE, party_text(t, "customer")) <= WER_BOUND
 
 
+@pytest.mark.slow  # heavy end to end: make test runs it, make test-fast leaves it out
 def test_mono_and_identical_channels_are_unknown_speakers(call_8k, recognizer):
     mono = call_8k.sum(axis=1)
     for audio, channels in ((mono, None), (np.stack([mono, mono], axis=1), 2)):
