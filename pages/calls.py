@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from db.access import AccessDenied, NotFound
+from db.services.browse import BrowseFilters, browse_evaluations
 from db.services.calls import import_call, list_calls
 from db.services.jobs import JobProblem, JobView, failed_jobs, latest_jobs_for_calls, retry_job
 from db.services.transcripts import (
@@ -20,11 +21,12 @@ from db.services.transcripts import (
     transcript_sources,
 )
 from db.services.users import list_agents
+from scoring.errors import EarshotError
 from scoring.manifest import IntakeProblem
 from scoring.transcripts import TranscriptError
 from ui.format import local_date, mmss, plain
 from ui.session import require_actor
-from ui.times import reader_zone
+from ui.times import local_time, reader_zone
 
 TRANSCRIPT_TYPES = ["vtt", "srt", "json"]
 JOB_LABELS = {"listen": "listening", "transcribe": "recognition"}
@@ -190,14 +192,38 @@ if query.strip():
 POLL_S = 3
 
 
+def _evaluations_of(call_id: int) -> None:
+    """The picked call's evaluations this user may read (the one policy, through the
+    browser's call filter), each a link to it read-only on Evaluations."""
+    call = labels.get(call_id, f"call {call_id}")
+    try:
+        rows = browse_evaluations(actor, BrowseFilters(call_id=call_id))
+    except EarshotError as exc:
+        st.error(plain(exc))
+        return
+    if not rows:
+        st.caption(f"{plain(call)}: no evaluation you may read.")
+        return
+    st.caption(f"Evaluations of {plain(call)}, newest first:")
+    for row in rows:
+        kind = "" if row.purpose == "regular" else f" ({row.purpose})"
+        st.page_link(
+            "pages/evaluations.py",
+            label=f"{plain(row.scorer)} · {local_time(row.when)} · {row.status}{kind}",
+            icon=":material/open_in_new:",
+            query_params={"evaluation": str(row.evaluation_id)},
+        )
+
+
 def _call_table(polling: bool) -> None:
-    """The call list with each call's transcript and background work. While work is
-    queued or running (`polling`) it redraws itself every few seconds, this part only;
-    when the work is over, one whole-page run stops the timer."""
+    """The call list with each call's transcript and background work; a picked row lists
+    that call's evaluations. While work is queued or running (`polling`) it redraws
+    itself every few seconds, this part only; when the work is over, one whole-page run
+    stops the timer."""
     ids = [c.id for c in calls]
     jobs = latest_jobs_for_calls(actor, ids)
     sources = transcript_sources(actor, ids)
-    st.dataframe(
+    picked = st.dataframe(
         pd.DataFrame(
             {
                 "Call": [c.external_id for c in calls],
@@ -213,7 +239,15 @@ def _call_table(polling: bool) -> None:
         ),
         hide_index=True,
         width="stretch",
+        key="calls_table",
+        on_select="rerun",
+        selection_mode="single-row",
     )
+    chosen = [i for i in picked.selection.rows if 0 <= i < len(calls)]
+    if chosen:
+        _evaluations_of(calls[chosen[0]].id)
+    else:
+        st.caption("Pick a call's row to open its evaluations.")
     active = any(j.active for views in jobs.values() for j in views)
     if active:
         st.caption("Background work is running; this list follows its progress.")

@@ -58,6 +58,7 @@ class BrowseFilters:
     text: str = ""  # words in an item note or a comment
     zone: str | None = None
     evaluation_id: int | None = None  # just this one (a link to it), if the reader may
+    call_id: int | None = None  # the evaluations of this call (its row on Calls)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ def _filter_conditions(f: BrowseFilters) -> list:  # type: ignore[type-arg]
         where.append(col(Evaluation.status) == f.status)
     if f.evaluation_id is not None:
         where.append(col(Evaluation.id) == f.evaluation_id)
+    if f.call_id is not None:
+        where.append(col(Evaluation.call_id) == f.call_id)
     if f.agent_id is not None:
         where.append(col(Evaluation.agent_id) == f.agent_id)
     if f.scorer_id is not None:
