@@ -51,7 +51,20 @@ st.caption(
     "with exactly what you may see here. Send it as `Authorization: Bearer <token>`."
 )
 
-with st.form("new_token", clear_on_submit=True):
+JUST_MADE = "account_just_made"  # (name, expires, token): shown once, on the run after
+# A token made last run: its form is emptied before the widgets are drawn again.
+if made_last := st.session_state.pop(JUST_MADE, None):
+    st.session_state.pop("token_name", None)
+    st.session_state.pop("token_days", None)
+    made_name, made_expires, made_token = made_last
+    st.success(
+        f"Token “{plain(made_name)}” created. Copy it now: it is not shown again "
+        f"(expires {local_date(made_expires)})."
+    )
+    st.code(made_token, language=None)
+
+# Refused: the name and expiry stay as typed, and the message says what is wrong.
+with st.form("new_token", clear_on_submit=False):
     name = st.text_input(
         "Name", max_chars=100, placeholder="e.g. Power BI refresh", key="token_name"
     )
@@ -70,11 +83,8 @@ if made:
     except EarshotError as exc:
         st.error(plain(exc))
     else:
-        st.success(
-            f"Token “{plain(row.name)}” created. Copy it now: it is not shown again "
-            f"(expires {local_date(row.expires_at)})."
-        )
-        st.code(token, language=None)
+        st.session_state[JUST_MADE] = (row.name, row.expires_at, token)
+        st.rerun()
 
 try:
     tokens = list_tokens(actor)

@@ -43,63 +43,121 @@ def _job_text(job: JobView) -> str:
 
 
 # ------------------------------------------------------------------ upload
+state = st.session_state
+UPLOAD_FIELDS = ("upload_agent", "upload_day", "upload_time", "upload_channel")
+Notice = tuple[str, str]  # ("success" | "warning" | "error", text)
+
+
+def _show(notices: list[Notice]) -> None:
+    for kind, text in notices:
+        {"success": st.success, "warning": st.warning}.get(kind, st.error)(text)
+
+
+def _fresh_form(name: str, fields: tuple[str, ...]) -> int:
+    """After a form's work was all done (last run): its fields are emptied before they
+    are drawn again, the file pickers by a new key. Returns the pickers' generation."""
+    if state.pop(f"{name}_clear", False):
+        for field in fields:
+            state.pop(field, None)
+        state[f"{name}_gen"] = state.get(f"{name}_gen", 0) + 1
+    _show(state.pop(f"{name}_notices", []))
+    return int(state.get(f"{name}_gen", 0))
+
+
+def _done(name: str, notices: list[Notice]) -> None:
+    """All went in: say so after one more run, which empties the form."""
+    state[f"{name}_notices"] = notices
+    state[f"{name}_clear"] = True
+    st.rerun()
+
+
+def _import_all(files, transcripts, agent_username: str, started_at: datetime, channel: int):  # type: ignore[no-untyped-def]
+    """Import each recording (with the transcript of the same name, if any); returns
+    what to say and whether every recording went in."""
+    notices: list[Notice] = []
+    by_stem = {Path(t.name).stem: t for t in transcripts or []}
+    all_in = True
+    for upload in files:
+        paired = by_stem.pop(Path(upload.name).stem, None)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload"
+            path.write_bytes(upload.getvalue())
+            try:
+                row = import_call(
+                    actor,
+                    path,
+                    original_name=upload.name,
+                    agent_username=agent_username,
+                    started_at=started_at,
+                    agent_channel=channel,
+                    transcript=(paired.getvalue(), paired.name) if paired else None,
+                )
+            except IntakeProblem as exc:
+                notices.append(("error", plain(exc)))
+                all_in = False
+                continue
+        with_transcript = f" with the transcript {plain(paired.name)}" if paired else ""
+        notices.append(
+            (
+                "success",
+                f"Imported {plain(upload.name)} as {plain(row.external_id)} "
+                f"({mmss(row.duration_s)}){with_transcript}.",
+            )
+        )
+    for left_over in by_stem.values():
+        notices.append(
+            (
+                "warning",
+                f"{plain(left_over.name)}: no recording of the same name was uploaded with "
+                "it; attach it to its call below.",
+            )
+        )
+    return notices, all_in
+
+
 with st.expander("Upload recordings", icon=":material/upload:"):
     agents = {f"{a.display_name} ({a.username})": a.username for a in list_agents(actor)}
-    with st.form("upload", clear_on_submit=True):
+    gen = _fresh_form("upload", UPLOAD_FIELDS)
+    # Refused: every field keeps what was chosen (the files too); all imported: emptied.
+    with st.form("upload", clear_on_submit=False):
         files = st.file_uploader(
             "Audio files (WAV, MP3, Ogg Vorbis/Opus, FLAC)",
             accept_multiple_files=True,
             type=["wav", "mp3", "ogg", "opus", "flac"],
+            key=f"upload_files_{gen}",
         )
         transcripts = st.file_uploader(
             "Transcripts, optional (WebVTT, SRT, or the JSON of Contact Lens, Genesys, "
             "Deepgram, AssemblyAI, Whisper): each goes with the recording of the same name",
             accept_multiple_files=True,
             type=TRANSCRIPT_TYPES,
-            key="upload_transcripts",
+            key=f"upload_transcripts_{gen}",
         )
-        agent = st.selectbox("Agent", list(agents))
+        agent = st.selectbox("Agent", list(agents), key="upload_agent")
         c1, c2, c3 = st.columns(3)
         # Typed in the reader's time zone (their setting or browser), stored as an instant.
         zone = reader_zone()
         now_here = datetime.now(zone)
-        day = c1.date_input("Call date", value=now_here.date())
-        at = c2.time_input(f"Start time ({now_here.tzname()})")
+        day = c1.date_input("Call date", value=now_here.date(), key="upload_day")
+        at = c2.time_input(f"Start time ({now_here.tzname()})", key="upload_time")
         channel = c3.selectbox(
-            "Agent's channel", [0, 1], format_func=lambda c: "left (0)" if c == 0 else "right (1)"
+            "Agent's channel",
+            [0, 1],
+            format_func=lambda c: "left (0)" if c == 0 else "right (1)",
+            key="upload_channel",
         )
-        if st.form_submit_button("Import", type="primary") and files and agent:
-            by_stem = {Path(t.name).stem: t for t in transcripts or []}
-            for upload in files:
-                paired = by_stem.pop(Path(upload.name).stem, None)
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / "upload"
-                    path.write_bytes(upload.getvalue())
-                    try:
-                        row = import_call(
-                            actor,
-                            path,
-                            original_name=upload.name,
-                            agent_username=agents[agent],
-                            started_at=datetime.combine(day, at, tzinfo=zone),
-                            agent_channel=channel,
-                            transcript=(paired.getvalue(), paired.name) if paired else None,
-                        )
-                    except IntakeProblem as exc:
-                        st.error(plain(exc))
-                    else:
-                        with_transcript = (
-                            f" with the transcript {plain(paired.name)}" if paired else ""
-                        )
-                        st.success(
-                            f"Imported {plain(upload.name)} as {plain(row.external_id)} "
-                            f"({mmss(row.duration_s)}){with_transcript}."
-                        )
-            for left_over in by_stem.values():
-                st.warning(
-                    f"{plain(left_over.name)}: no recording of the same name was uploaded with it; "
-                    "attach it to its call below."
-                )
+        submitted = st.form_submit_button("Import", type="primary")
+    if submitted and not files:
+        st.error("Choose at least one audio file to import.")
+    elif submitted and not agent:
+        st.error("Choose the agent on these calls (no agent is set up yet: add one on Users).")
+    elif submitted:
+        notices, all_in = _import_all(
+            files, transcripts, agents[agent], datetime.combine(day, at, tzinfo=zone), channel
+        )
+        if all_in:
+            _done("upload", notices)
+        _show(notices)
     st.caption(
         "For many files at once use the bulk import: "
         "`python -m db.operations.cli import-calls FOLDER MANIFEST.csv` (an optional `transcript` "
@@ -113,43 +171,59 @@ labels = {c.id: f"{c.external_id} · {c.agent}" for c in calls}
 
 # ------------------------------------------------------------------ attach to a call
 with st.expander("Attach a transcript to a call", icon=":material/subtitles:"):
+    attach_gen = _fresh_form("attach", ("attach_replace",))
     if not calls:
         st.info("No calls yet.")
     else:
-        with st.form("attach", clear_on_submit=True):
+        # Refused: the call, the file and the choice stay; attached: the file is emptied.
+        with st.form("attach", clear_on_submit=False):
             call_id = st.selectbox(
                 "Call", list(labels), format_func=labels.__getitem__, key="attach_call"
             )
-            upload = st.file_uploader("Transcript file", type=TRANSCRIPT_TYPES, key="attach_file")
+            upload = st.file_uploader(
+                "Transcript file",
+                type=TRANSCRIPT_TYPES,
+                key="attach_file" if not attach_gen else f"attach_file_{attach_gen}",
+            )
             replace = st.checkbox(
                 "Replace the call's transcript if it has one (the old one is kept in the "
                 "audit trail)",
                 key="attach_replace",
             )
-            if st.form_submit_button("Attach") and upload is not None:
-                try:
-                    info = attach_transcript(
-                        actor, call_id, upload.getvalue(), upload.name, replace=replace
-                    )
-                except (TranscriptError, TranscriptExists, NotFound, AccessDenied) as exc:
-                    st.error(plain(exc))
-                else:
-                    done = "Replaced the transcript of" if info.replaced else "Attached to"
-                    st.success(
-                        f"{done} {plain(labels[call_id])}: {info.utterance_count} lines "
-                        f"({info.format})."
-                    )
-            if st.form_submit_button("Recognise the speech instead", type="tertiary"):
-                try:
-                    queue_recognition(actor, call_id, replace=replace)
-                except (NotFound, AccessDenied) as exc:
-                    st.error(plain(exc))
-                else:
-                    kept = "" if replace else " A transcript the call already has is kept."
-                    st.success(
-                        f"Speech recognition for {plain(labels[call_id])} is queued; the list "
-                        f"below shows its progress.{kept}"
-                    )
+            attach = st.form_submit_button("Attach")
+            recognise = st.form_submit_button("Recognise the speech instead", type="tertiary")
+        if attach and upload is None:
+            st.error("Choose a transcript file to attach (WebVTT, SRT or JSON).")
+        elif attach and upload is not None:
+            try:
+                info = attach_transcript(
+                    actor, call_id, upload.getvalue(), upload.name, replace=replace
+                )
+            except (TranscriptError, TranscriptExists, NotFound, AccessDenied) as exc:
+                st.error(plain(exc))
+            else:
+                done = "Replaced the transcript of" if info.replaced else "Attached to"
+                _done(
+                    "attach",
+                    [
+                        (
+                            "success",
+                            f"{done} {plain(labels[call_id])}: {info.utterance_count} lines "
+                            f"({info.format}).",
+                        )
+                    ],
+                )
+        if recognise:
+            try:
+                queue_recognition(actor, call_id, replace=replace)
+            except (NotFound, AccessDenied) as exc:
+                st.error(plain(exc))
+            else:
+                kept = "" if replace else " A transcript the call already has is kept."
+                st.success(
+                    f"Speech recognition for {plain(labels[call_id])} is queued; the list "
+                    f"below shows its progress.{kept}"
+                )
 
 # ------------------------------------------------------------------ failed jobs
 for job in failed_jobs(actor):

@@ -120,18 +120,24 @@ def test_a_transcript_uploads_with_its_recording_and_bad_ones_say_why(app_db, tm
     assert list(_table(again)["Call"]) == ["desk-call"]
 
 
+def _attach_picker(at):
+    """The attach form's file picker (a new one, emptied, after each transcript attached)."""
+    (picker,) = [u for u in at.file_uploader if u.label == "Transcript file"]
+    return picker
+
+
 def test_attaching_to_an_existing_call_asks_before_replacing(app_db, tmp_path):
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, external_id="A-1")
     at = open_page(world.sup_north, "pages/calls.py")
-    at.file_uploader(key="attach_file").set_value(("a1.vtt", VTT.encode(), "text/vtt"))
+    _attach_picker(at).set_value(("a1.vtt", VTT.encode(), "text/vtt"))
     at.button[1].click().run()  # the attach form's button
     assert "Attached to A-1" in at.success[0].value
     changed = VTT.replace("printer", "scanner").encode()
-    at.file_uploader(key="attach_file").set_value(("a1-fixed.vtt", changed, "text/vtt"))
+    _attach_picker(at).set_value(("a1-fixed.vtt", changed, "text/vtt"))
     at.button[1].click().run()
     assert "already has a transcript" in at.error[0].value
-    at.file_uploader(key="attach_file").set_value(("a1-fixed.vtt", changed, "text/vtt"))
+    _attach_picker(at).set_value(("a1-fixed.vtt", changed, "text/vtt"))
     at.checkbox(key="attach_replace").check()
     at.button[1].click().run()
     assert "Replaced the transcript of A-1" in at.success[0].value
