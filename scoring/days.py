@@ -59,6 +59,35 @@ def today_in(zone: tzinfo, now: datetime | None = None) -> date:
     return moment.astimezone(zone).date()
 
 
+def offset_changes(
+    zone: tzinfo, start: datetime, end: datetime
+) -> list[tuple[datetime | None, timedelta]]:
+    """The UTC offsets ``zone`` keeps between the instants ``start`` and ``end``: first
+    ``(None, offset at start)``, then ``(instant, new offset)`` for each change, in order,
+    each instant naive UTC to the second (as the database stores them). A fixed zone gives
+    one pair; a zone with summer time about two a year. Naive ``start``/``end`` are UTC."""
+    start, end = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end))
+
+    def offset(t: datetime) -> timedelta:
+        return t.astimezone(zone).utcoffset() or timedelta(0)
+
+    changes: list[tuple[datetime | None, timedelta]] = [(None, offset(start))]
+    step = timedelta(hours=6)  # no zone changes its offset twice within six hours
+    here = start
+    while here < end:
+        after = min(here + step, end)
+        if offset(after) != changes[-1][1]:
+            low, high = here, after  # offset(low) is the old one, offset(high) the new
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == changes[-1][1] else (low, middle)
+            changes.append(
+                (high.astimezone(UTC).replace(tzinfo=None, microsecond=0), offset(after))
+            )
+        here = after
+    return changes
+
+
 def local_day(value: datetime, zone: tzinfo) -> date:
     """The date in ``zone`` of an instant; a naive ``value`` is UTC, as the database
     stores it."""
