@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, cast, func, literal_column
+from sqlalchemy import Date, case, cast, func, literal_column
 from sqlmodel import Session, select
 
 from db.access import (
@@ -29,7 +30,7 @@ from db.models import (
     User,
 )
 from db.models import Rubric as RubricRow
-from scoring.days import day_bounds, zone_from_id
+from scoring.days import day_bounds, offset_changes, zone_from_id
 from scoring.metrics import LISTENING, TEXT
 
 NA = "N/A"
@@ -85,18 +86,61 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _week_expr(session: Session):
-    """The Monday (UTC) of ``evaluation.submitted_at``, computed by the database.
+@lru_cache(maxsize=64)
+def _offsets(zone: str | None, first: date, last: date) -> tuple[tuple[str | None, int], ...]:
+    """The zone's (change instant as "YYYY-MM-DD HH:MM:SS" UTC, offset in seconds) over
+    the days ``first``..``last``: scoring.days.offset_changes, cached per zone and range."""
+    changes = offset_changes(zone_from_id(zone), _start_of(first), _start_of(last))
+    return tuple(
+        (None if at is None else f"{at:%Y-%m-%d %H:%M:%S}", int(offset.total_seconds()))
+        for at, offset in changes
+    )
+
+
+def _local_shift(f: TrendFilters | None, postgres: bool, utc: Any) -> Any:
+    """The reader's UTC offset at the instant ``utc`` (naive UTC) as SQL: a constant, or
+    one CASE over the zone's offset changes in the filter's range (SQLite has no named
+    zones, so both databases get the same portable CASE); None in UTC."""
+    if f is None or zone_from_id(f.zone) is UTC:
+        return None
+    today = datetime.now(UTC).date()
+    first = (f.since or today - timedelta(days=6 * 366)) - timedelta(days=2)
+    last = (f.until or today) + timedelta(days=2)
+    changes = _offsets(f.zone, first, last)
+
+    def amount(seconds: int) -> Any:
+        text = f"INTERVAL '{seconds} seconds'" if postgres else f"'{seconds:+d} seconds'"
+        return literal_column(text)
+
+    if len(changes) == 1:
+        return amount(changes[0][1])
+    stamp = "TIMESTAMP '{}'" if postgres else "'{}'"
+    whens = [
+        (utc < literal_column(stamp.format(at)), amount(before[1]))
+        for before, (at, _) in zip(changes, changes[1:], strict=False)
+    ]
+    return case(*whens, else_=amount(changes[-1][1]))
+
+
+def _week_expr(session: Session, f: TrendFilters | None = None):
+    """The Monday of ``evaluation.submitted_at``'s week in the reader's zone (``f.zone``;
+    UTC without one), computed by the database.
 
     Constants are literal SQL (not bound parameters) so the same expression text can be
     repeated in GROUP BY on PostgreSQL.
     """
     if session.get_bind().dialect.name == "postgresql":
         utc = func.timezone(literal_column("'UTC'"), Evaluation.submitted_at)
-        return cast(func.date_trunc(literal_column("'week'"), utc), Date)
+        shift = _local_shift(f, True, utc)
+        local = utc if shift is None else utc + shift
+        return cast(func.date_trunc(literal_column("'week'"), local), Date)
     # SQLite keeps naive UTC text; step back 6 days, then forward to the next Monday.
+    shift = _local_shift(f, False, Evaluation.submitted_at)
     return func.date(
-        Evaluation.submitted_at, literal_column("'-6 days'"), literal_column("'weekday 1'")
+        Evaluation.submitted_at,
+        *(() if shift is None else (shift,)),
+        literal_column("'-6 days'"),
+        literal_column("'weekday 1'"),
     )
 
 
@@ -194,11 +238,13 @@ def _weekly(
     aggregates: Sequence[Any],
     where: Sequence[Any],
     joins: Sequence[tuple[Any, Any]] = (),
+    f: TrendFilters | None = None,
 ) -> list[Any]:
     """The weekly grouped read every per-week trend makes: rows of ``(by, week,
     *aggregates)`` over the evaluations matching ``where``, grouped by ``by`` and the
-    Monday of submission (``_week_expr``), after ``joins`` ((table, on clause) pairs)."""
-    week = _week_expr(session).label("week")
+    Monday of submission in the reader's zone (``_week_expr``, ``f.zone``), after
+    ``joins`` ((table, on clause) pairs)."""
+    week = _week_expr(session, f).label("week")
     query = select(by, week, *aggregates)
     for table, on in joins:
         query = query.join(table, on)

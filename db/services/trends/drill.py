@@ -39,11 +39,11 @@ from db.services.trends.common import (
     _frame,
     _item_titles,
     _scope,
-    _start_of,
     _team_names,
     _week_expr,
     week_start,
 )
+from scoring.days import day_start, zone_from_id
 from scoring.errors import Invalid
 from scoring.text import defuse_csv_cell
 
@@ -81,7 +81,7 @@ def evaluations_behind(
         actor = _scope(session, actor)
         agent = aliased(User)
         scorer = aliased(User)
-        week_expr = _week_expr(session).label("week")
+        week_expr = _week_expr(session, f).label("week")
         query = (
             select(
                 Evaluation.id,
@@ -105,9 +105,10 @@ def evaluations_behind(
             query = query.where(Evaluation.scorer_id == scorer_id)
         if week:
             monday = week_start(_as_date(week))
+            here = zone_from_id(f.zone)  # the reader's week, as the charts bucket it
             query = query.where(
-                Evaluation.submitted_at >= _start_of(monday),
-                Evaluation.submitted_at < _start_of(monday + timedelta(days=7)),
+                Evaluation.submitted_at >= day_start(monday, here),
+                Evaluation.submitted_at < day_start(monday + timedelta(days=7), here),
             )
         if item_key is not None:
             item = select(ItemScore.id).where(
@@ -146,7 +147,7 @@ def export_rows(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     with read_scope() as session:
         actor = _scope(session, actor)
         where = _conditions(actor, f)
-        week = _week_expr(session).label("week")
+        week = _week_expr(session, f).label("week")
         evaluations = session.exec(
             select(
                 Evaluation.id,

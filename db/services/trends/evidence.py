@@ -51,6 +51,7 @@ def listening_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             [func.count(ListeningReportRow.call_id), *(func.avg(m) for m in metrics)],
             [*_conditions(actor, f), ListeningReportRow.error.is_(None)],
             joins=[(ListeningReportRow, ListeningReportRow.call_id == Evaluation.call_id)],
+            f=f,
         )
         names = _names(session, (r[0] for r in rows))
     out = _weekly_means(rows, "agent", names, LISTENING_METRICS)
@@ -74,6 +75,7 @@ def text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             [func.count(col(TextEvidenceRow.call_id)), *(func.avg(m) for m in metrics)],
             _conditions(actor, f),
             joins=[(TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id))],
+            f=f,
         )
         names = _names(session, (r[0] for r in rows))
     out = _weekly_means(rows, "agent", names, TEXT_METRICS)
@@ -99,6 +101,7 @@ def team_text_weekly(actor: Actor, f: TrendFilters) -> pd.DataFrame:
                 (User, col(User.id) == col(Evaluation.agent_id)),
                 (TextEvidenceRow, col(TextEvidenceRow.call_id) == col(Evaluation.call_id)),
             ],
+            f=f,
         )
         names = _team_names(session, (r[0] for r in rows))
     out = _weekly_means(rows, "team", names, TEXT_METRICS)

@@ -39,7 +39,7 @@ def scorer_weekly_volume(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     with read_scope() as session:
         actor = _scope(session, actor)
         count = [func.count(Evaluation.id)]
-        rows = _weekly(session, Evaluation.scorer_id, count, _conditions(actor, f))
+        rows = _weekly(session, Evaluation.scorer_id, count, _conditions(actor, f), f=f)
         names = _names(session, (r[0] for r in rows))
     out = [
         {"scorer_id": s, "scorer": names.get(s, "?"), "week": _as_date(w), "n": int(n)}
@@ -53,7 +53,7 @@ def scorer_leniency(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     """Each scorer's leniency (LENIENCY_COLUMNS), most lenient first."""
     with read_scope() as session:
         actor = _scope(session, actor)
-        week = _week_expr(session).label("week")
+        week = _week_expr(session, f).label("week")
         rows = session.exec(
             select(
                 Evaluation.agent_id,

@@ -61,7 +61,7 @@ def weekly_totals(actor: Actor, f: TrendFilters) -> pd.DataFrame:
     with read_scope() as session:
         actor = _scope(session, actor)
         totals = [func.count(Evaluation.total), func.avg(Evaluation.total)]
-        rows = _weekly(session, Evaluation.agent_id, totals, _conditions(actor, f))
+        rows = _weekly(session, Evaluation.agent_id, totals, _conditions(actor, f), f=f)
         names = _names(session, (r[0] for r in rows))
     return _by_week(_total_rows(rows, "agent", names), WEEKLY_COLUMNS, "agent")
 
@@ -81,6 +81,7 @@ def team_weekly_average(actor: Actor, f: TrendFilters) -> pd.DataFrame:
             [func.count(Evaluation.total), func.avg(Evaluation.total)],
             [*where, User.team_id.is_not(None)],
             joins=[(User, User.id == Evaluation.agent_id)],
+            f=f,
         )
         names = _team_names(session, (r[0] for r in rows))
     return _by_week(_total_rows(rows, "team", names), TEAM_WEEKLY_COLUMNS, "team")
@@ -206,10 +207,11 @@ def agent_trend(
         if not can_follow_agent(actor, agent):
             raise NotFound(f"Agent {target} was not found or is not yours to follow.")
         team = session.get(Team, agent.team_id) if agent.team_id else None
-        period = _filter_conditions(TrendFilters(since=since, until=until, zone=zone))
+        reader = TrendFilters(since=since, until=until, zone=zone)
+        period = _filter_conditions(reader)
         mine = [*trend_filter(actor), *period, Evaluation.agent_id == agent.id]
         team_scope = [*team_average_filter(actor, agent.team_id), *period] if team else mine
-        week = _week_expr(session).label("week")
+        week = _week_expr(session, reader).label("week")
 
         def weekly(where: list) -> dict:
             rows = session.exec(
