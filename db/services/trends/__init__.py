@@ -6,8 +6,9 @@ submitted *regular* evaluations count: calibration evaluations and drafts never 
 
 Definitions (the same for the charts and the CSV export):
 
-- **Week**: the Monday (UTC) of the week the evaluation was *submitted*; the date range
-  filters ``submitted_at`` too, both ends inclusive, in UTC.
+- **Week**: the Monday of the week the evaluation was *submitted*, in the reader's zone
+  (``TrendFilters.zone``; UTC without one); the date range filters ``submitted_at`` too,
+  both ends inclusive, as the reader's days.
 - **Weekly total**: the mean of evaluation totals (0–100) in that week.
 - **Team average**: the mean over every evaluation of the team's agents (each evaluation
   weighs the same, so an agent scored more often weighs more). It reads every filter
