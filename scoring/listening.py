@@ -125,6 +125,9 @@ ECHO_BLOCK_FRAMES = 3  # crosstalk: correlated in blocks this long (frames) ...
 ECHO_BLOCKS = 128  # ... this many, where the channel is quietest
 MIN_GATE_DBFS = -55.0  # never call anything quieter than this speech
 MIN_RUN_S = 0.09  # shorter voiced blips are clicks, not speech
+# A call recording has one or two channels (some recorders add a few); an array with
+# thousands is a transposed (channels, frames) array, and every channel costs a pass.
+MAX_CHANNELS = 8
 HOLD_MIN_S = 8.0  # hold: steady sound on one channel for at least this long ...
 HOLD_WINDOW_S = 2.0  # ... every window this long of it ...
 HOLD_MAX_STD_DB = 4.0  # ... varying less than this (frame level standard deviation)
@@ -790,7 +793,16 @@ def _check_samples(samples: np.ndarray, sample_rate: int) -> np.ndarray:
         raise ValueError(f"samples must have shape (frames, channels), not {x.shape}")
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be positive, not {sample_rate}")
+    _check_channels(x.shape[1], f"samples of shape {x.shape}")
     return x
+
+
+def _check_channels(n_ch: int, what: str) -> None:
+    if n_ch > MAX_CHANNELS:
+        raise ValueError(
+            f"{what} have {n_ch} channels, more than the {MAX_CHANNELS} a call recording "
+            "has; an array must be (frames, channels)"
+        )
 
 
 def _check_vad(vad: str, aggressiveness: int) -> None:
@@ -1204,6 +1216,7 @@ def _analyze(
 ) -> ListeningReport:
     """``analyze`` on a source; ``duration_s`` may be a function, called once the levels'
     pass has read the source (a stream's length is known only then)."""
+    _check_channels(src.channels, "the recording's samples")
     thresholds = {
         "merge_gap_s": merge_gap_s,
         "backchannel_max_s": backchannel_max_s,

@@ -477,3 +477,13 @@ def test_demo_call_evidence_matches_its_script():
         r.interruptions, [{"t_s": e.t_s, "by": e.by} for e in scripted.interruptions], "ben"
     )
     assert r.summary()["interruptions"] >= 3
+
+
+def test_a_transposed_array_is_refused_with_its_shape_named():
+    """(channels, frames) given as (frames, channels) would be thousands of channels, each
+    a pass over the audio: refused at once, naming the shape, instead of minutes of work."""
+    transposed = np.zeros((2, 8000 * 4), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"shape \(2, 32000\) have 32000 channels"):
+        analyze(transposed, 8000)
+    report = analyze(transposed.T, 8000)  # the same audio the right way round
+    assert report.summary()["interruptions"] == 0

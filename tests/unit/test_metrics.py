@@ -17,7 +17,7 @@ from scoring.text_moments import format_text_metric
 def test_names_are_unique_and_cover_both_analyses():
     assert len(BY_NAME) == len(METRICS)
     assert {m.name for m in TEXT} == set(TEXT_METRICS)
-    quiet = np.zeros((2, 8000 * 4), dtype=np.float32)
+    quiet = np.zeros((8000 * 4, 2), dtype=np.float32)  # (frames, channels)
     summary = analyze(quiet, 8000).summary()
     assert {m.name for m in LISTENING} <= set(summary)
 
