@@ -60,8 +60,9 @@ def _aggregates() -> tuple[Any, Any, Any]:
     return func.count(total), func.avg(total), func.avg(total * total)
 
 
-def _weekly(session: Session, where: list[Any]) -> pd.DataFrame:
-    week = _week_expr(session).label("week")
+def _weekly(session: Session, where: list[Any], f: TrendFilters) -> pd.DataFrame:
+    """Weekly n, mean and sd of the totals; weeks are the reader's (``f.zone``)."""
+    week = _week_expr(session, f).label("week")
     rows = session.exec(select(week, *_aggregates()).where(*where).group_by(week)).all()
     out = []
     for w, n, mean, mean_sq in rows:
@@ -83,7 +84,7 @@ def trend_intervals(actor: Any, f: TrendFilters) -> IntervalTrend:
         if f.agent_id is None:
             where = _conditions(actor, f, agent_filter=False)
             name = "Team" if (f.team_id or not actor.is_admin) else "All teams"
-            return IntervalTrend([(name, _weekly(session, where))], [])
+            return IntervalTrend([(name, _weekly(session, where, f))], [])
         agent = session.get(User, f.agent_id)
         if agent is None or not can_follow_agent(actor, agent):
             raise NotFound(f"Agent {f.agent_id} was not found or is not yours to follow.")
@@ -94,8 +95,8 @@ def trend_intervals(actor: Any, f: TrendFilters) -> IntervalTrend:
             Evaluation.agent_id != agent.id,
         ]
         series = [
-            (agent.display_name, _weekly(session, mine)),
-            ("Rest of the team", _weekly(session, rest)),
+            (agent.display_name, _weekly(session, mine, f)),
+            ("Rest of the team", _weekly(session, rest, f)),
         ]
         versus = compare(_overall(session, mine), _overall(session, rest))
     return IntervalTrend(series, [(f"{agent.display_name} vs the rest of the team", versus)])
@@ -122,14 +123,14 @@ def agent_intervals(
         own = [*_conditions(actor, TrendFilters()), Evaluation.agent_id == agent.id]
         mine = own + _filter_conditions(period)
         team = session.get(Team, agent.team_id) if agent.team_id else None
-        series = [("You" if actor.is_agent else agent.display_name, _weekly(session, mine))]
+        series = [("You" if actor.is_agent else agent.display_name, _weekly(session, mine, period))]
         comparisons = []
         if team is not None:
             whole = [*team_average_filter(actor, agent.team_id), *_filter_conditions(period)]
             rest = [*whole, Evaluation.agent_id != agent.id]
             # The team line includes the agent: without them a small team's line would be
             # one colleague's scores, which an agent never sees.
-            series.append((f"{team.name} (everyone)", _weekly(session, whole)))
+            series.append((f"{team.name} (everyone)", _weekly(session, whole, period)))
             colleagues = session.exec(
                 select(func.count(func.distinct(Evaluation.agent_id))).where(*rest)
             ).one()

@@ -89,3 +89,23 @@ def test_a_weeks_point_lists_the_evaluations_of_that_local_week(scene):
     behind = evaluations_behind(world.sup_north, f, {"week": "2026-11-23"})
     assert set(behind["evaluation_id"]) == {ids[LA_SUNDAY_NIGHT], ids[NZ_MONDAY_MORNING]}
     assert set(behind["week"]) == {date(2026, 11, 23)}
+
+
+def test_the_interval_charts_count_the_readers_weeks(scene):
+    """The weekly averages with their intervals (Trends with an agent chosen, and the
+    agent's own page) bucket by the reader's weeks too."""
+    from db.services.intervals import agent_intervals, trend_intervals
+
+    world, _ = scene
+    for zone, counts in (
+        (None, {date(2026, 3, 30): 1, date(2026, 11, 16): 1, date(2026, 11, 23): 1}),
+        (AUCKLAND, {date(2026, 3, 30): 1, date(2026, 11, 23): 2}),
+        (LOS_ANGELES, {date(2026, 3, 30): 1, date(2026, 11, 16): 2}),
+    ):
+        f = TrendFilters(since=YEAR[0], until=YEAR[1], zone=zone, agent_id=world.agent_north.id)
+        for trend in (
+            trend_intervals(world.sup_north, f),
+            agent_intervals(world.agent_north, YEAR[0], YEAR[1], zone=zone),
+        ):
+            weekly = trend.series[0][1]
+            assert dict(zip(weekly["week"], weekly["n"], strict=True)) == counts, zone
