@@ -35,7 +35,7 @@ from db.access import (
     current_actor,
     suggestion_filter,
 )
-from db.cache import cached_by_versions, data_version
+from db.cache import cached_by_versions, data_version, register_cache
 from db.engine import read_scope, session_scope
 from db.models import (
     Evaluation,
@@ -211,14 +211,19 @@ def _latest_model_row(session: Session, rubric_key: str) -> SuggestionModelRow |
     ).first()
 
 
-_models: dict[int, SuggestionModel] = {}  # model row id → parsed model (rows never change)
+# (database, model row id) → parsed model. Rows never change, but ids start again in
+# another database or after a restore, so the database is part of the key and a restore
+# (clear_cache) empties it.
+_models: dict[tuple[str, int], SuggestionModel] = {}
+register_cache(_models.clear)
 
 
-def _model_of(row: SuggestionModelRow) -> SuggestionModel:
+def _model_of(session: Session, row: SuggestionModelRow) -> SuggestionModel:
     assert row.id is not None
-    if row.id not in _models:
-        _models[row.id] = SuggestionModel.from_dict(row.model)
-    return _models[row.id]
+    key = (str(session.get_bind().engine.url), row.id)
+    if key not in _models:
+        _models[key] = SuggestionModel.from_dict(row.model)
+    return _models[key]
 
 
 # ---------------------------------------------------------------- the suggester as a scorer
@@ -319,7 +324,7 @@ def _compute(session: Session, ev: Evaluation, item_keys: set[str]) -> list[Eval
             shown=s.item_key not in withheld,
             created_at=now,
         )
-        for s in suggest(_model_of(model_row), features, moments, items=item_keys)
+        for s in suggest(_model_of(session, model_row), features, moments, items=item_keys)
     ]
 
 

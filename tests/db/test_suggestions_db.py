@@ -211,3 +211,20 @@ def test_a_refit_is_queued_as_evaluations_accumulate(database, tmp_path, monkeyp
     assert queue_refit_if_due() is False  # 1 new < 2
     _score(world.sup_north, _call(world, tmp_path, 5, 0), 4)
     assert queue_refit_if_due() is True
+
+
+def test_a_parsed_model_is_forgotten_with_its_database(trained, tmp_path):
+    """Model row ids start again in another database or after a restore: the parsed-model
+    cache is keyed by the database and emptied by clear_cache (as a restore does), so a
+    restored database never gets a model parsed from the one it replaced."""
+    from db.cache import clear_cache
+
+    world = trained
+    draft = open_draft(world.sup_north, _call(world, tmp_path, 120, defensive=0))
+    assert suggestions_for(world.sup_north, draft.id)["not_defensive"].level == 5
+    with read_scope() as s:
+        (row,) = s.exec(select(SuggestionModelRow)).all()
+        url = str(s.get_bind().engine.url)
+    assert (url, row.id) in suggestions_db._models
+    clear_cache()
+    assert suggestions_db._models == {}
