@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from db.access import Actor
 from db.engine import read_scope, session_scope
-from db.models import AssignmentRow, Call
+from db.models import AssignmentRow, Call, Evaluation
 from db.services.auth import authenticate
 from db.services.calls import CallRow, import_call
 from db.services.rubrics import sync_rubrics
@@ -188,3 +188,14 @@ def one_assignment(
     with read_scope() as session:
         (row,) = session.exec(select(AssignmentRow).where(AssignmentRow.plan_id == view.id)).all()
     return ids, view, row
+
+
+def backdate_submissions(when_by_id: dict[int, datetime]) -> None:
+    """Set evaluations' ``submitted_at`` (aware UTC) directly, for tests about dates and
+    weeks: a service always stamps the current time."""
+    with session_scope() as s:
+        for ev_id, when in when_by_id.items():
+            row = s.get(Evaluation, ev_id)
+            assert row is not None
+            row.submitted_at = when
+            s.add(row)

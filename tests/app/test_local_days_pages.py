@@ -13,9 +13,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session
 
-from db.models import Evaluation
 from db.services.disputes import open_dispute, resolve_dispute
 from db.services.sampling import save_plan
 from db.services.users import set_time_zone
@@ -23,7 +21,7 @@ from scoring.days import today_in
 from scoring.sampling import FixedQuota, SamplingPlan, Scorer
 from tests.app.conftest import open_page
 from tests.db.test_feedback import scored
-from tests.factories import make_call, make_world
+from tests.factories import backdate_submissions, make_call, make_world
 
 TRENDS = "pages/trends.py"
 SAMPLING = "pages/sampling.py"
@@ -39,12 +37,7 @@ def scene(app_db, tmp_path):
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, seconds=20, seed=1)
     ev = scored(world.sup_north, call.id, 4)
-    with Session(app_db) as s:
-        row = s.get(Evaluation, ev.id)
-        assert row is not None
-        row.submitted_at = SUBMITTED
-        s.add(row)
-        s.commit()
+    backdate_submissions({ev.id: SUBMITTED})
     return world, ev
 
 

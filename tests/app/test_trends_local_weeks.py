@@ -8,13 +8,11 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import Session
 
-from db.models import Evaluation
 from db.services.users import set_time_zone
 from tests.app.conftest import open_page
 from tests.db.test_feedback import scored
-from tests.factories import make_call, make_world
+from tests.factories import backdate_submissions, make_call, make_world
 
 TRENDS = "pages/trends.py"
 SUNDAY_NIGHT_IN_LA = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
@@ -25,12 +23,7 @@ def scene(app_db, tmp_path):
     world = make_world()
     call = make_call(world.admin, world.agent_north, tmp_path, seconds=20, seed=1)
     ev = scored(world.sup_north, call.id, 4)
-    with Session(app_db) as s:
-        row = s.get(Evaluation, ev.id)
-        assert row is not None
-        row.submitted_at = SUNDAY_NIGHT_IN_LA
-        s.add(row)
-        s.commit()
+    backdate_submissions({ev.id: SUNDAY_NIGHT_IN_LA})
     return world, ev
 
 

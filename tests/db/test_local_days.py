@@ -13,13 +13,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import Session
 
-from db.models import Evaluation
 from db.services.browse import BrowseFilters, browse_evaluations
 from db.services.intervals import agent_intervals
 from db.services.trends import TrendFilters, agent_trend, export_rows, weekly_totals
-from tests.factories import make_call, make_world, submit_evaluation
+from tests.factories import backdate_submissions, make_call, make_world, submit_evaluation
 
 AUCKLAND, LOS_ANGELES = "Pacific/Auckland", "America/Los_Angeles"
 NOV = {day: date(2026, 11, day) for day in (23, 24, 25)}
@@ -32,16 +30,12 @@ def scene(database, tmp_path):
     early_call = make_call(world.admin, world.agent_north, tmp_path, seconds=10, seed=2)
     late = submit_evaluation(world.sup_north, late_call.id, level=4)
     early = submit_evaluation(world.sup_north, early_call.id, level=2)
-    with Session(database) as s:
-        for ev_id, when in (
-            (late.id, datetime(2026, 11, 24, 23, 30, tzinfo=UTC)),
-            (early.id, datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),
-        ):
-            row = s.get(Evaluation, ev_id)
-            assert row is not None
-            row.submitted_at = when
-            s.add(row)
-        s.commit()
+    backdate_submissions(
+        {
+            late.id: datetime(2026, 11, 24, 23, 30, tzinfo=UTC),
+            early.id: datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+        }
+    )
     return world, late.id, early.id
 
 

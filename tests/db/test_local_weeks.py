@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import Session
 
-from db.models import Evaluation
 from db.services.trends import (
     TrendFilters,
     evaluations_behind,
@@ -17,7 +15,7 @@ from db.services.trends import (
     scorer_weekly_volume,
     weekly_totals,
 )
-from tests.factories import make_call, make_world, submit_evaluation
+from tests.factories import backdate_submissions, make_call, make_world, submit_evaluation
 
 AUCKLAND, LOS_ANGELES = "Pacific/Auckland", "America/Los_Angeles"
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
@@ -34,13 +32,7 @@ def scene(database, tmp_path):
     for n, when in enumerate((LA_SUNDAY_NIGHT, NZ_MONDAY_MORNING, NZ_WINTER_SUNDAY)):
         call = make_call(world.admin, world.agent_north, tmp_path, seconds=10, seed=n)
         ids[when] = submit_evaluation(world.sup_north, call.id, level=2 + n).id
-    with Session(database) as s:
-        for when, ev_id in ids.items():
-            row = s.get(Evaluation, ev_id)
-            assert row is not None
-            row.submitted_at = when
-            s.add(row)
-        s.commit()
+    backdate_submissions({ev_id: when for when, ev_id in ids.items()})
     return world, ids
 
 
