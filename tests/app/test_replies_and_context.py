@@ -155,8 +155,11 @@ def test_a_moment_past_the_end_is_refused_by_name_and_the_text_given_back(setup)
     _dispute_form(at, "I waited for the customer to finish.", "0:05, 0:45")
     errors = [e.value.replace("\\", "") for e in at.error]  # as shown, without escapes
     assert any("0:45 is after the end of the call (0:30)" in e for e in errors), errors
-    shown = _texts(at)
-    assert "I waited for the customer to finish." in shown and "Moments: 0:05, 0:45" in shown
+    # Given back where it was typed: the form keeps the reason and the moments.
+    reason = next(t for t in at.text_area if t.label.startswith("Why"))
+    moments = next(t for t in at.text_input if t.label.startswith("Moments you cite"))
+    assert reason.value == "I waited for the customer to finish."
+    assert moments.value == "0:05, 0:45"
     assert list_disputes(world.agent_north) == []
 
 
